@@ -1,0 +1,6 @@
+//! Command line: argument parsing, device selection, progress output, exit codes.
+
+/// Entry point used by `main.rs`; returns the process exit code.
+pub fn main() -> i32 {
+    0
+}

@@ -1,0 +1,12 @@
+//! discrw: rip, burn and verify optical discs through SCSI MMC (SG_IO), and read and make
+//! ISO 9660 images. See docs/architecture.md for the layers and what each may know.
+
+pub mod cli;
+pub mod clock;
+pub mod drive;
+pub mod emu;
+pub mod iso;
+pub mod jobs;
+pub mod mapfile;
+pub mod scsi;
+pub mod transport;

@@ -1,0 +1,1 @@
+//! GNU ddrescue mapfile: read, write, atomically replace.
