@@ -75,10 +75,10 @@ impl<T: Transport> Transport for Traced<T> {
                 let o = self
                     .inner
                     .execute(cdb, DataDirection::FromDevice(buf), timeout);
-                if self.level >= 2 {
-                    if let Outcome::Good { transferred } = o {
-                        peek.extend_from_slice(&buf[..transferred.min(buf.len()).min(64)]);
-                    }
+                if self.level >= 2
+                    && let Outcome::Good { transferred } = o
+                {
+                    peek.extend_from_slice(&buf[..transferred.min(buf.len()).min(64)]);
                 }
                 o
             }
