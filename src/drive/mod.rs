@@ -10,7 +10,7 @@ mod media;
 #[cfg(test)]
 mod tests;
 
-pub use error::{DriveError, DriveErrorKind};
+pub use error::{DriveError, DriveErrorKind, ErrorClass};
 pub use media::{MediaInfo, MediaStatus, TrackSummary};
 
 use crate::clock::{RealClock, SharedClock};
@@ -260,9 +260,14 @@ impl<T: Transport> Drive<T> {
             ctx: Context::Other,
         };
         let outcome = self.exec_once(&c, &mut Data::None);
+        // Asked once: every "wait and ask again" verdict becomes the failure it stands for.
         match self.policy.decide(&outcome, u32::MAX, c.ctx) {
             Action::Success => Ok(()),
             Action::Fail(class) => Err(Self::error(&c, outcome, class)),
+            Action::MediumChanged { .. } => {
+                self.media_changed = true;
+                Err(Self::error(&c, outcome, FailureClass::UnitAttention))
+            }
             _ => {
                 let class = match &outcome {
                     Outcome::CheckCondition { sense, .. } => Sense::parse(sense)

@@ -591,7 +591,10 @@ fn media_info_cd_r_speeds_from_page_2a_and_atip() {
     assert_eq!(i.write_speeds_kbps, vec![7056, 3528]);
     // Page 2A says 0 KiB buffer: READ BUFFER CAPACITY answers instead.
     assert_eq!(i.buffer_size_bytes, Some(2 * 1024 * 1024));
-    assert_eq!(i.media_id.as_deref(), Some("ATIP lead-in 97:26:66"));
+    assert_eq!(
+        i.media_id.as_deref(),
+        Some("ATIP lead-in 97:26:66 (CMC Magnetics)")
+    );
 }
 
 #[test]
