@@ -902,6 +902,7 @@ impl<T: Transport> Drive<T> {
             ..self.policy
         };
         let mut attempt = 0u32;
+        let mut changes = 0u32;
         loop {
             attempt = attempt.saturating_add(1);
             let outcome = self.exec_once(&c, &mut Data::None);
@@ -911,9 +912,16 @@ impl<T: Transport> Drive<T> {
                 Action::Fail(class) => return Err(Self::error(&c, outcome, class)),
                 Action::MediumChanged { .. } => {
                     self.media_changed = true;
-                    // The attention is consumed by this very command; ask again at once.
+                    changes += 1;
                     attempt = 0;
-                    Duration::ZERO
+                    // The attention is consumed by this very command: ask again at once,
+                    // unless the drive keeps saying it, then pace the polls so `max` bounds
+                    // the wait.
+                    if changes > 2 {
+                        policy.ready_poll_interval
+                    } else {
+                        Duration::ZERO
+                    }
                 }
                 Action::Retry { after }
                 | Action::PollReady { after }

@@ -311,6 +311,13 @@ fn wait_ready_polls_on_virtual_clock() {
     assert!(clock.now() <= Duration::from_secs(2));
     assert_eq!(d.transport().count(0x00), 5);
 
+    // A drive that keeps reporting a media change still ends within the bound.
+    let (mut d, clock) = drive(Mock::default().on(&[0x00], Reply::Sense(6, 0x28, 0)));
+    let shared: SharedClock = clock.clone();
+    let e = d.wait_ready(&shared, Duration::from_secs(3)).unwrap_err();
+    assert_eq!(e.class(), FailureClass::UnitAttention);
+    assert!(clock.now() <= Duration::from_secs(3));
+
     // Blank with Immed: operation in progress for a while, then ready.
     let mut m = Mock::default();
     for _ in 0..5 {
