@@ -167,48 +167,56 @@ fn inflations(v: u64, width: usize, input_len: usize, rng: Option<&mut Rng>) -> 
     out
 }
 
-/// The deterministic stage for one seed.
-fn deterministic_inputs(seed: &Seed) -> Vec<Vec<u8>> {
+/// The deterministic stage for one seed, most telling first: length-field lies,
+/// extensions, truncations, interesting bytes, bit flips. Lazy, so big seeds cost no
+/// memory.
+fn deterministic_inputs(seed: &Seed) -> impl Iterator<Item = Vec<u8>> + '_ {
     let b = &seed.bytes;
-    let mut out = Vec::new();
-    for n in 0..b.len() {
-        out.push(b[..n].to_vec());
-    }
-    for i in 0..b.len() {
-        for bit in 0..8 {
-            let mut m = b.clone();
-            m[i] ^= 1 << bit;
-            out.push(m);
-        }
-        for v in INTERESTING {
-            if b[i] != v {
+    let lies = seed.len_fields.iter().flat_map(move |f| {
+        let v = read_be(b, f.at, f.width);
+        inflations(v, f.width, b.len(), None)
+            .into_iter()
+            .flat_map(move |x| {
+                let mut m = b.clone();
+                write_be(&mut m, f.at, f.width, x);
+                // The lie alone, with the data cut at the field, and with more data after.
+                let cut = m[..(f.at + f.width).min(m.len())].to_vec();
+                let mut longer = m.clone();
+                longer.extend(std::iter::repeat_n(0xA5, 64));
+                [m, cut, longer]
+            })
+    });
+    let extensions = [1usize, 2, 3, 4, 7, 8, 11, 16, 255, 256, 4096]
+        .into_iter()
+        .flat_map(move |n| {
+            [0x00u8, 0xFF].into_iter().map(move |fill| {
+                let mut m = b.clone();
+                m.extend(std::iter::repeat_n(fill, n));
+                m
+            })
+        });
+    let truncations = (0..b.len()).map(move |n| b[..n].to_vec());
+    let interesting = (0..b.len()).flat_map(move |i| {
+        INTERESTING
+            .into_iter()
+            .filter(move |&v| b[i] != v)
+            .map(move |v| {
                 let mut m = b.clone();
                 m[i] = v;
-                out.push(m);
-            }
-        }
-    }
-    for f in &seed.len_fields {
-        let v = read_be(b, f.at, f.width);
-        for x in inflations(v, f.width, b.len(), None) {
+                m
+            })
+    });
+    let flips = (0..b.len()).flat_map(move |i| {
+        (0..8).map(move |bit| {
             let mut m = b.clone();
-            write_be(&mut m, f.at, f.width, x);
-            // The same lie with the data cut at the field, and with more data after.
-            out.push(m[..(f.at + f.width).min(m.len())].to_vec());
-            let mut longer = m.clone();
-            longer.extend(std::iter::repeat_n(0xA5, 64));
-            out.push(longer);
-            out.push(m);
-        }
-    }
-    for n in [1usize, 2, 3, 4, 7, 8, 11, 16, 255, 256, 4096] {
-        for fill in [0x00u8, 0xFF] {
-            let mut m = b.clone();
-            m.extend(std::iter::repeat_n(fill, n));
-            out.push(m);
-        }
-    }
-    out
+            m[i] ^= 1 << bit;
+            m
+        })
+    });
+    lies.chain(extensions)
+        .chain(truncations)
+        .chain(interesting)
+        .chain(flips)
 }
 
 /// Inputs are capped so havoc stacking cannot grow them without bound.
@@ -382,8 +390,18 @@ fn shrink(f: &dyn Fn(&[u8]), input: &[u8]) -> Vec<u8> {
 /// Run `target` over the deterministic stage and havoc of `seeds`, up to
 /// `DISCRW_FUZZ_ITERS` executions or `DISCRW_FUZZ_SECS` seconds; fail on the first panic.
 pub fn fuzz(name: &str, seeds: &[Seed], dict: &[&[u8]], target: impl Fn(&[u8])) -> Report {
+    fuzz_n(name, iterations(), seeds, dict, target)
+}
+
+/// `fuzz` with an explicit execution count (for targets much slower than a parser).
+pub fn fuzz_n(
+    name: &str,
+    iters: u64,
+    seeds: &[Seed],
+    dict: &[&[u8]],
+    target: impl Fn(&[u8]),
+) -> Report {
     assert!(!seeds.is_empty(), "{name}: no seeds");
-    let iters = iterations();
     let cap = Duration::from_secs(env_u64("DISCRW_FUZZ_SECS", 20));
     let seed = name_seed(name);
     let start = Instant::now();
@@ -418,8 +436,11 @@ pub fn fuzz(name: &str, seeds: &[Seed], dict: &[&[u8]], target: impl Fn(&[u8])) 
         );
     };
 
+    // The deterministic stage gets at most half the executions, shared among the seeds,
+    // so big seeds cannot crowd out havoc.
+    let per_seed = (iters / 2 / seeds.len() as u64).max(1);
     'det: for s in seeds {
-        for input in deterministic_inputs(s) {
+        for input in deterministic_inputs(s).take(per_seed as usize) {
             if n >= iters {
                 break 'det;
             }
