@@ -465,3 +465,18 @@ fn mapfile_save_never_writes_through_a_planted_symlink() {
         "temporary name left behind"
     );
 }
+
+#[test]
+fn advisory_lock_is_exclusive_and_does_not_wait() {
+    // The lock a job holds on its device (and the sibling node): a second holder is refused
+    // at once rather than queued behind a burn that may run for an hour.
+    use std::os::fd::AsRawFd;
+    let f = tempfile::NamedTempFile::new().expect("temp file");
+    let a = fs::File::open(f.path()).expect("open a");
+    let b = fs::File::open(f.path()).expect("open b");
+    discrw::transport::sg_io::lock_exclusive(a.as_raw_fd()).expect("first lock");
+    let e = discrw::transport::sg_io::lock_exclusive(b.as_raw_fd()).unwrap_err();
+    assert_eq!(e, libc::EWOULDBLOCK);
+    drop(a);
+    discrw::transport::sg_io::lock_exclusive(b.as_raw_fd()).expect("lock after release");
+}
