@@ -255,3 +255,41 @@ fn media_change_under_a_burn_stops_the_writes() {
     let info = d.media_info().expect("media_info on the new disc");
     assert_eq!(info.status, MediaStatus::Blank, "{info:?}");
 }
+
+/// Burn a blank DVD-R (BURN-Free follows page 05h BUFE there), stall the host for a minute
+/// once the drive buffer is draining, and write again. `bufe`: set BUFE first.
+fn stall_mid_burn(bufe: bool) -> (Result<(), discrw::drive::DriveError>, discrw::emu::Stats) {
+    let disc = disc("dvd-r", None, None);
+    let (mut d, clock) = open(&disc.path);
+    let mut page = d.write_parameters_page().expect("page 05h");
+    page.bufe = bufe;
+    d.mode_select_10(&page.to_bytes()).expect("MODE SELECT");
+    let info = d.media_info().expect("media_info");
+    let mut lba = info.next_writable_address.expect("NWA");
+    // Twice the 4 MiB drive buffer: it is full and draining onto the disc.
+    for _ in 0..(8 << 20) / (16 * 2048) {
+        d.write_10(lba, 16, &pattern(lba, 16), false)
+            .expect("write before the stall");
+        lba += 16;
+    }
+    clock.advance(Duration::from_secs(60));
+    let r = d.write_10(lba, 16, &pattern(lba, 16), false);
+    let stats = d.transport().stats();
+    (r, stats)
+}
+
+#[test]
+fn buffer_underrun_with_burn_free_is_survived() {
+    let (r, stats) = stall_mid_burn(true);
+    r.expect("BURN-Free on: the write after the stall succeeds");
+    assert_eq!((stats.burnfree_events, stats.underruns), (1, 0));
+}
+
+#[test]
+fn buffer_underrun_without_burn_free_fails_the_write() {
+    let (r, stats) = stall_mid_burn(false);
+    let e = r.unwrap_err();
+    assert_eq!(e.class(), FailureClass::WriteError, "{e}");
+    assert!(e.to_string().ends_with("(03/0C/09)"), "{e}");
+    assert_eq!((stats.burnfree_events, stats.underruns), (0, 1));
+}
