@@ -154,6 +154,10 @@ pub fn extract<S: SectorSource>(
                     symlinks.push((t, target.clone(), e.mtime));
                 }
                 EntryKind::File => {
+                    // Check the data lies in the image before creating anything.
+                    for x in &e.extents {
+                        img.source().check_range(x.lba, x.sectors())?;
+                    }
                     let mut f = fs::OpenOptions::new()
                         .write(true)
                         .create_new(true)
