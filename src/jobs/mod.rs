@@ -4,6 +4,7 @@
 
 pub mod blank;
 pub mod burn;
+pub mod longop;
 pub mod verify;
 
 use std::sync::Arc;

@@ -149,6 +149,33 @@ pub trait SectorReader {
     }
 }
 
+/// A drive as a [`SectorReader`]: READ(10) of up to 32 sectors (64 KiB), fewer when the
+/// transport cannot carry that much.
+pub struct DriveReader<'a, T: crate::transport::Transport> {
+    drive: &'a mut crate::drive::Drive<T>,
+    max: u64,
+}
+
+impl<'a, T: crate::transport::Transport> DriveReader<'a, T> {
+    pub fn new(drive: &'a mut crate::drive::Drive<T>) -> Self {
+        let max = (drive.max_transfer_bytes() / SECTOR).clamp(1, 32) as u64;
+        DriveReader { drive, max }
+    }
+}
+
+impl<T: crate::transport::Transport> SectorReader for DriveReader<'_, T> {
+    fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), String> {
+        let blocks = u16::try_from(buf.len() / SECTOR).map_err(|_| "read too large".to_string())?;
+        let lba = u32::try_from(lba).map_err(|_| format!("LBA {lba} out of range"))?;
+        self.drive
+            .read_10(lba, blocks, buf, false)
+            .map_err(|e| e.to_string())
+    }
+    fn max_sectors(&self) -> u64 {
+        self.max
+    }
+}
+
 /// What the disc is compared with.
 pub enum Reference<'a> {
     /// The image file itself, read alongside the disc.
@@ -214,7 +241,10 @@ pub fn read_sha256_file(image: &Path) -> Option<(PathBuf, Option<String>)> {
     p.push(".sha256");
     let p = PathBuf::from(p);
     let text = std::fs::read_to_string(&p).ok()?;
-    let word = text.split_whitespace().next().map(|w| w.to_ascii_lowercase());
+    let word = text
+        .split_whitespace()
+        .next()
+        .map(|w| w.to_ascii_lowercase());
     let ok = word.filter(|w| w.len() == 64 && w.bytes().all(|b| b.is_ascii_hexdigit()));
     Some((p, ok))
 }

@@ -169,7 +169,11 @@ impl Fifo {
             if s.bytes + len <= self.capacity || s.queue.is_empty() {
                 break;
             }
-            s.primed = true;
+            if !s.primed {
+                // Writers blocked in `wait_primed` start now.
+                s.primed = true;
+                self.data.notify_all();
+            }
             if !counted {
                 s.stats.times_full += 1;
                 counted = true;

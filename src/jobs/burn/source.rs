@@ -27,7 +27,9 @@ pub enum SourceError {
         at: u64,
         source: std::io::Error,
     },
-    #[error("image size {size} bytes is not a multiple of 2048 (use --pad to pad the last sector with zeros)")]
+    #[error(
+        "image size {size} bytes is not a multiple of 2048 (use --pad to pad the last sector with zeros)"
+    )]
     NotSectorMultiple { size: u64 },
     #[error("image is empty")]
     Empty,
@@ -47,7 +49,7 @@ pub fn image_sectors(size: u64, pad: bool) -> Result<u64, SourceError> {
     if size == 0 {
         return Err(SourceError::Empty);
     }
-    if size % SECTOR != 0 && !pad {
+    if !size.is_multiple_of(SECTOR) && !pad {
         return Err(SourceError::NotSectorMultiple { size });
     }
     Ok(size.div_ceil(SECTOR))
@@ -217,7 +219,11 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert!(matches!(
-            Image::precheck_file(&dir.path().join("none"), &crate::jobs::NoProgress, &Cancel::new()),
+            Image::precheck_file(
+                &dir.path().join("none"),
+                &crate::jobs::NoProgress,
+                &Cancel::new()
+            ),
             Err(SourceError::Open { .. })
         ));
     }
