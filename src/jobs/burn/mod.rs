@@ -230,9 +230,18 @@ pub fn chunk_bytes(fifo_bytes: u64) -> usize {
     (c / unit * unit) as usize
 }
 
-/// Burn `copies` copies of the image on every target. Returns one result per target and
-/// copy, in order (copy 1 of every drive, then copy 2, ...). Copies after the first wait
-/// for the drive to be given a new blank medium.
+/// One drive's result for one copy.
+#[derive(Debug)]
+pub struct Outcome {
+    pub device: String,
+    pub copy: u32,
+    pub result: Result<BurnReport, BurnError>,
+}
+
+/// Burn `copies` copies of the image on every target. Returns one outcome per target and
+/// copy, in order (copy 1 of every drive, then copy 2, ...); a drive that failed takes no
+/// further copies. Copies after the first wait for the drive to be given a new blank
+/// medium.
 pub fn burn<T: Transport>(
     targets: &mut [Target<T>],
     mut input: Input,
@@ -240,7 +249,7 @@ pub fn burn<T: Transport>(
     opts: &BurnOptions,
     sink: &dyn ProgressSink,
     cancel: &Cancel,
-) -> Vec<Result<BurnReport, BurnError>> {
+) -> Vec<Outcome> {
     let mut out = Vec::new();
     let size = input.size();
     let mut digests: Option<Digests> = match &input {
@@ -263,8 +272,12 @@ pub fn burn<T: Transport>(
                         what: format!("cannot open {}: {e}", path.display()),
                         hint: None,
                     };
-                    for _ in targets.iter() {
-                        out.push(Err(err.clone()));
+                    for t in targets.iter() {
+                        out.push(Outcome {
+                            device: t.name.clone(),
+                            copy,
+                            result: Err(err.clone()),
+                        });
                     }
                     break;
                 }
@@ -292,7 +305,11 @@ pub fn burn<T: Transport>(
                 if r.is_err() {
                     alive[i] = false;
                 }
-                out.push(r);
+                out.push(Outcome {
+                    device: targets[i].name.clone(),
+                    copy,
+                    result: r,
+                });
             }
         }
         if !alive.iter().any(|&a| a) {
