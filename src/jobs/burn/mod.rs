@@ -100,7 +100,8 @@ pub struct BurnReport {
     pub written_sectors: u64,
     pub fifo: FifoStats,
     pub drive_buffer: DriveBufferStats,
-    /// Seconds on the job's clock from the first WRITE to the end of closing.
+    /// Seconds on the job's clock from the first WRITE to the last (flush and close not
+    /// included).
     pub write_seconds: f64,
     /// The verify pass, unless skipped or simulated.
     pub verify: Option<VerifyReport>,
@@ -811,8 +812,8 @@ fn write_and_close<T: Transport>(
         }
         Err((e, _)) => return Err(stop(t, prep, opts, BurnError::Write(e))),
     }
-    finish(t, prep, opts, sink)?;
     let secs = t.clock.now().saturating_sub(started).as_secs_f64();
+    finish(t, prep, opts, sink)?;
     Ok((stats, secs))
 }
 
@@ -840,7 +841,17 @@ fn finish<T: Transport>(
         None,
     )
     .map_err(wait_err("SYNCHRONIZE CACHE"))?;
-    for c in &prep.plan.close {
+    let mut close = prep.plan.close.clone();
+    if prep.plan.mode == Mode::Dao
+        && d
+            .read_disc_information()
+            .is_ok_and(|i| i.disc_status != DiscStatus::Complete)
+    {
+        // DAO discs close themselves once the reserved track is full (MMC-6 §4.10.5); a
+        // drive that left the session open gets the CLOSE SESSION an incremental burn sends.
+        close.push(Close::Session(CloseFunction::Session));
+    }
+    for c in &close {
         let (f, track, step) = match c {
             Close::Track => (CloseFunction::Track, prep.track, "CLOSE TRACK"),
             Close::Session(f) => (*f, 0, "CLOSE SESSION"),
