@@ -843,8 +843,7 @@ fn finish<T: Transport>(
     .map_err(wait_err("SYNCHRONIZE CACHE"))?;
     let mut close = prep.plan.close.clone();
     if prep.plan.mode == Mode::Dao
-        && d
-            .read_disc_information()
+        && d.read_disc_information()
             .is_ok_and(|i| i.disc_status != DiscStatus::Complete)
     {
         // DAO discs close themselves once the reserved track is full (MMC-6 §4.10.5); a
