@@ -25,6 +25,7 @@ pub fn parse_size(s: &str) -> Result<u64, CliError> {
                 'K' => 1u64 << 10,
                 'M' => 1 << 20,
                 'G' => 1 << 30,
+                'T' => 1 << 40,
                 _ => {
                     return Err(CliError::usage(format!(
                         "bad size {s:?} (use e.g. 32M, 256M, 64K)"
@@ -64,7 +65,7 @@ fn options(a: &BurnArgs) -> Result<BurnOptions, CliError> {
         return Err(CliError::usage("--copies must be at least 1"));
     }
     let fifo_bytes = match &a.fifo {
-        Some(s) => parse_size(s)?,
+        Some(s) => parse_size(s).map_err(|e| CliError::usage(format!("--fifo {}", e.message)))?,
         None => 32 << 20,
     };
     if fifo_bytes < MIN_FIFO {
@@ -211,8 +212,95 @@ pub fn verify_code(vr: &VerifyReport) -> ExitCode {
     }
 }
 
+/// Physical memory in bytes, from /proc/meminfo (None where it cannot be read).
+fn physical_memory() -> Option<u64> {
+    let m = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
+/// The data files a cue sheet names (`FILE "name" TYPE`), relative to the sheet.
+fn cue_files(cue: &std::path::Path) -> Result<Vec<std::path::PathBuf>, CliError> {
+    let text = std::fs::read_to_string(cue)
+        .map_err(|e| CliError::usage(format!("{}: {e}", cue.display())))?;
+    let dir = cue.parent().unwrap_or(std::path::Path::new("."));
+    let mut out = Vec::new();
+    for l in text.lines() {
+        let l = l.trim();
+        let Some(rest) = l.strip_prefix("FILE ") else {
+            continue;
+        };
+        let name = match rest.strip_prefix('"') {
+            Some(r) => r.split('"').next().unwrap_or(""),
+            None => rest.split_whitespace().next().unwrap_or(""),
+        };
+        out.push(dir.join(name));
+    }
+    Ok(out)
+}
+
+/// Checks on IMAGE that need no drive: it exists, is not empty, is whole sectors (or
+/// `--pad`). Usage errors (exit 2), before any device is opened.
+fn check_image_file(a: &BurnArgs) -> Result<u64, CliError> {
+    let path = &a.image;
+    let meta = std::fs::metadata(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            CliError::usage(format!("{}: no such file", path.display()))
+        } else {
+            CliError::usage(format!("{}: {e}", path.display()))
+        }
+    })?;
+    if meta.is_dir() {
+        return Err(CliError::usage(format!(
+            "{} is a directory, not an image",
+            path.display()
+        )));
+    }
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("cue"))
+    {
+        for f in cue_files(path)? {
+            if !f.exists() {
+                return Err(CliError::usage(format!(
+                    "{} (named in {}): no such file",
+                    f.display(),
+                    path.display()
+                )));
+            }
+        }
+        return Err(CliError::usage(format!(
+            "{}: burning .cue/.bin images is not supported yet; burn the data track's .iso",
+            path.display()
+        )));
+    }
+    let size = meta.len();
+    if size == 0 {
+        return Err(CliError::usage(format!("{} is empty", path.display())));
+    }
+    if !size.is_multiple_of(2048) && !a.pad {
+        return Err(CliError::usage(format!(
+            "{} is {size} bytes, not a multiple of 2048",
+            path.display()
+        ))
+        .with_hint("--pad pads the last sector with zeros"));
+    }
+    Ok(size)
+}
+
+/// `discrw burn [-d DEV ...] IMAGE`.
 pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
     let opts = options(a)?;
+    if let Some(mem) = physical_memory()
+        && opts.fifo_bytes > mem / 2
+    {
+        return Err(CliError::usage(format!(
+            "--fifo {} is more than half of the {} MiB of memory",
+            a.fifo.as_deref().unwrap_or(""),
+            mem >> 20
+        )));
+    }
     let stdin = a.image.as_os_str() == "-";
     if stdin && a.size.is_none() {
         return Err(CliError::usage(
@@ -224,6 +312,13 @@ pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
             "--copies needs an image file: standard input can be read only once",
         ));
     }
+    let size = if stdin {
+        let size = a.size.unwrap_or(0);
+        source::image_sectors(size, a.pad).map_err(|e| CliError::usage(e.to_string()))?;
+        size
+    } else {
+        check_image_file(a)?
+    };
     let specs = device::resolve(&cli.device)?;
     let cancel = Cancel::new();
     super::signals::install(&cancel)
@@ -240,10 +335,18 @@ pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
             name: spec.to_string(),
         });
     }
+    // The medium is checked (present, blank, large enough) before the image is read.
+    for t in targets.iter_mut() {
+        job::preflight(t, size, &opts).map_err(|e| {
+            let mut ce = CliError::new(exit_of(e.kind()), format!("{}: {e}", t.name));
+            if let Some(h) = e.hint() {
+                ce = ce.with_hint(h);
+            }
+            ce
+        })?;
+    }
     let sink = Progress::new(ProgressMode::pick(cli.json));
     let input: Input = if stdin {
-        let size = a.size.unwrap_or(0);
-        source::image_sectors(size, a.pad).map_err(|e| CliError::usage(e.to_string()))?;
         Image::Stream {
             source: Box::new(ReadSource(std::io::stdin())),
             size,
@@ -256,7 +359,6 @@ pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
             }
             e => CliError::failure(e.to_string()),
         })?;
-        source::image_sectors(img.size(), a.pad).map_err(|e| CliError::usage(e.to_string()))?;
         img.into()
     };
     let results = job::burn(&mut targets, input, a.copies, &opts, &sink, &cancel);

@@ -15,8 +15,17 @@ use serde_json::json;
 pub fn run(cli: &Cli, a: &VerifyArgs) -> Result<(), CliError> {
     let spec = device::resolve_one(&cli.device)?;
     let size = std::fs::metadata(&a.image)
-        .map_err(|e| CliError::failure(format!("cannot read image {}: {e}", a.image.display())))?
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                CliError::usage(format!("{}: no such file", a.image.display()))
+            } else {
+                CliError::failure(format!("cannot read image {}: {e}", a.image.display()))
+            }
+        })?
         .len();
+    if size == 0 {
+        return Err(CliError::usage(format!("{} is empty", a.image.display())));
+    }
     let cancel = Cancel::new();
     super::signals::install(&cancel)
         .map_err(|e| CliError::failure(format!("cannot install signal handlers: {e}")))?;

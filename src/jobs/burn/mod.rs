@@ -127,8 +127,8 @@ pub enum BurnError {
     NoMedium,
     #[error("{what}")]
     Media { what: String, hint: Option<String> },
-    #[error("image needs {need} sectors but the medium has {free} free (nothing was written)")]
-    TooSmall { need: u64, free: u64 },
+    #[error("{}", too_small_text(*image, *need, *free))]
+    TooSmall { image: u64, need: u64, free: u64 },
     #[error("{step}: {error}")]
     Drive {
         step: &'static str,
@@ -175,6 +175,16 @@ impl BurnError {
             }
             _ => None,
         }
+    }
+}
+
+fn too_small_text(image: u64, need: u64, free: u64) -> String {
+    if image == need {
+        format!("image needs {need} sectors, the medium holds {free} (nothing was written)")
+    } else {
+        format!(
+            "image needs {image} sectors ({need} in whole write units), the medium holds {free} (nothing was written)"
+        )
     }
 }
 
@@ -257,6 +267,10 @@ pub fn burn<T: Transport>(
         Input::File { digests, .. } => Some(digests.clone()),
         Input::Stream { .. } => None,
     };
+    let image_path: Option<std::path::PathBuf> = match &input {
+        Input::File { path, .. } => Some(path.clone()),
+        Input::Stream { .. } => None,
+    };
     let mut alive: Vec<bool> = vec![true; targets.len()];
     for copy in 1..=copies.max(1) {
         if cancel.is_cancelled() {
@@ -296,6 +310,7 @@ pub fn burn<T: Transport>(
             source,
             size,
             &mut digests,
+            image_path.as_deref(),
             copy,
             opts,
             sink,
@@ -328,6 +343,7 @@ fn burn_round<T: Transport>(
     mut source: Box<dyn Source>,
     size: u64,
     digests: &mut Option<Digests>,
+    image_path: Option<&std::path::Path>,
     copy: u32,
     opts: &BurnOptions,
     sink: &dyn ProgressSink,
@@ -370,7 +386,7 @@ fn burn_round<T: Transport>(
                 (fifo.clone(), &barrier, known.clone(), &stream_digests);
             handles.push(Some(s.spawn(move || {
                 burn_one(
-                    t, &fifo, my, barrier, size, known, sd, copy, opts, sink, cancel,
+                    t, &fifo, my, barrier, size, known, sd, image_path, copy, opts, sink, cancel,
                 )
             })));
         }
@@ -446,6 +462,7 @@ fn burn_one<T: Transport>(
     size: u64,
     known: Option<Digests>,
     stream_digests: &Mutex<Option<Digests>>,
+    image_path: Option<&std::path::Path>,
     copy: u32,
     opts: &BurnOptions,
     sink: &dyn ProgressSink,
@@ -492,7 +509,7 @@ fn burn_one<T: Transport>(
         let Some(digests) = digests else {
             return Err(BurnError::Verify("the image's digests are missing".into()));
         };
-        report.verify = Some(verify_burned(t, &prep, &digests, sink, cancel)?);
+        report.verify = Some(verify_burned(t, &prep, &digests, image_path, sink, cancel)?);
     }
     if opts.eject {
         t.drive.eject().map_err(drive_err("eject"))?;
@@ -541,6 +558,92 @@ fn status_name(s: DiscStatus) -> &'static str {
         DiscStatus::Incomplete => "appendable",
         DiscStatus::Complete => "complete (closed)",
         DiscStatus::Other => "formatted/in use",
+    }
+}
+
+/// Read-only checks before the image is read or anything is written: a medium is there,
+/// the plan for it exists (e.g. `--simulate` on DVD+R is refused), it is blank (or the
+/// options allow what it holds), and the image fits. Refusals here cost the user nothing:
+/// no image pass, no blanking, no write. [`burn`] checks again after blanking/formatting.
+pub fn preflight<T: Transport>(
+    t: &mut Target<T>,
+    size: u64,
+    opts: &BurnOptions,
+) -> Result<(), BurnError> {
+    let d = &mut t.drive;
+    if d.media_status().map_err(drive_err("TEST UNIT READY"))? == crate::drive::MediaStatus::None {
+        return Err(BurnError::NoMedium);
+    }
+    let profile = d.profiles().map_err(drive_err("GET CONFIGURATION"))?.0;
+    let plan = plan::plan(profile, opts.choices)?;
+    let disc = d
+        .read_disc_information()
+        .map_err(drive_err("READ DISC INFORMATION"))?;
+    let image_sectors = size.div_ceil(SECTOR);
+    let need = written_sectors(image_sectors, u64::from(plan.unit_sectors));
+    let free = if plan.overwrite {
+        let caps = d.read_format_capacities().ok();
+        let unformatted = caps
+            .as_ref()
+            .map(|c| c.descriptor_type == CapacityDescriptorType::Unformatted)
+            .unwrap_or(disc.disc_status == DiscStatus::Empty);
+        let will_format = unformatted || opts.format;
+        let allowed = opts.force || opts.blank || disc.disc_status == DiscStatus::Empty;
+        if !will_format && !allowed {
+            return Err(BurnError::Media {
+                what: format!("{} is formatted and may hold data", profile.name()),
+                hint: Some("use --force to overwrite it, or --format to format it first".into()),
+            });
+        }
+        if unformatted {
+            // The formatted size is not known before formatting; the maximum capacity
+            // descriptor is the best bound there is.
+            caps.and_then(|c| crate::jobs::blank::choose_format(profile, &c, false).ok())
+                .map(|(blocks, _, _)| u64::from(blocks))
+        } else {
+            d.read_capacity_10().ok().map(|c| u64::from(c.last_lba) + 1)
+        }
+    } else {
+        if disc.disc_status != DiscStatus::Empty {
+            let erasable = profile.is_erasable();
+            let append = disc.disc_status == DiscStatus::Incomplete
+                && opts.force
+                && !plan.reserve_track
+                && !plan.cue_sheet;
+            if opts.blank && erasable {
+                // The room after blanking is checked after blanking.
+                return Ok(());
+            }
+            if !append {
+                let hint = if erasable {
+                    "use --blank to erase it first"
+                } else if disc.disc_status == DiscStatus::Incomplete {
+                    "use --force to append a session (not with --sao), or use a blank disc"
+                } else {
+                    "use a blank disc"
+                };
+                return Err(BurnError::Media {
+                    what: format!(
+                        "medium is not blank: {} is {}",
+                        profile.name(),
+                        status_name(disc.disc_status)
+                    ),
+                    hint: Some(hint.into()),
+                });
+            }
+        }
+        let n = disc.last_track_in_last_session.max(1);
+        d.read_track_information(TrackAddress::Track(u32::from(n)))
+            .ok()
+            .map(|ti| u64::from(ti.free_blocks))
+    };
+    match free {
+        Some(free) if need > free => Err(BurnError::TooSmall {
+            image: image_sectors,
+            need,
+            free,
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -655,7 +758,11 @@ fn prepare<T: Transport>(
     // The CD SAO pregap needs room too; SAO starts on a blank disc only.
     let need = written;
     if need > free {
-        return Err(BurnError::TooSmall { need, free });
+        return Err(BurnError::TooSmall {
+            image: image_sectors,
+            need,
+            free,
+        });
     }
 
     if let Some(p05) = plan.page05 {
@@ -669,12 +776,20 @@ fn prepare<T: Transport>(
     let rate = set_speed(t, &plan, opts.speed, sink);
     let d = &mut t.drive;
     if plan.reserve_track {
-        let blocks = u32::try_from(written).map_err(|_| BurnError::TooSmall { need, free })?;
+        let blocks = u32::try_from(written).map_err(|_| BurnError::TooSmall {
+            image: image_sectors,
+            need,
+            free,
+        })?;
         d.reserve_track(blocks)
             .map_err(drive_err("RESERVE TRACK"))?;
     }
     if plan.cue_sheet {
-        let blocks = u32::try_from(written).map_err(|_| BurnError::TooSmall { need, free })?;
+        let blocks = u32::try_from(written).map_err(|_| BurnError::TooSmall {
+            image: image_sectors,
+            need,
+            free,
+        })?;
         d.send_cue_sheet(&crate::scsi::cue::single_data_track(blocks))
             .map_err(drive_err("SEND CUE SHEET"))?;
     }
@@ -910,6 +1025,7 @@ fn verify_burned<T: Transport>(
     t: &mut Target<T>,
     prep: &Prepared,
     digests: &Digests,
+    image_path: Option<&std::path::Path>,
     sink: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<VerifyReport, BurnError> {
@@ -918,9 +1034,11 @@ fn verify_burned<T: Transport>(
     let mut reader = verify::DriveReader::new(&mut t.drive);
     verify::verify(
         &mut reader,
+        // The file, where there is one, is re-read only for blocks that differ or hold
+        // unreadable sectors, to name exactly the sectors that differ.
         Reference::Digests {
             digests,
-            file: None,
+            file: image_path,
         },
         digests.size,
         u64::from(prep.start_lba),
