@@ -1,0 +1,251 @@
+//! The rip job over a scripted source: an in-memory disc with faults at chosen LBAs.
+
+use super::source::*;
+use super::*;
+use crate::jobs::NoProgress;
+use std::collections::HashMap;
+
+/// A disc in memory. `bad` LBAs always fail; `flaky` LBAs fail that many times first;
+/// reads at or past `readable_end` fail as ILLEGAL REQUEST.
+pub struct Scripted {
+    pub data: Vec<u8>,
+    pub info: MediumInfo,
+    pub bad: Vec<u64>,
+    pub flaky: HashMap<u64, u32>,
+    pub readable_end: u64,
+    pub reads: u64,
+    /// After this many reads, cancel (interruption test).
+    pub cancel_after: Option<(u64, Cancel)>,
+    pub max_transfer: usize,
+}
+
+impl Scripted {
+    pub fn disc(sectors: u64, seed: u8) -> Scripted {
+        let data: Vec<u8> = (0..sectors * 2048)
+            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 11) as u8)
+            .collect();
+        Scripted {
+            data,
+            info: MediumInfo {
+                profile: 0x10,
+                profile_name: "DVD-ROM".into(),
+                family: Family::Dvd,
+                capacity: Some(sectors),
+                tracks: vec![Track {
+                    number: 1,
+                    session: 1,
+                    start: 0,
+                    size: sectors,
+                    data: true,
+                    incremental: false,
+                }],
+                has_boundaries: true,
+                toc_raw: vec![],
+                c2: false,
+            },
+            bad: vec![],
+            flaky: HashMap::new(),
+            readable_end: sectors,
+            reads: 0,
+            cancel_after: None,
+            max_transfer: 64 * 1024,
+        }
+    }
+}
+
+impl RipSource for Scripted {
+    fn medium_info(&mut self) -> Result<MediumInfo, ReadFailure> {
+        Ok(self.info.clone())
+    }
+    fn read(
+        &mut self,
+        mode: ReadMode,
+        lba: u64,
+        count: u32,
+        buf: &mut [u8],
+    ) -> Result<(), ReadFailure> {
+        assert_eq!(mode, ReadMode::Cooked);
+        self.reads += 1;
+        if let Some((n, c)) = &self.cancel_after
+            && self.reads >= *n
+        {
+            c.cancel();
+        }
+        let end = lba + u64::from(count);
+        if end > self.readable_end {
+            return Err(ReadFailure::Illegal("LBA out of range".into()));
+        }
+        for l in lba..end {
+            if self.bad.contains(&l) {
+                return Err(ReadFailure::Medium(format!(
+                    "unrecovered read error at {l}"
+                )));
+            }
+            if let Some(n) = self.flaky.get_mut(&l)
+                && *n > 0
+            {
+                *n -= 1;
+                return Err(ReadFailure::Medium(format!("flaky {l}")));
+            }
+        }
+        let a = lba as usize * 2048;
+        let len = count as usize * 2048;
+        let src = self.data.get(a..a + len).unwrap_or(&[]);
+        buf[..src.len()].copy_from_slice(src);
+        buf[src.len()..len].fill(0);
+        Ok(())
+    }
+    fn set_speed(&mut self, _: Family, _: Speed) -> Result<bool, ReadFailure> {
+        Ok(false)
+    }
+    fn max_transfer_bytes(&self) -> usize {
+        self.max_transfer
+    }
+    fn wait(&mut self, _: Duration) {}
+    fn name(&self) -> String {
+        "scripted".into()
+    }
+}
+
+fn opts(out: &Path) -> RipOptions {
+    RipOptions {
+        out: out.to_path_buf(),
+        raw: false,
+        subchannel: false,
+        size: None,
+        retries: 1,
+        resume: false,
+        speed: None,
+        force: false,
+    }
+}
+
+fn sha(b: &[u8]) -> String {
+    hex(&Sha256::digest(b))
+}
+
+#[test]
+fn clean_rip_is_exact_and_hashed() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("disc.iso");
+    let mut src = Scripted::disc(1000, 1);
+    let r = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
+    assert!(r.complete);
+    let img = fs::read(&out).unwrap();
+    assert_eq!(img, src.data);
+    assert_eq!(r.sha256.as_deref(), Some(sha(&src.data).as_str()));
+    let line = fs::read_to_string(d.path().join("disc.iso.sha256")).unwrap();
+    assert_eq!(line, format!("{}  disc.iso\n", sha(&src.data)));
+    let m = Mapfile::load(&d.path().join("disc.map")).unwrap();
+    assert!(m.is_complete());
+    // An existing OUT is not overwritten.
+    let e = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap_err();
+    assert!(matches!(e, RipError::Exists(_)), "{e}");
+}
+
+#[test]
+fn bad_sectors_are_isolated_and_listed() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("disc.iso");
+    let mut src = Scripted::disc(2000, 2);
+    src.bad = vec![100, 101, 102, 1500];
+    let r = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
+    assert!(!r.complete);
+    assert_eq!(r.unreadable, vec![(100, 3), (1500, 1)]);
+    assert!(!out.exists());
+    let part = fs::read(d.path().join("disc.iso.part")).unwrap();
+    for l in 0..2000u64 {
+        if !src.bad.contains(&l) {
+            let a = l as usize * 2048;
+            assert_eq!(part[a..a + 2048], src.data[a..a + 2048], "LBA {l}");
+        }
+    }
+    let m = Mapfile::load(&d.path().join("disc.map")).unwrap();
+    assert_eq!(m.total(crate::mapfile::BlockStatus::BadSector), 4 * 2048);
+}
+
+#[test]
+fn flaky_sectors_are_recovered_by_retries() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("disc.iso");
+    let mut src = Scripted::disc(500, 3);
+    src.flaky.insert(40, 2);
+    src.flaky.insert(41, 1);
+    let mut o = opts(&out);
+    o.retries = 2;
+    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
+    assert!(r.complete, "{:?}", r.unreadable);
+    assert_eq!(fs::read(&out).unwrap(), src.data);
+    assert_eq!(r.sha256.unwrap(), sha(&src.data));
+}
+
+#[test]
+fn interrupted_rip_resumes_to_the_same_image() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("disc.iso");
+    let mut src = Scripted::disc(3000, 4);
+    src.max_transfer = 32 * 2048;
+    let cancel = Cancel::new();
+    src.cancel_after = Some((20, cancel.clone()));
+    let e = rip(&mut src, &opts(&out), &NoProgress, &cancel).unwrap_err();
+    assert!(matches!(e, RipError::Interrupted(_)), "{e}");
+    let m = Mapfile::load(&d.path().join("disc.map")).unwrap();
+    assert!(!m.is_complete());
+    assert!(m.total(crate::mapfile::BlockStatus::Finished) > 0);
+    // Without --resume the partial rip is not clobbered.
+    let e = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap_err();
+    assert!(matches!(e, RipError::Usage(_)), "{e}");
+    src.cancel_after = None;
+    let mut o = opts(&out);
+    o.resume = true;
+    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
+    assert!(r.complete);
+    assert_eq!(fs::read(&out).unwrap(), src.data);
+    assert_eq!(r.sha256.unwrap(), sha(&src.data));
+}
+
+#[test]
+fn resume_against_another_disc_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("disc.iso");
+    let mut src = Scripted::disc(1000, 5);
+    src.bad = vec![10];
+    rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
+    let mut other = Scripted::disc(1000, 6);
+    let mut o = opts(&out);
+    o.resume = true;
+    let e = rip(&mut other, &o, &NoProgress, &Cancel::new()).unwrap_err();
+    assert!(matches!(e, RipError::Identity(_)), "{e}");
+    // The same disc, now readable, finishes.
+    src.bad.clear();
+    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
+    assert!(r.complete);
+    assert_eq!(fs::read(&out).unwrap(), src.data);
+}
+
+#[test]
+fn over_reporting_capacity_rips_to_the_track() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("disc.iso");
+    let mut src = Scripted::disc(1000, 7);
+    src.info.capacity = Some(1150);
+    let r = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
+    assert!(r.complete);
+    assert_eq!(r.sectors, 1000);
+}
+
+#[test]
+fn tao_run_out_is_not_an_error() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("disc.iso");
+    let mut src = Scripted::disc(1002, 8);
+    src.info.profile = 9;
+    src.info.family = Family::Cd;
+    src.info.tracks[0].incremental = true;
+    src.readable_end = 1000;
+    let r = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
+    assert!(r.complete, "{:?}", r.unreadable);
+    assert_eq!(r.sectors, 1000);
+    assert_eq!(r.size.source, size::SizeSource::TrackLessRunOut);
+    assert_eq!(fs::read(&out).unwrap(), src.data[..1000 * 2048]);
+}
