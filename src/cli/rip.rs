@@ -61,7 +61,11 @@ fn summary_text(r: &RipReport) -> String {
     s.push_str(&format!(
         "rip {}: {}\n",
         r.device,
-        if r.complete { "complete" } else { "finished with unreadable sectors" }
+        if r.complete {
+            "complete"
+        } else {
+            "finished with unreadable sectors"
+        }
     ));
     s.push_str(&format!("  medium:     {}\n", r.profile_name));
     s.push_str(&format!(
@@ -71,7 +75,10 @@ fn summary_text(r: &RipReport) -> String {
         r.sector_bytes,
         bytes
     ));
-    s.push_str(&format!("  size:       {} ({})\n", r.size.reason, r.size.source));
+    s.push_str(&format!(
+        "  size:       {} ({})\n",
+        r.size.reason, r.size.source
+    ));
     for n in r.size.notes.iter().chain(&r.left_out).chain(&r.notes) {
         s.push_str(&format!("  note:       {n}\n"));
     }
@@ -128,7 +135,9 @@ fn summary_json(r: &RipReport) -> serde_json::Value {
 pub fn run(cli: &Cli, a: &RipArgs) -> Result<(), CliError> {
     let speed = a.speed.as_deref().map(parse_speed).transpose()?;
     if a.size == Some(0) {
-        return Err(CliError::usage("--size 0: the image needs at least one sector"));
+        return Err(CliError::usage(
+            "--size 0: the image needs at least one sector",
+        ));
     }
     if a.raw && a.size.is_some() {
         return Err(CliError::usage(

@@ -639,7 +639,14 @@ impl<'a> Engine<'a> {
             }
             m.is_complete()
         };
-        let synced = self.image.sync_data();
+        // Like GNU ddrescue, a finished rip is not forced to the platter (that would double
+        // the time on a slow disk); an unfinished one is, so its map never claims more than
+        // the image holds after a crash.
+        let synced = if complete {
+            Ok(())
+        } else {
+            self.image.sync_data()
+        };
         let saved = self.save_map();
         r?;
         w?;

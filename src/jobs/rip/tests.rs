@@ -249,3 +249,117 @@ fn tao_run_out_is_not_an_error() {
     assert_eq!(r.size.source, size::SizeSource::TrackLessRunOut);
     assert_eq!(fs::read(&out).unwrap(), src.data[..1000 * 2048]);
 }
+
+/// GNU ddrescue's own tool reads our map and finds exactly the bad sectors. A missing
+/// ddrescuelog fails the test (tests/packages.txt installs gddrescue).
+#[test]
+fn ddrescuelog_reads_the_map() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("disc.iso");
+    let mut src = Scripted::disc(1200, 9);
+    src.bad = vec![7, 600, 601];
+    let r = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
+    assert!(!r.complete);
+    let map = d.path().join("disc.map");
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new("ddrescuelog")
+            .args(args)
+            .arg(&map)
+            .output()
+            .unwrap_or_else(|e| panic!("ddrescuelog is needed (apt-get install gddrescue): {e}"));
+        assert!(o.status.success(), "ddrescuelog {args:?}: {o:?}");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let status = run(&["-t"]);
+    assert!(status.contains("bad-sector"), "{status}");
+    let listed: Vec<u64> = run(&["-b", "2048", "-l-"])
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
+    assert_eq!(listed, vec![7, 600, 601]);
+}
+
+/// A disc that costs nothing to read (for measuring the pipeline, not the drive).
+struct Pattern {
+    inner: Scripted,
+}
+
+impl RipSource for Pattern {
+    fn medium_info(&mut self) -> Result<MediumInfo, ReadFailure> {
+        Ok(self.inner.info.clone())
+    }
+    fn read(
+        &mut self,
+        _: ReadMode,
+        lba: u64,
+        count: u32,
+        buf: &mut [u8],
+    ) -> Result<(), ReadFailure> {
+        for (i, s) in buf[..count as usize * 2048]
+            .chunks_exact_mut(2048)
+            .enumerate()
+        {
+            s[..8].copy_from_slice(&(lba + i as u64).to_le_bytes());
+        }
+        Ok(())
+    }
+    fn set_speed(&mut self, _: Family, _: Speed) -> Result<bool, ReadFailure> {
+        Ok(false)
+    }
+    fn max_transfer_bytes(&self) -> usize {
+        1 << 20
+    }
+    fn wait(&mut self, _: Duration) {}
+    fn name(&self) -> String {
+        "pattern".into()
+    }
+}
+
+/// `cargo test --release --lib -- --ignored pipeline_throughput --nocapture`: the rip
+/// pipeline alone (no drive), 2 GiB to a temporary file.
+#[test]
+#[ignore]
+fn pipeline_throughput() {
+    let sectors = 1 << 20;
+    let mut inner = Scripted::disc(1, 0);
+    inner.info.capacity = Some(sectors);
+    inner.info.tracks[0].size = sectors;
+    inner.readable_end = sectors;
+    let mut src = Pattern { inner };
+    let d = tempfile::tempdir_in(std::env::var("RIP_BENCH_DIR").unwrap_or("/tmp".into())).unwrap();
+    let out = d.path().join("big.iso");
+    let t = Instant::now();
+    let r = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
+    let s = t.elapsed().as_secs_f64();
+    assert!(r.complete);
+    eprintln!(
+        "pipeline: {} MB in {s:.2} s = {:.0} MB/s",
+        sectors * 2048 / 1_000_000,
+        (sectors * 2048) as f64 / s / 1e6
+    );
+}
+
+#[test]
+#[ignore]
+fn sha256_throughput() {
+    let buf = vec![7u8; 1 << 20];
+    let t = Instant::now();
+    let mut h = Sha256::new();
+    for _ in 0..1024 {
+        h.update(&buf);
+    }
+    let _ = h.finalize();
+    eprintln!(
+        "sha256: {:.0} MB/s",
+        (1u64 << 30) as f64 / t.elapsed().as_secs_f64() / 1e6
+    );
+    let t = Instant::now();
+    let mut v = vec![0u8; 1 << 20];
+    for i in 0..1024 {
+        v.fill(i as u8);
+    }
+    eprintln!(
+        "fill: {:.0} MB/s",
+        (1u64 << 30) as f64 / t.elapsed().as_secs_f64() / 1e6
+    );
+}
