@@ -39,40 +39,75 @@ const fn gf_tables() -> Gf {
 
 static GF: Gf = gf_tables();
 
-/// Parity bytes of one product-code direction over `src` (the 2340 bytes from the header
-/// on): P is (86, 24, 2, 86), Q is (52, 43, 86, 88). Writes `2 × major` bytes to `dest`.
-fn parity(src: &[u8], major: usize, minor: usize, mult: usize, inc: usize, dest: &mut [u8]) {
-    let size = major * minor;
-    for m in 0..major {
-        let mut index = (m >> 1) * mult + (m & 1);
-        let mut a = 0u8;
-        let mut b = 0u8;
-        for _ in 0..minor {
-            let t = src[index];
-            index += inc;
-            if index >= size {
-                index -= size;
-            }
-            a ^= t;
-            b ^= t;
-            a = GF.f[a as usize];
+/// Multiply by α (x) in GF(2^8) mod x^8+x^4+x^3+x^2+1, branch-free so the column loops
+/// below vectorize.
+#[inline(always)]
+fn mul2(a: u8) -> u8 {
+    (a << 1) ^ (((a as i8) >> 7) as u8 & 0x1D)
+}
+
+/// Parity of `N` interleaved code words laid out as `minor` rows of `N` bytes (word `m` is
+/// column `m`). Every column is independent, so the inner loop runs across columns (SIMD);
+/// the serial form (one word at a time) is `parity_reference` in the tests.
+fn parity_cols<const N: usize>(rows: &[u8], minor: usize, dest: &mut [u8]) {
+    let mut a = [0u8; N];
+    let mut b = [0u8; N];
+    for row in rows.chunks_exact(N).take(minor) {
+        let Ok(row) = <&[u8; N]>::try_from(row) else {
+            break;
+        };
+        for m in 0..N {
+            let t = row[m];
+            b[m] ^= t;
+            a[m] = mul2(a[m] ^ t);
         }
-        a = GF.b[(GF.f[a as usize] ^ b) as usize];
-        dest[m] = a;
-        dest[m + major] = a ^ b;
+    }
+    for m in 0..N {
+        let x = GF.b[(mul2(a[m]) ^ b[m]) as usize];
+        dest[m] = x;
+        dest[m + N] = x ^ b[m];
     }
 }
+
+/// Q code words run diagonally (ECMA-130 Annex A): word `m` takes byte
+/// `((m/2)·86 + m%2 + 88·r) mod 2236` as its row `r`. Gathering them into rows once per
+/// sector lets `parity_cols` treat Q like P.
+const Q_INDEX: [u16; 2236] = {
+    let mut t = [0u16; 2236];
+    let mut m = 0;
+    while m < 52 {
+        let mut idx = (m >> 1) * 86 + (m & 1);
+        let mut r = 0;
+        while r < 43 {
+            t[r * 52 + m] = idx as u16;
+            idx += 88;
+            if idx >= 2236 {
+                idx -= 2236;
+            }
+            r += 1;
+        }
+        m += 1;
+    }
+    t
+};
 
 /// P and Q parity for a sector (header zeroed for mode 2 by the caller): 172 + 104 bytes.
 pub fn ecc(sector: &[u8; RAW]) -> [u8; 276] {
     let mut out = [0u8; 276];
     let (p, q) = out.split_at_mut(172);
-    parity(&sector[12..], 86, 24, 2, 86, p);
-    // Q covers the P parity too.
-    let mut buf = [0u8; 2236];
-    buf[..2064].copy_from_slice(&sector[12..2076]);
-    buf[2064..].copy_from_slice(p);
-    parity(&buf, 52, 43, 86, 88, q);
+    // P: 86 words, 24 rows of the 2064 bytes from the header on.
+    parity_cols::<86>(&sector[12..2076], 24, p);
+    // Q: 52 words over those bytes and the P parity.
+    let mut rows = [0u8; 2236];
+    for (dst, &i) in rows.iter_mut().zip(Q_INDEX.iter()) {
+        let i = i as usize;
+        *dst = if i < 2064 {
+            sector[12 + i]
+        } else {
+            p[i - 2064]
+        };
+    }
+    parity_cols::<52>(&rows, 43, q);
     out
 }
 
@@ -331,6 +366,58 @@ mod tests {
         s
     }
 
+    /// The serial form of the P/Q computation (as in the ECM tools and libedc): one code
+    /// word at a time, table-driven.
+    fn parity_reference(
+        src: &[u8],
+        major: usize,
+        minor: usize,
+        mult: usize,
+        inc: usize,
+        dest: &mut [u8],
+    ) {
+        let size = major * minor;
+        for m in 0..major {
+            let mut index = (m >> 1) * mult + (m & 1);
+            let mut a = 0u8;
+            let mut b = 0u8;
+            for _ in 0..minor {
+                let t = src[index];
+                index += inc;
+                if index >= size {
+                    index -= size;
+                }
+                a ^= t;
+                b ^= t;
+                a = GF.f[a as usize];
+            }
+            a = GF.b[(GF.f[a as usize] ^ b) as usize];
+            dest[m] = a;
+            dest[m + major] = a ^ b;
+        }
+    }
+
+    #[test]
+    fn vectorized_parity_equals_the_serial_form() {
+        let mut x = 0x1234_5678u32;
+        for _ in 0..20 {
+            let mut s = [0u8; RAW];
+            for b in s.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                *b = x as u8;
+            }
+            let mut want = [0u8; 276];
+            parity_reference(&s[12..], 86, 24, 2, 86, &mut want[..172]);
+            let mut buf = [0u8; 2236];
+            buf[..2064].copy_from_slice(&s[12..2076]);
+            buf[2064..].copy_from_slice(&want[..172]);
+            parity_reference(&buf, 52, 43, 86, 88, &mut want[172..]);
+            assert_eq!(ecc(&s), want);
+        }
+    }
+
     #[test]
     fn edc_is_crc32_cd_rom_edc() {
         // Check value of the catalogue's CRC-32/CD-ROM-EDC ("123456789").
@@ -380,5 +467,43 @@ mod tests {
             assert_ne!(p[..172], s[2076..2248], "P at {at}");
             assert_ne!(p[172..], s[2248..], "Q at {at}");
         }
+    }
+}
+
+#[cfg(test)]
+mod bench {
+    use super::*;
+    #[test]
+    #[ignore]
+    fn ecc_parts() {
+        let s = [7u8; RAW];
+        let n = 200_000;
+        let t = std::time::Instant::now();
+        let mut p = [0u8; 172];
+        let mut acc = 0u8;
+        for i in 0..n {
+            let mut s2 = s;
+            s2[20] = i as u8;
+            parity_cols::<86>(std::hint::black_box(&s2[12..2076]), 24, &mut p);
+            acc ^= p[3];
+        }
+        eprintln!("P: {:.2} us {acc}", t.elapsed().as_secs_f64() * 1e6 / n as f64);
+        let t = std::time::Instant::now();
+        let body = [5u8; 2236];
+        let mut rows = [0u8; 2236];
+        for i in 0..n {
+            for (dst, &k) in rows.iter_mut().zip(Q_INDEX.iter()) {
+                *dst = std::hint::black_box(&body)[k as usize % 2236];
+            }
+            acc ^= rows[i % 2236];
+        }
+        eprintln!("gather: {:.2} us {acc}", t.elapsed().as_secs_f64() * 1e6 / n as f64);
+        let t = std::time::Instant::now();
+        let mut q = [0u8; 104];
+        for _ in 0..n {
+            parity_cols::<52>(std::hint::black_box(&rows), 43, &mut q);
+            acc ^= q[3];
+        }
+        eprintln!("Q: {:.2} us {acc}", t.elapsed().as_secs_f64() * 1e6 / n as f64);
     }
 }

@@ -17,6 +17,33 @@ pub struct Scripted {
     /// After this many reads, cancel (interruption test).
     pub cancel_after: Option<(u64, Cancel)>,
     pub max_transfer: usize,
+    /// Raw reads: return EDC/ECC zeroed (as QEMU's ide-cd does).
+    pub zero_edc: bool,
+    /// Raw reads: LBAs whose data come back with one flipped bit (EDC must catch it).
+    pub corrupt: Vec<u64>,
+}
+
+/// The raw sector the scripted disc holds at `lba` (mode 1, or audio = the bytes as they are).
+pub fn raw_sector(data: &[u8], lba: u64, audio: bool) -> [u8; 2352] {
+    use super::ecma130::*;
+    let mut s = [0u8; 2352];
+    if audio {
+        let a = lba as usize * 2352;
+        for (i, b) in s.iter_mut().enumerate() {
+            *b = (a + i) as u8 ^ 0x55;
+        }
+        return s;
+    }
+    s[1..11].fill(0xFF);
+    s[12..15].copy_from_slice(&msf_bcd(lba));
+    s[15] = 1;
+    let a = lba as usize * 2048;
+    s[16..2064].copy_from_slice(&data[a..a + 2048]);
+    let e = edc(&s[..2064]);
+    s[2064..2068].copy_from_slice(&e.to_le_bytes());
+    let p = ecc(&s);
+    s[2076..].copy_from_slice(&p);
+    s
 }
 
 impl Scripted {
@@ -49,6 +76,8 @@ impl Scripted {
             reads: 0,
             cancel_after: None,
             max_transfer: 64 * 1024,
+            zero_edc: false,
+            corrupt: vec![],
         }
     }
 }
@@ -64,7 +93,6 @@ impl RipSource for Scripted {
         count: u32,
         buf: &mut [u8],
     ) -> Result<(), ReadFailure> {
-        assert_eq!(mode, ReadMode::Cooked);
         self.reads += 1;
         if let Some((n, c)) = &self.cancel_after
             && self.reads >= *n
@@ -87,6 +115,34 @@ impl RipSource for Scripted {
                 *n -= 1;
                 return Err(ReadFailure::Medium(format!("flaky {l}")));
             }
+        }
+        if let ReadMode::Raw { c2, subchannel } = mode {
+            let stride = mode.bytes_per_sector();
+            for (i, l) in (lba..end).enumerate() {
+                let audio = self
+                    .info
+                    .tracks
+                    .iter()
+                    .any(|t| !t.data && l >= t.start && l < t.end());
+                let mut s = raw_sector(&self.data, l, audio);
+                if self.zero_edc && !audio {
+                    s[2064..].fill(0);
+                }
+                if self.corrupt.contains(&l) {
+                    s[100] ^= 4;
+                }
+                let o = &mut buf[i * stride..(i + 1) * stride];
+                o[..2352].copy_from_slice(&s);
+                let mut at = 2352;
+                if c2 {
+                    o[at..at + 294].fill(0);
+                    at += 294;
+                }
+                if subchannel {
+                    o[at..at + 96].fill(l as u8);
+                }
+            }
+            return Ok(());
         }
         let a = lba as usize * 2048;
         let len = count as usize * 2048;
@@ -362,4 +418,147 @@ fn sha256_throughput() {
         "fill: {:.0} MB/s",
         (1u64 << 30) as f64 / t.elapsed().as_secs_f64() / 1e6
     );
+}
+
+fn cd_with_audio(data_sectors: u64, audio_sectors: u64) -> Scripted {
+    let mut src = Scripted::disc(data_sectors + audio_sectors, 10);
+    src.info.profile = 8;
+    src.info.profile_name = "CD-ROM".into();
+    src.info.family = Family::Cd;
+    src.info.tracks = vec![
+        Track {
+            number: 1,
+            session: 1,
+            start: 0,
+            size: data_sectors,
+            data: true,
+            incremental: false,
+        },
+        Track {
+            number: 2,
+            session: 1,
+            start: data_sectors,
+            size: audio_sectors,
+            data: false,
+            incremental: false,
+        },
+    ];
+    src
+}
+
+fn expected_bin(src: &Scripted) -> Vec<u8> {
+    let mut v = Vec::new();
+    for t in &src.info.tracks {
+        for l in t.start..t.end() {
+            v.extend_from_slice(&raw_sector(&src.data, l, !t.data));
+        }
+    }
+    v
+}
+
+#[test]
+fn raw_rip_takes_every_track_checks_edc_and_writes_a_cue() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("disc.bin");
+    let mut src = cd_with_audio(300, 100);
+    let mut o = opts(&out);
+    o.raw = true;
+    o.subchannel = true;
+    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
+    assert!(r.complete, "{:?}", r.unreadable);
+    let bin = fs::read(&out).unwrap();
+    assert_eq!(bin, expected_bin(&src));
+    assert_eq!(r.sha256.unwrap(), sha(&bin));
+    let cue = fs::read_to_string(d.path().join("disc.cue")).unwrap();
+    assert_eq!(
+        cue,
+        "FILE \"disc.bin\" BINARY\n  TRACK 01 MODE1/2352\n    INDEX 01 00:00:00\n  \
+         TRACK 02 AUDIO\n    INDEX 01 00:04:00\n"
+    );
+    let sub = fs::read(d.path().join("disc.sub")).unwrap();
+    assert_eq!(sub.len(), 400 * 96);
+    assert!(sub[96 * 7..96 * 8].iter().all(|&b| b == 7));
+}
+
+#[test]
+fn raw_rip_flags_sectors_whose_edc_fails() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("disc.bin");
+    let mut src = cd_with_audio(300, 0);
+    src.info.tracks.pop();
+    src.corrupt = vec![123];
+    let mut o = opts(&out);
+    o.raw = true;
+    o.retries = 1;
+    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
+    assert!(!r.complete);
+    assert_eq!(r.unreadable, vec![(123, 1)]);
+}
+
+#[test]
+fn raw_rip_reports_zeroed_edc_not_bad_sectors() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("disc.bin");
+    let mut src = cd_with_audio(200, 0);
+    src.info.tracks.pop();
+    src.zero_edc = true;
+    let mut o = opts(&out);
+    o.raw = true;
+    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
+    assert!(r.complete, "{:?}", r.unreadable);
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("zeroed EDC/ECC fields for 200 of 200")),
+        "{:?}",
+        r.notes
+    );
+}
+
+#[test]
+fn raw_refuses_dvd() {
+    let d = tempfile::tempdir().unwrap();
+    let mut src = Scripted::disc(100, 1);
+    let mut o = opts(&d.path().join("x.bin"));
+    o.raw = true;
+    let e = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap_err();
+    assert!(matches!(e, RipError::Media(_)), "{e}");
+}
+
+#[test]
+#[ignore]
+fn ecma130_check_throughput() {
+    let src = Scripted::disc(64, 1);
+    let sectors: Vec<[u8; 2352]> = (0..64).map(|l| raw_sector(&src.data, l, false)).collect();
+    let t = Instant::now();
+    let n = 200_000u64;
+    for i in 0..n {
+        let l = i % 64;
+        assert_eq!(
+            super::ecma130::check_data_sector(&sectors[l as usize], l),
+            super::ecma130::Verdict::Good
+        );
+    }
+    let s = t.elapsed().as_secs_f64();
+    eprintln!("ecma130 check: {:.0} MB/s", (n * 2352) as f64 / s / 1e6);
+}
+
+#[test]
+#[ignore]
+fn ecma130_parts_throughput() {
+    let src = Scripted::disc(64, 1);
+    let sectors: Vec<[u8; 2352]> = (0..64).map(|l| raw_sector(&src.data, l, false)).collect();
+    let n = 200_000usize;
+    let t = Instant::now();
+    let mut x = 0u32;
+    for i in 0..n {
+        x ^= super::ecma130::edc(&sectors[i % 64][..2064]);
+    }
+    eprintln!("edc: {:.0} MB/s {x}", (n * 2352) as f64 / t.elapsed().as_secs_f64() / 1e6);
+    let t = Instant::now();
+    let mut y = 0u8;
+    for i in 0..n {
+        y ^= super::ecma130::ecc(&sectors[i % 64])[5];
+    }
+    eprintln!("ecc: {:.0} MB/s {y}", (n * 2352) as f64 / t.elapsed().as_secs_f64() / 1e6);
 }
