@@ -5,7 +5,7 @@
 
 use super::{Drive, DriveError, optional};
 use crate::scsi::Profile;
-use crate::scsi::mmc::{DiscStatus, LEAD_OUT_TRACK, TrackAddress};
+use crate::scsi::mmc::{self, DiscStatus, LEAD_OUT_TRACK, TrackAddress};
 use crate::scsi::retry::FailureClass;
 use crate::transport::Transport;
 use serde::Serialize;
@@ -284,7 +284,10 @@ impl<T: Transport> Drive<T> {
         use Profile::*;
         Ok(match profile {
             CdR | CdRw => {
-                optional(self.read_atip())?.map(|a| format!("ATIP lead-in {}", a.lead_in_start))
+                optional(self.read_atip())?.map(|a| match mmc::atip_manufacturer(a.lead_in_start) {
+                    Some(m) => format!("ATIP lead-in {} ({m})", a.lead_in_start),
+                    None => format!("ATIP lead-in {}", a.lead_in_start),
+                })
             }
             DvdRSequential
             | DvdRwRestrictedOverwrite

@@ -10,7 +10,7 @@ mod media;
 #[cfg(test)]
 mod tests;
 
-pub use error::{DriveError, DriveErrorKind};
+pub use error::{DriveError, DriveErrorKind, ErrorClass};
 pub use media::{MediaInfo, MediaStatus, TrackSummary};
 
 use crate::clock::{RealClock, SharedClock};
@@ -260,9 +260,14 @@ impl<T: Transport> Drive<T> {
             ctx: Context::Other,
         };
         let outcome = self.exec_once(&c, &mut Data::None);
+        // Asked once: every "wait and ask again" verdict becomes the failure it stands for.
         match self.policy.decide(&outcome, u32::MAX, c.ctx) {
             Action::Success => Ok(()),
             Action::Fail(class) => Err(Self::error(&c, outcome, class)),
+            Action::MediumChanged { .. } => {
+                self.media_changed = true;
+                Err(Self::error(&c, outcome, FailureClass::UnitAttention))
+            }
             _ => {
                 let class = match &outcome {
                     Outcome::CheckCondition { sense, .. } => Sense::parse(sense)
@@ -897,6 +902,7 @@ impl<T: Transport> Drive<T> {
             ..self.policy
         };
         let mut attempt = 0u32;
+        let mut changes = 0u32;
         loop {
             attempt = attempt.saturating_add(1);
             let outcome = self.exec_once(&c, &mut Data::None);
@@ -906,9 +912,16 @@ impl<T: Transport> Drive<T> {
                 Action::Fail(class) => return Err(Self::error(&c, outcome, class)),
                 Action::MediumChanged { .. } => {
                     self.media_changed = true;
-                    // The attention is consumed by this very command; ask again at once.
+                    changes += 1;
                     attempt = 0;
-                    Duration::ZERO
+                    // The attention is consumed by this very command: ask again at once,
+                    // unless the drive keeps saying it, then pace the polls so `max` bounds
+                    // the wait.
+                    if changes > 2 {
+                        policy.ready_poll_interval
+                    } else {
+                        Duration::ZERO
+                    }
                 }
                 Action::Retry { after }
                 | Action::PollReady { after }

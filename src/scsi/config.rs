@@ -125,13 +125,15 @@ pub enum FeatureDetail {
     /// 0033h Layer Jump Recording (§5.3.29): byte 7 NUMBER OF LINK SIZES, then link sizes.
     LayerJumpRecording { link_sizes: Vec<u8> },
     /// 0040h BD Read (§5.3.31): class 0 read support bitmaps for BD-RE, BD-R, BD-ROM
-    /// (bytes 8..=9, 24..=25, 40..=41 of the descriptor, first class only).
+    /// (bytes 8..=9, 16..=17, 24..=25 of the descriptor: class 0 of each medium's four
+    /// 2-byte class bitmaps).
     BdRead {
         bd_re_class0: u16,
         bd_r_class0: u16,
         bd_rom_class0: u16,
     },
-    /// 0041h BD Write (§5.3.32): byte 4 bit 0 SVNR; class 0 write bitmaps for BD-RE, BD-R.
+    /// 0041h BD Write (§5.3.32): byte 4 bit 0 SVNR; class 0 write bitmaps for BD-RE
+    /// (bytes 8..=9) and BD-R (bytes 16..=17), same layout as BD Read.
     BdWrite {
         svnr: bool,
         bd_re_class0: u16,
@@ -213,13 +215,13 @@ impl Feature {
             },
             feature::BD_READ => FeatureDetail::BdRead {
                 bd_re_class0: w(8),
-                bd_r_class0: w(24),
-                bd_rom_class0: w(40),
+                bd_r_class0: w(16),
+                bd_rom_class0: w(24),
             },
             feature::BD_WRITE => FeatureDetail::BdWrite {
                 svnr: bit(4, 0),
                 bd_re_class0: w(8),
-                bd_r_class0: w(24),
+                bd_r_class0: w(16),
             },
             feature::REAL_TIME_STREAMING => FeatureDetail::RealTimeStreaming {
                 rbcb: bit(4, 4),
@@ -404,6 +406,31 @@ mod tests {
         let c = parse_configuration(&[0, 0, 0, 4, 0, 0, 0, 0]).unwrap();
         assert_eq!(c.current_profile, Profile::NoProfile);
         assert!(c.features.is_empty());
+    }
+
+    #[test]
+    fn bd_read_class_bitmaps() {
+        // Descriptor bytes 4.. : reserved 4..=7, BD-RE class 0..3 8..=15, BD-R 16..=23,
+        // BD-ROM 24..=31 (additional length 1Ch).
+        let mut data = vec![0u8; 28];
+        data[4..6].copy_from_slice(&[0x00, 0x02]); // BD-RE class 0, version 1
+        data[12..14].copy_from_slice(&[0x00, 0x02]); // BD-R class 0, version 1
+        data[20..22].copy_from_slice(&[0x00, 0x01]); // BD-ROM class 0, version 0
+        let f = Feature {
+            code: feature::BD_READ,
+            version: 0,
+            persistent: false,
+            current: true,
+            data,
+        };
+        assert_eq!(
+            f.detail(),
+            FeatureDetail::BdRead {
+                bd_re_class0: 2,
+                bd_r_class0: 2,
+                bd_rom_class0: 1
+            }
+        );
     }
 
     #[test]

@@ -473,6 +473,57 @@ pub fn parse_atip(d: &[u8]) -> Result<Atip, ParseError> {
     })
 }
 
+/// Disc manufacturers registered by ATIP start time of lead-in (Orange Book part II
+/// registration list): minute 97, (second, frame rounded down to tens). Well-known
+/// entries only; `atip_manufacturer` returns `None` for the rest.
+static ATIP_MANUFACTURERS: &[(u8, u8, &str)] = &[
+    (15, 0, "TDK"),
+    (15, 10, "Ritek"),
+    (15, 20, "Mitsubishi Chemical"),
+    (15, 30, "Nan-Ya Plastics"),
+    (17, 0, "Moser Baer India"),
+    (22, 0, "Woongjin Media"),
+    (22, 60, "Acer Media Technology"),
+    (23, 0, "Matsushita"),
+    (23, 40, "Victor Company of Japan"),
+    (24, 0, "Taiyo Yuden"),
+    (24, 10, "Sony"),
+    (24, 40, "kdg mediatech"),
+    (25, 20, "Hitachi Maxell"),
+    (25, 30, "Infodisc Technology"),
+    (26, 20, "SKC"),
+    (26, 40, "Fuji Photo Film"),
+    (26, 60, "CMC Magnetics"),
+    (27, 20, "Princo"),
+    (27, 30, "Pioneer Video"),
+    (27, 40, "Kodak Japan"),
+    (27, 50, "Mitsui Chemicals"),
+    (27, 60, "Ricoh"),
+    (31, 0, "Ritek"),
+    (32, 0, "TDK"),
+    (32, 10, "Prodisc Technology"),
+    (34, 20, "Mitsubishi Chemical"),
+    (46, 0, "Taiyo Yuden"),
+    (46, 40, "Fuji Photo Film"),
+    (46, 60, "CMC Magnetics"),
+    (47, 50, "Ritek"),
+    (48, 0, "Ricoh"),
+    (49, 0, "TDK"),
+];
+
+/// The disc manufacturer an ATIP start time of lead-in is registered to, if known. The
+/// frame's units digit codes the dye type, so only its tens count.
+pub fn atip_manufacturer(lead_in: Msf) -> Option<&'static str> {
+    if lead_in.m != 97 {
+        return None;
+    }
+    let frame = lead_in.f - lead_in.f % 10;
+    ATIP_MANUFACTURERS
+        .iter()
+        .find(|&&(s, f, _)| s == lead_in.s && f == frame)
+        .map(|&(_, _, n)| n)
+}
+
 // ---------------------------------------------------------------------------------------
 // READ DISC STRUCTURE
 
@@ -1360,6 +1411,13 @@ mod tests {
         assert_eq!(a.lead_in_start.to_lba(), -11634);
         assert_eq!(a.last_possible_lead_out_start.to_lba(), 359_849);
         assert!(parse_atip(&d[..14]).is_err());
+        assert_eq!(atip_manufacturer(a.lead_in_start), Some("CMC Magnetics"));
+        assert_eq!(
+            atip_manufacturer(Msf { m: 97, s: 24, f: 1 }),
+            Some("Taiyo Yuden")
+        );
+        assert_eq!(atip_manufacturer(Msf { m: 97, s: 99, f: 0 }), None);
+        assert_eq!(atip_manufacturer(Msf { m: 96, s: 24, f: 0 }), None);
     }
 
     #[test]
