@@ -197,14 +197,14 @@ mod tests {
         let b = [0x04, 0x03, 0x02, 0x01, 0x01, 0x02, 0x03, 0x04];
         assert_eq!(both32(&b, 0), Some(0x0102_0304));
         assert_eq!(be32(&b, 4), Some(0x0102_0304));
-        assert_eq!(both32(&b, 1), None);
+        assert_eq!(both32(&b, 5), None);
     }
 
     #[test]
     fn record_date_with_offset() {
         // 2000-02-29 12:00:00 at GMT+1 (offset 4 * 15 min) is 11:00:00 UTC = 951825600.
         let b = [100, 2, 29, 12, 0, 0, 4];
-        assert_eq!(dir_record_time(&b), Some(951_825_600));
+        assert_eq!(dir_record_time(&b), Some(951_822_000));
         assert_eq!(dir_record_time(&[0; 7]), None);
         assert_eq!(dir_record_time(&[100, 13, 1, 0, 0, 0, 0]), None);
     }

@@ -36,7 +36,11 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IsoError + '_ {
 fn safe_component(dir: &str, name: &str) -> Result<()> {
     if name.is_empty() || name == "." || name == ".." || name.contains('/') || name.contains('\0') {
         return Err(IsoError::UnsafeName {
-            dir: if dir.is_empty() { "/".into() } else { dir.into() },
+            dir: if dir.is_empty() {
+                "/".into()
+            } else {
+                dir.into()
+            },
             name: name.into(),
         });
     }
@@ -91,11 +95,18 @@ pub fn extract<S: SectorSource>(
     let mut rep = ExtractReport::default();
     let mut symlinks: Vec<(PathBuf, String, Option<i64>)> = Vec::new();
     let mut dirs: Vec<(PathBuf, Entry)> = Vec::new();
-    let wanted: Vec<String> = if paths.is_empty() { vec!["/".into()] } else { paths.to_vec() };
+    let wanted: Vec<String> = if paths.is_empty() {
+        vec!["/".into()]
+    } else {
+        paths.to_vec()
+    };
     for want in &wanted {
         let entry = img.lookup(want)?;
         // The chain of directories from the root to the entry, each checked.
-        let comps: Vec<&str> = want.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
+        let comps: Vec<&str> = want
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .collect();
         let mut target = dest.to_path_buf();
         let mut shown = String::new();
         for (i, c) in comps.iter().enumerate() {
@@ -143,6 +154,10 @@ pub fn extract<S: SectorSource>(
                     symlinks.push((t, target.clone(), e.mtime));
                 }
                 EntryKind::File => {
+                    // Check the data lies in the image before creating anything.
+                    for x in &e.extents {
+                        img.source().check_range(x.lba, x.sectors())?;
+                    }
                     let mut f = fs::OpenOptions::new()
                         .write(true)
                         .create_new(true)
@@ -160,7 +175,8 @@ pub fn extract<S: SectorSource>(
                     img.read_file(&e, &mut |b| {
                         // Zero runs become holes: big sparse files stay sparse.
                         if b.iter().all(|&x| x == 0) {
-                            f.seek(SeekFrom::Current(b.len() as i64)).map_err(io_err(&t))?;
+                            f.seek(SeekFrom::Current(b.len() as i64))
+                                .map_err(io_err(&t))?;
                             pending_hole = true;
                         } else {
                             f.write_all(b).map_err(io_err(&t))?;

@@ -14,13 +14,31 @@ const MAX_VDS: u64 = 64;
 
 #[derive(Debug, Clone)]
 pub(crate) enum Descriptor {
-    Boot { lba: u64, data: Vec<u8> },
-    Primary { lba: u64, data: Vec<u8> },
-    Supplementary { lba: u64, data: Vec<u8>, joliet: Option<u8> },
-    Partition { lba: u64 },
-    Terminator { lba: u64 },
+    Boot {
+        lba: u64,
+        data: Vec<u8>,
+    },
+    Primary {
+        lba: u64,
+        data: Vec<u8>,
+    },
+    Supplementary {
+        lba: u64,
+        data: Vec<u8>,
+        joliet: Option<u8>,
+    },
+    Partition {
+        lba: u64,
+    },
+    Terminator {
+        lba: u64,
+    },
     /// ECMA-167 volume structure descriptors: BEA01, NSR02, NSR03, TEA01, BOOT2, CDW02.
-    Other { lba: u64, id: String, kind: u8 },
+    Other {
+        lba: u64,
+        id: String,
+        kind: u8,
+    },
 }
 
 /// Reads the descriptor set from LBA 16 up to its terminator (bounded).
@@ -39,7 +57,11 @@ pub(crate) fn read_descriptors<S: SectorSource + ?Sized>(src: &mut S) -> Result<
         if id != b"CD001" {
             let text = String::from_utf8_lossy(id).into_owned();
             if id.iter().all(|c| c.is_ascii_alphanumeric()) {
-                out.push(Descriptor::Other { lba, id: text.clone(), kind });
+                out.push(Descriptor::Other {
+                    lba,
+                    id: text.clone(),
+                    kind,
+                });
                 if text == "TEA01" {
                     break;
                 }
@@ -67,7 +89,11 @@ pub(crate) fn read_descriptors<S: SectorSource + ?Sized>(src: &mut S) -> Result<
                 out.push(Descriptor::Terminator { lba });
                 break;
             }
-            _ => out.push(Descriptor::Other { lba, id: "CD001".into(), kind }),
+            _ => out.push(Descriptor::Other {
+                lba,
+                id: "CD001".into(),
+                kind,
+            }),
         }
     }
     Ok(out)
@@ -144,7 +170,11 @@ fn volume_info<S: SectorSource + ?Sized>(
 ) -> VolumeDescriptorInfo {
     let text = |off: usize, len: usize| {
         let f = field(d, off, len).unwrap_or(&[]);
-        if joliet.is_some() { ucs2_field(f) } else { ascii_field(f) }
+        if joliet.is_some() {
+            ucs2_field(f)
+        } else {
+            ascii_field(f)
+        }
     };
     let date = |off: usize| field(d, off, 17).and_then(vd_time).map(rfc3339);
     let path_table_size = both32(d, 132).unwrap_or(0);
@@ -184,7 +214,9 @@ fn count_path_table<S: SectorSource + ?Sized>(src: &mut S, lba: u32, size: u32) 
     if size == 0 || size > 16 * 1024 * 1024 {
         return None;
     }
-    let data = src.read_bytes(lba as u64 * SECTOR as u64, size as usize).ok()?;
+    let data = src
+        .read_bytes(lba as u64 * SECTOR as u64, size as usize)
+        .ok()?;
     let mut pos = 0usize;
     let mut n = 0u64;
     while pos < data.len() {
@@ -225,7 +257,8 @@ pub fn inspect<S: SectorSource>(src: &mut S) -> Result<ImageInfo> {
         let (lba, kind) = match d {
             Descriptor::Boot { lba, data } => {
                 let sys = ascii_field(&data[7..39]);
-                let catalog = (sys == "EL TORITO SPECIFICATION").then(|| le32(data, 71).unwrap_or(0));
+                let catalog =
+                    (sys == "EL TORITO SPECIFICATION").then(|| le32(data, 71).unwrap_or(0));
                 info.boot_record = Some(BootRecordInfo {
                     lba: *lba,
                     boot_system_id: sys,
@@ -272,7 +305,9 @@ pub fn inspect<S: SectorSource>(src: &mut S) -> Result<ImageInfo> {
     info.sizes = sizes_of(&info);
     if info.primary.is_none() && info.udf.is_none() && info.partition_table.is_none() {
         if let Some(w) = warnings.first() {
-            return Err(IsoError::Create(format!("no ISO 9660 or UDF volume found ({w})")));
+            return Err(IsoError::Create(format!(
+                "no ISO 9660 or UDF volume found ({w})"
+            )));
         }
         return Err(IsoError::NotIso);
     }
@@ -294,10 +329,14 @@ pub struct VolumeSizes {
 impl VolumeSizes {
     /// The largest of the sizes: what a rip must copy not to lose data.
     pub fn required_blocks(&self) -> Option<u64> {
-        [self.iso9660_blocks, self.udf_blocks, self.partition_end_blocks]
-            .into_iter()
-            .flatten()
-            .max()
+        [
+            self.iso9660_blocks,
+            self.udf_blocks,
+            self.partition_end_blocks,
+        ]
+        .into_iter()
+        .flatten()
+        .max()
     }
 }
 
@@ -326,8 +365,8 @@ pub fn volume_sizes<S: SectorSource + ?Sized>(src: &mut S) -> Result<VolumeSizes
         n * bs / SECTOR as u64
     });
     let udf_blocks = detect_udf(src).ok().flatten().map(|u| u.volume_end_sectors);
-    let partition_end_blocks = read_partition_table(src)?
-        .map(|p| p.end_bytes.div_ceil(SECTOR as u64));
+    let partition_end_blocks =
+        read_partition_table(src)?.map(|p| p.end_bytes.div_ceil(SECTOR as u64));
     Ok(VolumeSizes {
         iso9660_blocks,
         udf_blocks,

@@ -36,13 +36,18 @@ fn guid(b: &[u8]) -> String {
         u16::from_le_bytes([b[6], b[7]]),
         b[8],
         b[9],
-        b[10..16].iter().map(|x| format!("{x:02x}")).collect::<String>()
+        b[10..16]
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<String>()
     )
 }
 
 /// Reads the MBR (and a GPT behind a protective MBR). `None` if there is no 0x55AA signature
 /// or no partition.
-pub fn read_partition_table<S: SectorSource + ?Sized>(src: &mut S) -> Result<Option<PartitionTable>> {
+pub fn read_partition_table<S: SectorSource + ?Sized>(
+    src: &mut S,
+) -> Result<Option<PartitionTable>> {
     let lba0 = src.read_bytes(0, 512)?;
     if lba0[510] != 0x55 || lba0[511] != 0xAA {
         return Ok(None);
@@ -66,15 +71,18 @@ pub fn read_partition_table<S: SectorSource + ?Sized>(src: &mut S) -> Result<Opt
             sectors: n,
         });
     }
-    if protective {
-        if let Some(gpt) = read_gpt(src)? {
-            return Ok(Some(gpt));
-        }
+    if protective && let Some(gpt) = read_gpt(src)? {
+        return Ok(Some(gpt));
     }
     if parts.is_empty() {
         return Ok(None);
     }
-    let end = parts.iter().map(|p| p.first_sector + p.sectors).max().unwrap_or(0) * 512;
+    let end = parts
+        .iter()
+        .map(|p| p.first_sector + p.sectors)
+        .max()
+        .unwrap_or(0)
+        * 512;
     Ok(Some(PartitionTable {
         scheme: "mbr".into(),
         partitions: parts,

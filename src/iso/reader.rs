@@ -102,7 +102,11 @@ impl<S: SectorSource> IsoImage<S> {
             })
             .ok_or(IsoError::NotIso)?;
         let joliet = descs.iter().find_map(|d| match d {
-            Descriptor::Supplementary { lba, data, joliet: Some(_) } => Some((*lba, data.clone())),
+            Descriptor::Supplementary {
+                lba,
+                data,
+                joliet: Some(_),
+            } => Some((*lba, data.clone())),
             _ => None,
         });
         let volume_space_size = both32(&pvd.1, 80).unwrap_or(0) as u64;
@@ -135,11 +139,11 @@ impl<S: SectorSource> IsoImage<S> {
             None if joliet.is_some() => Namespace::Joliet,
             None => Namespace::Iso9660,
         };
-        if ns == Namespace::Joliet {
-            if let Some((lba, data)) = joliet {
-                let rec = field(&data, 156, 34).unwrap_or(&[]).to_vec();
-                img.root = root_entry(&rec, lba)?;
-            }
+        if ns == Namespace::Joliet
+            && let Some((lba, data)) = joliet
+        {
+            let rec = field(&data, 156, 34).unwrap_or(&[]).to_vec();
+            img.root = root_entry(&rec, lba)?;
         }
         img.namespace = ns;
         Ok(img)
@@ -151,16 +155,24 @@ impl<S: SectorSource> IsoImage<S> {
         let ext = self.root.extents.first().copied().ok_or(IsoError::NotIso)?;
         let mut buf = vec![0u8; SECTOR];
         self.src.read_sectors(ext.lba, 1, &mut buf)?;
-        let Some(len) = u8_at(&buf, 0).map(usize::from) else { return Ok(false) };
+        let Some(len) = u8_at(&buf, 0).map(usize::from) else {
+            return Ok(false);
+        };
         let id_len = u8_at(&buf, 32).unwrap_or(0) as usize;
         let su_start = 33 + id_len + (1 - id_len % 2);
-        let Some(su) = buf.get(su_start..len) else { return Ok(false) };
+        let Some(su) = buf.get(su_start..len) else {
+            return Ok(false);
+        };
         if su.len() < 7 || &su[..2] != b"SP" || su[4] != 0xBE || su[5] != 0xEF {
             return Ok(false);
         }
         self.su_skip = su[6] as usize;
         let rr = susp::parse(&mut self.src, su, ext.lba)?;
-        Ok(rr.any || rr.extensions.iter().any(|e| e.starts_with("RRIP") || e.contains("P1282")))
+        Ok(rr.any
+            || rr
+                .extensions
+                .iter()
+                .any(|e| e.starts_with("RRIP") || e.contains("P1282")))
     }
 
     pub fn namespace(&self) -> Namespace {
@@ -181,7 +193,11 @@ impl<S: SectorSource> IsoImage<S> {
             (true, Some(e)) => *e,
             _ => return Err(IsoError::NotADirectory(dir.name.clone())),
         };
-        let bytes = if ext.bytes == 0 { self.dot_size(ext.lba)? } else { ext.bytes };
+        let bytes = if ext.bytes == 0 {
+            self.dot_size(ext.lba)?
+        } else {
+            ext.bytes
+        };
         if bytes > MAX_DIR_BYTES {
             return Err(IsoError::Limit(format!(
                 "directory at LBA {} claims {bytes} bytes",
@@ -236,7 +252,11 @@ impl<S: SectorSource> IsoImage<S> {
                 ));
             };
             if id_len == 0 {
-                return Err(IsoError::corrupt("directory record", rec_lba, "empty identifier"));
+                return Err(IsoError::corrupt(
+                    "directory record",
+                    rec_lba,
+                    "empty identifier",
+                ));
             }
             if id == [0] || id == [1] {
                 continue; // "." and ".."
@@ -262,7 +282,9 @@ impl<S: SectorSource> IsoImage<S> {
                 out.push(e);
             }
             if out.len() > MAX_ENTRIES {
-                return Err(IsoError::Limit(format!("directory at LBA {lba}: too many entries")));
+                return Err(IsoError::Limit(format!(
+                    "directory at LBA {lba}: too many entries"
+                )));
             }
         }
         if let Some(p) = pending {
@@ -280,7 +302,11 @@ impl<S: SectorSource> IsoImage<S> {
         let flags = rec[25];
         let mut e = Entry {
             name: String::new(),
-            kind: if flags & 0x02 != 0 { EntryKind::Directory } else { EntryKind::File },
+            kind: if flags & 0x02 != 0 {
+                EntryKind::Directory
+            } else {
+                EntryKind::File
+            },
             size,
             mode: None,
             uid: None,
@@ -315,7 +341,10 @@ impl<S: SectorSource> IsoImage<S> {
                         e.extents.clear();
                     } else if let Some(cl) = rr.child_link {
                         e.kind = EntryKind::Directory;
-                        e.extents = vec![Extent { lba: cl as u64, bytes: 0 }];
+                        e.extents = vec![Extent {
+                            lba: cl as u64,
+                            bytes: 0,
+                        }];
                         e.size = 0;
                     }
                     e.hidden = rr.relocated;
@@ -361,7 +390,9 @@ impl<S: SectorSource> IsoImage<S> {
         let mut stack: Vec<(String, Entry, usize)> = vec![(base, start.clone(), 0)];
         while let Some((path, dir, depth)) = stack.pop() {
             if depth > MAX_DEPTH {
-                return Err(IsoError::Limit(format!("directories nested deeper than {MAX_DEPTH}")));
+                return Err(IsoError::Limit(format!(
+                    "directories nested deeper than {MAX_DEPTH}"
+                )));
             }
             let lba = dir.extents.first().map_or(0, |e| e.lba);
             if !seen.insert(lba) {
@@ -393,7 +424,11 @@ impl<S: SectorSource> IsoImage<S> {
             idx.push(e.lba, e.sectors().max(1), "/");
         }
         self.walk("/", &root, &mut |p, e| {
-            let shown = if e.is_dir() { format!("{p}/") } else { p.to_string() };
+            let shown = if e.is_dir() {
+                format!("{p}/")
+            } else {
+                p.to_string()
+            };
             for x in &e.extents {
                 if x.sectors() > 0 {
                     idx.push(x.lba, x.sectors(), &shown);
@@ -406,7 +441,11 @@ impl<S: SectorSource> IsoImage<S> {
     }
 
     /// Copies a file's data to `out`, checking every extent lies within the image.
-    pub fn read_file(&mut self, e: &Entry, out: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<u64> {
+    pub fn read_file(
+        &mut self,
+        e: &Entry,
+        out: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<u64> {
         const CHUNK: u64 = 128; // sectors
         let mut buf = vec![0u8; CHUNK as usize * SECTOR];
         let mut total = 0u64;
@@ -448,7 +487,11 @@ fn root_entry(rec: &[u8], vd_lba: u64) -> Result<Entry> {
             raw_id: vec![0],
             hidden: false,
         }),
-        _ => Err(IsoError::corrupt("root directory record", vd_lba, "no extent")),
+        _ => Err(IsoError::corrupt(
+            "root directory record",
+            vd_lba,
+            "no extent",
+        )),
     }
 }
 
@@ -484,7 +527,8 @@ impl LbaIndex {
         if self.paths.last().map(String::as_str) != Some(path) {
             self.paths.push(path.to_string());
         }
-        self.spans.push((lba, lba.saturating_add(sectors), self.paths.len() - 1));
+        self.spans
+            .push((lba, lba.saturating_add(sectors), self.paths.len() - 1));
         self.longest = self.longest.max(sectors);
     }
 

@@ -79,10 +79,16 @@ pub fn parse<S: SectorSource + ?Sized>(src: &mut S, su: &[u8], lba: u64) -> Resu
                     let flags = e[4];
                     // CURRENT / PARENT flags name "." / ".."; they never name a real entry.
                     if flags & 0x06 == 0 && nm_open {
-                        rr.name.get_or_insert_with(Vec::new).extend_from_slice(&e[5..]);
+                        rr.name
+                            .get_or_insert_with(Vec::new)
+                            .extend_from_slice(&e[5..]);
                         nm_open = flags & 0x01 != 0;
                     } else if flags & 0x06 != 0 {
-                        rr.name = Some(if flags & 0x02 != 0 { b".".to_vec() } else { b"..".to_vec() });
+                        rr.name = Some(if flags & 0x02 != 0 {
+                            b".".to_vec()
+                        } else {
+                            b"..".to_vec()
+                        });
                         nm_open = false;
                     }
                 }
@@ -159,7 +165,9 @@ impl SlState {
         while comps.len() >= 2 {
             let flags = comps[0];
             let len = comps[1] as usize;
-            let Some(content) = comps.get(2..2 + len) else { return };
+            let Some(content) = comps.get(2..2 + len) else {
+                return;
+            };
             let text: String = if flags & 0x02 != 0 {
                 ".".into()
             } else if flags & 0x04 != 0 {
@@ -184,7 +192,11 @@ impl SlState {
 
     fn target(&self) -> String {
         let joined = self.parts.join("/");
-        if self.root { format!("/{joined}") } else { joined }
+        if self.root {
+            format!("/{joined}")
+        } else {
+            joined
+        }
     }
 }
 
@@ -212,8 +224,7 @@ mod tests {
         }
         su.extend_from_slice(&px);
         su.extend_from_slice(&[
-            b'S', b'L', 19, 1, 0, 0x08, 0, 0, 3, b'u', b's', b'r', 0x04, 0, 0, 3, b'l', b'i',
-            b'b',
+            b'S', b'L', 19, 1, 0, 0x08, 0, 0, 3, b'u', b's', b'r', 0x04, 0, 0, 3, b'l', b'i', b'b',
         ]);
         su.extend_from_slice(&[b'T', b'F', 12, 1, 0x02, 100, 1, 1, 0, 0, 0, 0]);
         let rr = parse(&mut empty(), &su, 0).unwrap();

@@ -59,10 +59,10 @@ fn dstring(b: &[u8]) -> Option<String> {
 /// Looks for a UDF anchor with each common block size; `None` if there is none.
 pub fn detect_udf<S: SectorSource + ?Sized>(src: &mut S) -> Result<Option<UdfInfo>> {
     for bs in [2048u64, 512, 4096, 1024] {
-        if let Some(total) = src.sector_count() {
-            if (ANCHOR + 1) * bs > total * SECTOR as u64 {
-                continue;
-            }
+        if let Some(total) = src.sector_count()
+            && (ANCHOR + 1) * bs > total * SECTOR as u64
+        {
+            continue;
         }
         let avdp = match read_block(src, bs, ANCHOR) {
             Ok(b) => b,
@@ -85,7 +85,9 @@ pub fn detect_udf<S: SectorSource + ?Sized>(src: &mut S) -> Result<Option<UdfInf
         let loc = le32(&avdp, 20).unwrap_or(0) as u64;
         let blocks = len.div_ceil(bs).min(MAX_VDS_BLOCKS);
         for i in 0..blocks {
-            let Ok(d) = read_block(src, bs, loc + i) else { break };
+            let Ok(d) = read_block(src, bs, loc + i) else {
+                break;
+            };
             match tag_ok(&d, None, loc + i) {
                 Some(5) => {
                     // ECMA-167 3/10.5: starting location BP 188, length BP 192.
@@ -97,7 +99,8 @@ pub fn detect_udf<S: SectorSource + ?Sized>(src: &mut S) -> Result<Option<UdfInf
                     // suffix BP 240 holds the UDF revision (UDF 2.1.5.3).
                     info.logical_volume_id = field(&d, 84, 128).and_then(dstring);
                     if field(&d, 217, 19) == Some(b"*OSTA UDF Compliant") {
-                        info.udf_revision = le16(&d, 240).map(|r| format!("{:x}.{:02x}", r >> 8, r & 0xff));
+                        info.udf_revision =
+                            le16(&d, 240).map(|r| format!("{:x}.{:02x}", r >> 8, r & 0xff));
                     }
                 }
                 Some(8) => break, // terminating descriptor
@@ -113,13 +116,12 @@ pub fn detect_udf<S: SectorSource + ?Sized>(src: &mut S) -> Result<Option<UdfInf
         if let Some(total) = src.sector_count() {
             let nblocks = total * SECTOR as u64 / bs;
             for cand in [nblocks.saturating_sub(1), nblocks.saturating_sub(257)] {
-                if cand > ANCHOR {
-                    if let Ok(b) = read_block(src, bs, cand) {
-                        if tag_ok(&b, Some(2), cand).is_some() {
-                            end = end.max((cand + 1) * bs);
-                            break;
-                        }
-                    }
+                if cand > ANCHOR
+                    && let Ok(b) = read_block(src, bs, cand)
+                    && tag_ok(&b, Some(2), cand).is_some()
+                {
+                    end = end.max((cand + 1) * bs);
+                    break;
                 }
             }
         }

@@ -123,7 +123,10 @@ fn meta_of(md: &fs::Metadata) -> Meta {
 fn scan(root: &Path, rock_ridge: bool, skipped: &mut Vec<String>) -> Result<Vec<Node>> {
     let md = fs::metadata(root).map_err(io_err(root))?;
     if !md.is_dir() {
-        return Err(IsoError::Create(format!("{} is not a directory", root.display())));
+        return Err(IsoError::Create(format!(
+            "{} is not a directory",
+            root.display()
+        )));
     }
     let mut nodes = vec![Node {
         name: Vec::new(),
@@ -167,7 +170,10 @@ fn scan(root: &Path, rock_ridge: bool, skipped: &mut Vec<String>) -> Result<Vec<
                 continue;
             };
             if name.as_bytes().len() > 255 {
-                return Err(IsoError::Create(format!("{}: name longer than 255 bytes", p.display())));
+                return Err(IsoError::Create(format!(
+                    "{}: name longer than 255 bytes",
+                    p.display()
+                )));
             }
             let is_dir = matches!(kind, Kind::Dir(_));
             nodes.push(Node {
@@ -197,7 +203,11 @@ fn d_chars(s: &str) -> String {
     s.chars()
         .map(|c| {
             let u = c.to_ascii_uppercase();
-            if u.is_ascii_uppercase() || u.is_ascii_digit() || u == '_' { u } else { '_' }
+            if u.is_ascii_uppercase() || u.is_ascii_digit() || u == '_' {
+                u
+            } else {
+                '_'
+            }
         })
         .collect()
 }
@@ -255,7 +265,13 @@ fn assign_joliet_ids(nodes: &mut [Node], dir: usize) {
         }
         let name: String = String::from_utf8_lossy(&nodes[k].name)
             .chars()
-            .map(|c| if "*/:;?\\".contains(c) || (c as u32) < 0x20 { '_' } else { c })
+            .map(|c| {
+                if "*/:;?\\".contains(c) || (c as u32) < 0x20 {
+                    '_'
+                } else {
+                    c
+                }
+            })
             .collect();
         let units: Vec<u16> = name.encode_utf16().collect();
         let fit = |u: &[u16], max: usize| -> Vec<u16> {
@@ -266,9 +282,10 @@ fn assign_joliet_ids(nodes: &mut [Node], dir: usize) {
             v
         };
         let (stem, ext): (Vec<u16>, Vec<u16>) = match name.rfind('.') {
-            Some(i) if i > 0 && name.len() - i <= 16 && !nodes[k].is_dir() => {
-                (name[..i].encode_utf16().collect(), name[i..].encode_utf16().collect())
-            }
+            Some(i) if i > 0 && name.len() - i <= 16 && !nodes[k].is_dir() => (
+                name[..i].encode_utf16().collect(),
+                name[i..].encode_utf16().collect(),
+            ),
             _ => (units.clone(), Vec::new()),
         };
         let mut cand = if units.len() <= MAX {
@@ -318,10 +335,13 @@ impl Susp {
     }
 }
 
-/// Continuation areas: blocks of (offset, entries).
+/// One continuation block: bytes used, and (offset, entries) areas in it.
+type CeBlock = (usize, Vec<(usize, Vec<Susp>)>);
+
+/// Continuation areas, allocated block by block.
 #[derive(Default)]
 struct Arena {
-    blocks: Vec<(usize, Vec<(usize, Vec<Susp>)>)>,
+    blocks: Vec<CeBlock>,
 }
 
 impl Arena {
@@ -357,7 +377,9 @@ impl Arena {
         let sizes: Vec<usize> = chunks
             .iter()
             .enumerate()
-            .map(|(i, c)| c.iter().map(Vec::len).sum::<usize>() + if i + 1 < n { CE_LEN } else { 0 })
+            .map(|(i, c)| {
+                c.iter().map(Vec::len).sum::<usize>() + if i + 1 < n { CE_LEN } else { 0 }
+            })
             .collect();
         let pos: Vec<(usize, usize)> = sizes.iter().map(|&s| self.alloc(s)).collect();
         for (i, c) in chunks.into_iter().enumerate() {
@@ -430,7 +452,13 @@ fn nm(name: &[u8]) -> Vec<Vec<u8>> {
         .into_iter()
         .enumerate()
         .map(|(i, c)| {
-            let mut v = vec![b'N', b'M', (5 + c.len()) as u8, 1, if i + 1 < n { 1 } else { 0 }];
+            let mut v = vec![
+                b'N',
+                b'M',
+                (5 + c.len()) as u8,
+                1,
+                if i + 1 < n { 1 } else { 0 },
+            ];
             v.extend_from_slice(c);
             v
         })
@@ -478,9 +506,19 @@ fn sl(target: &[u8]) -> Vec<Vec<u8>> {
 /// SUSP §5.5 ER for RRIP 1.10 (identifier as mkisofs and the Linux kernel expect).
 fn er() -> Vec<u8> {
     let id = b"RRIP_1991A";
-    let des = b"THE ROCK RIDGE INTERCHANGE PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS";
+    let des =
+        b"THE ROCK RIDGE INTERCHANGE PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS";
     let src = b"PLEASE CONTACT DISC PUBLISHER FOR SPECIFICATION SOURCE.  SEE PUBLISHER IDENTIFIER IN PRIMARY VOLUME DESCRIPTOR FOR CONTACT INFORMATION.";
-    let mut v = vec![b'E', b'R', 0, 1, id.len() as u8, des.len() as u8, src.len() as u8, 1];
+    let mut v = vec![
+        b'E',
+        b'R',
+        0,
+        1,
+        id.len() as u8,
+        des.len() as u8,
+        src.len() as u8,
+        1,
+    ];
     v.extend_from_slice(id);
     v.extend_from_slice(des);
     v.extend_from_slice(src);
@@ -521,26 +559,31 @@ fn nlink(nodes: &[Node], n: usize) -> u32 {
 fn dir_records(nodes: &[Node], d: usize, t: usize, rr: bool, arena: &mut Arena) -> Vec<Rec> {
     let rr = rr && t == 0;
     let mut recs = Vec::new();
-    let mut push = |recs: &mut Vec<Rec>, id: Vec<u8>, flags, target, node: usize, items: Vec<Vec<u8>>| {
-        let mut r = Rec {
-            id,
-            flags,
-            target,
-            time: nodes[node].meta.mtime,
-            susp: Vec::new(),
+    let mut push =
+        |recs: &mut Vec<Rec>, id: Vec<u8>, flags, target, node: usize, items: Vec<Vec<u8>>| {
+            let mut r = Rec {
+                id,
+                flags,
+                target,
+                time: nodes[node].meta.mtime,
+                susp: Vec::new(),
+            };
+            if rr {
+                r.susp = place(items, r.base_len(), arena);
+            }
+            recs.push(r);
         };
-        if rr {
-            r.susp = place(items, r.base_len(), arena);
-        }
-        recs.push(r);
-    };
     let node_items = |n: usize, name: bool| -> Vec<Vec<u8>> {
         if !rr {
             return Vec::new();
         }
         let nd = &nodes[n];
         let mut flags = 0x01 | 0x80; // PX, TF
-        let mut v = vec![vec![b'R', b'R', 5, 1, 0], px(&nd.meta, nlink(nodes, n)), tf(&nd.meta)];
+        let mut v = vec![
+            vec![b'R', b'R', 5, 1, 0],
+            px(&nd.meta, nlink(nodes, n)),
+            tf(&nd.meta),
+        ];
         if name {
             flags |= 0x08;
             v.extend(nm(&nd.name));
@@ -560,7 +603,14 @@ fn dir_records(nodes: &[Node], d: usize, t: usize, rr: bool, arena: &mut Arena) 
     }
     push(&mut recs, vec![0], 0x02, Target::Dir(d), d, dot);
     let parent = nodes[d].parent;
-    push(&mut recs, vec![1], 0x02, Target::Dir(parent), parent, node_items(parent, false));
+    push(
+        &mut recs,
+        vec![1],
+        0x02,
+        Target::Dir(parent),
+        parent,
+        node_items(parent, false),
+    );
     let mut kids: Vec<usize> = nodes[d]
         .children()
         .iter()
@@ -577,7 +627,14 @@ fn dir_records(nodes: &[Node], d: usize, t: usize, rr: bool, arena: &mut Arena) 
                 let n = size.div_ceil(MAX_EXTENT_BYTES).max(1);
                 for i in 0..n {
                     let flags = if i + 1 < n { 0x80 } else { 0 };
-                    push(&mut recs, id.clone(), flags, Target::Data(k, i), k, node_items(k, true));
+                    push(
+                        &mut recs,
+                        id.clone(),
+                        flags,
+                        Target::Data(k, i),
+                        k,
+                        node_items(k, true),
+                    );
                 }
             }
         }
@@ -616,8 +673,12 @@ fn bfs(nodes: &[Node], t: usize) -> Vec<usize> {
     let mut order = vec![0usize];
     let mut i = 0;
     while i < order.len() {
-        let mut kids: Vec<usize> =
-            nodes[order[i]].children().iter().copied().filter(|&k| nodes[k].is_dir()).collect();
+        let mut kids: Vec<usize> = nodes[order[i]]
+            .children()
+            .iter()
+            .copied()
+            .filter(|&k| nodes[k].is_dir())
+            .collect();
         kids.sort_by(|&a, &b| nodes[a].id[t].cmp(&nodes[b].id[t]));
         order.extend(kids);
         i += 1;
@@ -631,15 +692,25 @@ fn path_table(nodes: &[Node], order: &[usize], t: usize, le: bool) -> Result<Vec
     let mut out = Vec::new();
     for (i, &d) in order.iter().enumerate() {
         num[d] = u16::try_from(i + 1).map_err(|_| {
-            IsoError::Create("more than 65535 directories: the path table cannot number them".into())
+            IsoError::Create(
+                "more than 65535 directories: the path table cannot number them".into(),
+            )
         })?;
         let id: &[u8] = if d == 0 { &[0] } else { &nodes[d].id[t] };
         let lba = nodes[d].dir_lba[t] as u32;
         let parent = num[nodes[d].parent];
         out.push(id.len() as u8);
         out.push(0);
-        out.extend_from_slice(&if le { lba.to_le_bytes() } else { lba.to_be_bytes() });
-        out.extend_from_slice(&if le { parent.to_le_bytes() } else { parent.to_be_bytes() });
+        out.extend_from_slice(&if le {
+            lba.to_le_bytes()
+        } else {
+            lba.to_be_bytes()
+        });
+        out.extend_from_slice(&if le {
+            parent.to_le_bytes()
+        } else {
+            parent.to_be_bytes()
+        });
         out.extend_from_slice(id);
         if id.len() % 2 == 1 {
             out.push(0);
@@ -672,7 +743,7 @@ fn encode_record(r: &Rec, nodes: &[Node], t: usize, ce_base: u64) -> Vec<u8> {
     v.extend_from_slice(&put_both16(1));
     v.push(r.id.len() as u8);
     v.extend_from_slice(&r.id);
-    if r.id.len() % 2 == 0 {
+    if r.id.len().is_multiple_of(2) {
         v.push(0);
     }
     for s in &r.susp {
@@ -763,12 +834,26 @@ impl Sink {
         self.hasher.update(b);
         if !is_zero(b) {
             if self.file_pos != self.pos {
-                self.f.seek(SeekFrom::Start(self.pos)).map_err(io_err(&self.path))?;
+                self.f
+                    .seek(SeekFrom::Start(self.pos))
+                    .map_err(io_err(&self.path))?;
             }
             self.f.write_all(b).map_err(io_err(&self.path))?;
             self.file_pos = self.pos + b.len() as u64;
         }
         self.pos += b.len() as u64;
+        Ok(())
+    }
+
+    /// `n` zero bytes: hashed, never written (the image file gets a hole).
+    fn zeros(&mut self, mut n: u64) -> Result<()> {
+        static ZERO: [u8; 64 * 1024] = [0; 64 * 1024];
+        while n > 0 {
+            let k = n.min(ZERO.len() as u64) as usize;
+            self.hasher.update(&ZERO[..k]);
+            self.pos += k as u64;
+            n -= k as u64;
+        }
         Ok(())
     }
 
@@ -918,13 +1003,13 @@ pub fn create_image(
     let mut files = Vec::new();
     for &d in &orders[0] {
         for &k in nodes[d].children().to_vec().iter() {
-            if let Kind::File { size, .. } = nodes[k].kind {
-                if size > 0 {
-                    nodes[k].data_lba = lba;
-                    lba += size.div_ceil(S);
-                    total_data += size;
-                    files.push(k);
-                }
+            if let Kind::File { size, .. } = nodes[k].kind
+                && size > 0
+            {
+                nodes[k].data_lba = lba;
+                lba += size.div_ceil(S);
+                total_data += size;
+                files.push(k);
             }
         }
     }
@@ -936,8 +1021,15 @@ pub fn create_image(
     }
 
     // Phase 3: write to a temporary name beside the output.
-    let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{}.discrw-tmp-{}", out_name.to_string_lossy(), std::process::id()));
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.discrw-tmp-{}",
+        out_name.to_string_lossy(),
+        std::process::id()
+    ));
     let f = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -957,7 +1049,11 @@ pub fn create_image(
         sink.expect_lba(pvd_lba + ti as u64, "volume descriptor")?;
         sink.write(&volume_descriptor(&VdParams {
             kind: if t == 0 { 1 } else { 2 },
-            volume_id: &if t == 0 { volume_id.clone() } else { truncate_chars(&volume_id, 16) },
+            volume_id: &if t == 0 {
+                volume_id.clone()
+            } else {
+                truncate_chars(&volume_id, 16)
+            },
             total,
             pt_size: pt[ti],
             l_lba: pt_lba[ti].0,
@@ -1008,12 +1104,25 @@ pub fn create_image(
     let mut done = 0u64;
     let mut chunk = vec![0u8; 1 << 20];
     for k in files {
-        let Kind::File { path, size } = &nodes[k].kind else { continue };
+        let Kind::File { path, size } = &nodes[k].kind else {
+            continue;
+        };
         sink.expect_lba(nodes[k].data_lba, "file data")?;
         let mut f = fs::File::open(path).map_err(io_err(path))?;
-        let mut left = *size;
-        while left > 0 {
-            let n = left.min(chunk.len() as u64) as usize;
+        let mut off = 0u64;
+        while off < *size {
+            // Holes of a sparse input are zeros we need neither read nor scan.
+            let data = next_data(&f, off).unwrap_or(off).min(*size);
+            if data > off {
+                sink.zeros(data - off)?;
+                done += data - off;
+                off = data;
+                progress(done, total_data);
+                continue;
+            }
+            let hole = next_hole(&f, off).unwrap_or(*size).min(*size).max(off + 1);
+            let n = (hole - off).min(chunk.len() as u64) as usize;
+            f.seek(SeekFrom::Start(off)).map_err(io_err(path))?;
             let got = read_full(&mut f, &mut chunk[..n]).map_err(io_err(path))?;
             if got < n {
                 return Err(IsoError::Create(format!(
@@ -1022,10 +1131,11 @@ pub fn create_image(
                 )));
             }
             sink.write(&chunk[..n])?;
-            left -= n as u64;
+            off += n as u64;
             done += n as u64;
             progress(done, total_data);
         }
+        f.seek(SeekFrom::Start(*size)).map_err(io_err(path))?;
         if f.read(&mut [0u8; 1]).map_err(io_err(path))? != 0 {
             return Err(IsoError::Create(format!(
                 "{}: file grew while the image was written",
@@ -1037,7 +1147,12 @@ pub fn create_image(
     sink.expect_lba(total, "end of image")?;
     sink.f.set_len(sink.pos).map_err(io_err(&tmp))?;
     sink.f.sync_all().map_err(io_err(&tmp))?;
-    let sha256: String = sink.hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let sha256: String = sink
+        .hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
 
     // Commit: without --force, hard_link fails if `out` appeared meanwhile (no clobbering).
     if opts.force {
@@ -1045,13 +1160,20 @@ pub fn create_image(
     } else {
         fs::hard_link(&tmp, out).map_err(|e| match e.kind() {
             std::io::ErrorKind::AlreadyExists => IsoError::Exists(out.to_path_buf()),
-            _ => IsoError::File { path: out.to_path_buf(), source: e },
+            _ => IsoError::File {
+                path: out.to_path_buf(),
+                source: e,
+            },
         })?;
         fs::remove_file(&tmp).map_err(io_err(&tmp))?;
     }
     guard.0 = None;
     let line = format!("{sha256}  {}\n", out_name.to_string_lossy());
-    let sha_tmp = dir.join(format!(".{}.sha256.discrw-tmp-{}", out_name.to_string_lossy(), std::process::id()));
+    let sha_tmp = dir.join(format!(
+        ".{}.sha256.discrw-tmp-{}",
+        out_name.to_string_lossy(),
+        std::process::id()
+    ));
     fs::write(&sha_tmp, line).map_err(io_err(&sha_tmp))?;
     fs::rename(&sha_tmp, &sha_path).map_err(io_err(&sha_path))?;
 
@@ -1066,6 +1188,29 @@ pub fn create_image(
         symlinks: count(|k| matches!(k, Kind::Symlink(_))),
         skipped,
     })
+}
+
+/// lseek(2) SEEK_DATA / SEEK_HOLE; `None` where unsupported or past the last data.
+fn next_data(f: &fs::File, off: u64) -> Option<u64> {
+    nix::unistd::lseek(f, off as i64, nix::unistd::Whence::SeekData)
+        .ok()
+        .map(|x| x as u64)
+        .or(Some(u64::MAX))
+        .filter(|_| supports_seek_data(f))
+}
+
+fn next_hole(f: &fs::File, off: u64) -> Option<u64> {
+    nix::unistd::lseek(f, off as i64, nix::unistd::Whence::SeekHole)
+        .ok()
+        .map(|x| x as u64)
+}
+
+/// ENXIO from SEEK_DATA means "no data after here"; EINVAL means "not supported".
+fn supports_seek_data(f: &fs::File) -> bool {
+    !matches!(
+        nix::unistd::lseek(f, 0, nix::unistd::Whence::SeekHole),
+        Err(nix::errno::Errno::EINVAL)
+    )
 }
 
 fn read_full(f: &mut fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -1089,15 +1234,31 @@ mod tests {
     fn iso_ids_are_unique_d_characters() {
         let mk = |name: &str, dir: bool| Node {
             name: name.as_bytes().to_vec(),
-            meta: Meta { mode: 0, uid: 0, gid: 0, mtime: 0, atime: 0, ctime: 0 },
-            kind: if dir { Kind::Dir(vec![]) } else { Kind::Symlink(vec![]) },
+            meta: Meta {
+                mode: 0,
+                uid: 0,
+                gid: 0,
+                mtime: 0,
+                atime: 0,
+                ctime: 0,
+            },
+            kind: if dir {
+                Kind::Dir(vec![])
+            } else {
+                Kind::Symlink(vec![])
+            },
             parent: 0,
             id: [vec![], vec![]],
             dir_lba: [0; 2],
             dir_bytes: [0; 2],
             data_lba: 0,
         };
-        let mut nodes = vec![mk("", true), mk("read me.txt", false), mk("READ_ME.TXT", false), mk("a.b.c", true)];
+        let mut nodes = vec![
+            mk("", true),
+            mk("read me.txt", false),
+            mk("READ_ME.TXT", false),
+            mk("a.b.c", true),
+        ];
         nodes[0].kind = Kind::Dir(vec![1, 2, 3]);
         assign_iso_ids(&mut nodes, 0);
         assert_eq!(nodes[1].id[0], b"READ_ME.TXT;1");
@@ -1109,7 +1270,12 @@ mod tests {
     fn symlink_components() {
         let e = sl(b"/usr/../lib");
         assert_eq!(e.len(), 1);
-        assert_eq!(&e[0][5..], &[0x08, 0, 0, 3, b'u', b's', b'r', 0x04, 0, 0, 3, b'l', b'i', b'b']);
+        assert_eq!(
+            &e[0][5..],
+            &[
+                0x08, 0, 0, 3, b'u', b's', b'r', 0x04, 0, 0, 3, b'l', b'i', b'b'
+            ]
+        );
         let long = vec![b'x'; 600];
         let e = sl(&long);
         assert!(e.len() >= 3 && e.iter().all(|x| x.len() <= 255));
