@@ -16,7 +16,14 @@ fn s(p: &Path) -> &str {
 
 /// xorriso's `-find / -exec lsdl`: path → Item (no content).
 fn xorriso_listing(image: &Path) -> BTreeMap<String, Item> {
-    let out = run(Command::new(need("xorriso")).args(["-indev", s(image), "-find", "/", "-exec", "lsdl"]));
+    let out = run(Command::new(need("xorriso")).args([
+        "-indev",
+        s(image),
+        "-find",
+        "/",
+        "-exec",
+        "lsdl",
+    ]));
     let mut m = BTreeMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         // "-rw-r--r--    1 0        0               6 Nov 25 06:44 '/a.txt' -> 'target'"
@@ -35,10 +42,18 @@ fn xorriso_listing(image: &Path) -> BTreeMap<String, Item> {
             Some('l') => 'l',
             _ => 'f',
         };
-        let size = if kind == 'f' { fields[4].parse().unwrap() } else { 0 };
+        let size = if kind == 'f' {
+            fields[4].parse().unwrap()
+        } else {
+            0
+        };
         m.insert(
             path.to_string(),
-            Item { kind, size, detail: target.unwrap_or("").to_string() },
+            Item {
+                kind,
+                size,
+                detail: target.unwrap_or("").to_string(),
+            },
         );
     }
     m
@@ -47,7 +62,9 @@ fn xorriso_listing(image: &Path) -> BTreeMap<String, Item> {
 fn try_mount_and_compare(image: &Path, want: &BTreeMap<String, Item>, tmp: &Path) {
     let mnt = tmp.join("mnt");
     fs::create_dir_all(&mnt).unwrap();
-    let out = Command::new("mount").args(["-o", "loop,ro", s(image), s(&mnt)]).output();
+    let out = Command::new("mount")
+        .args(["-o", "loop,ro", s(image), s(&mnt)])
+        .output();
     match out {
         Ok(o) if o.status.success() => {
             let got = snapshot(&mnt);
@@ -65,8 +82,12 @@ fn try_mount_and_compare(image: &Path, want: &BTreeMap<String, Item>, tmp: &Path
 
 #[test]
 fn discrw_image_reads_identically_in_isoinfo_xorriso_7z() {
-    let (isoinfo, xorriso, sevenz, sha256sum) =
-        (need("isoinfo"), need("xorriso"), need("7z"), need("sha256sum"));
+    let (isoinfo, xorriso, sevenz, sha256sum) = (
+        need("isoinfo"),
+        need("xorriso"),
+        need("7z"),
+        need("sha256sum"),
+    );
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("src");
     build_tree(&src, true);
@@ -75,17 +96,25 @@ fn discrw_image_reads_identically_in_isoinfo_xorriso_7z() {
     discrw(&["iso", "create", s(&src), "-o", s(&image), "-V", "ROUNDTRIP"]);
 
     // The .sha256 beside the image checks with coreutils.
-    run(Command::new(&sha256sum).arg("-c").arg("out.iso.sha256").current_dir(tmp.path()));
+    run(Command::new(&sha256sum)
+        .arg("-c")
+        .arg("out.iso.sha256")
+        .current_dir(tmp.path()));
 
     // isoinfo -d: the descriptors say what we wrote (ECMA-119 PVD, Joliet SVD, RRIP ER).
-    let d = String::from_utf8_lossy(&run(Command::new(&isoinfo).args(["-d", "-i", s(&image)])).stdout).into_owned();
+    let d =
+        String::from_utf8_lossy(&run(Command::new(&isoinfo).args(["-d", "-i", s(&image)])).stdout)
+            .into_owned();
     assert!(d.contains("Volume id: ROUNDTRIP"), "{d}");
     assert!(d.contains("Joliet with UCS level 3 found"), "{d}");
     assert!(d.contains("Rock Ridge signatures version 1 found"), "{d}");
     assert!(d.contains("Logical block size is: 2048"), "{d}");
 
     // isoinfo -R -f: every path; isoinfo -R -x: every file's bytes.
-    let f = String::from_utf8_lossy(&run(Command::new(&isoinfo).args(["-R", "-f", "-i", s(&image)])).stdout).into_owned();
+    let f = String::from_utf8_lossy(
+        &run(Command::new(&isoinfo).args(["-R", "-f", "-i", s(&image)])).stdout,
+    )
+    .into_owned();
     let isoinfo_paths: std::collections::BTreeSet<String> = f.lines().map(str::to_string).collect();
     let want_paths: std::collections::BTreeSet<String> = want.keys().cloned().collect();
     assert_eq!(isoinfo_paths, want_paths, "isoinfo -R -f paths differ");
@@ -95,14 +124,29 @@ fn discrw_image_reads_identically_in_isoinfo_xorriso_7z() {
     }
 
     // xorriso: listing (names, sizes, symlink targets) and a full extraction.
-    assert_eq!(xorriso_listing(&image), shape(&want), "xorriso -find listing differs");
+    assert_eq!(
+        xorriso_listing(&image),
+        shape(&want),
+        "xorriso -find listing differs"
+    );
     let xdir = tmp.path().join("xorriso-out");
-    run(Command::new(&xorriso).args(["-osirrox", "on", "-indev", s(&image), "-extract", "/", s(&xdir)]));
+    run(Command::new(&xorriso).args([
+        "-osirrox",
+        "on",
+        "-indev",
+        s(&image),
+        "-extract",
+        "/",
+        s(&xdir),
+    ]));
     assert_eq!(snapshot(&xdir), want, "xorriso extraction differs");
 
     // 7z reads the Joliet tree: no symlinks, names cut at 64 UTF-16 units.
     let zdir = tmp.path().join("7z-out");
-    run(Command::new(&sevenz).arg("x").arg(format!("-o{}", s(&zdir))).arg(&image));
+    run(Command::new(&sevenz)
+        .arg("x")
+        .arg(format!("-o{}", s(&zdir)))
+        .arg(&image));
     let got7 = snapshot(&zdir);
     let short: BTreeMap<String, Item> = want
         .iter()
@@ -130,7 +174,10 @@ fn discrw_image_reads_identically_in_isoinfo_xorriso_7z() {
     // A subtree extracts under its own path.
     let sdir = tmp.path().join("sub-out");
     discrw(&["iso", "extract", s(&image), "/sub", "-o", s(&sdir)]);
-    assert_eq!(sha256_file(&sdir.join("sub/日本語のファイル名.txt")), sha256_bytes(b"nihongo\n"));
+    assert_eq!(
+        sha256_file(&sdir.join("sub/日本語のファイル名.txt")),
+        sha256_bytes(b"nihongo\n")
+    );
 
     try_mount_and_compare(&image, &want, tmp.path());
 }
@@ -142,8 +189,19 @@ fn create_options_and_refusals() {
     let src = tmp.path().join("src");
     build_tree(&src, false);
     let image = tmp.path().join("plain.iso");
-    discrw(&["iso", "create", s(&src), "-o", s(&image), "--no-joliet", "--no-rock-ridge"]);
-    let d = String::from_utf8_lossy(&run(Command::new(need("isoinfo")).args(["-d", "-i", s(&image)])).stdout).into_owned();
+    discrw(&[
+        "iso",
+        "create",
+        s(&src),
+        "-o",
+        s(&image),
+        "--no-joliet",
+        "--no-rock-ridge",
+    ]);
+    let d = String::from_utf8_lossy(
+        &run(Command::new(need("isoinfo")).args(["-d", "-i", s(&image)])).stdout,
+    )
+    .into_owned();
     assert!(!d.contains("Joliet"), "{d}");
     assert!(!d.contains("Rock Ridge"), "{d}");
     // Plain ISO 9660 names: d-characters, versions stripped by discrw.
@@ -152,23 +210,52 @@ fn create_options_and_refusals() {
 
     // Never overwrite without --force; the old image stays intact.
     let before = sha256_file(&image);
-    let out = Command::new(BIN).args(["iso", "create", s(&src), "-o", s(&image)]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["iso", "create", s(&src), "-o", s(&image)])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
     assert_eq!(sha256_file(&image), before);
     discrw(&["iso", "create", s(&src), "-o", s(&image), "--force"]);
     assert_ne!(sha256_file(&image), before);
     // No temporary files are left beside the output.
-    let names: Vec<String> = fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     assert!(names.iter().all(|n| !n.contains("discrw-tmp")), "{names:?}");
 
     // Bad input: not a directory, missing image, bad volume id.
-    let out = Command::new(BIN).args(["iso", "create", s(&image), "-o", s(&tmp.path().join("x.iso"))]).output().unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "iso",
+            "create",
+            s(&image),
+            "-o",
+            s(&tmp.path().join("x.iso")),
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let out = Command::new(BIN).args(["iso", "info", "/nonexistent.iso"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["iso", "info", "/nonexistent.iso"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("discrw: iso /nonexistent.iso"));
-    let out = Command::new(BIN).args(["iso", "create", s(&src), "-o", s(&tmp.path().join("y.iso")), "-V", &"V".repeat(33)]).output().unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "iso",
+            "create",
+            s(&src),
+            "-o",
+            s(&tmp.path().join("y.iso")),
+            "-V",
+            &"V".repeat(33),
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -190,7 +277,11 @@ fn peer_made_images_read_by_discrw() {
     ];
     for (i, (label, args)) in rr_cases.iter().enumerate() {
         let img = tmp.path().join(format!("rr{i}.iso"));
-        let tool = if label.starts_with("xorriso") { &xorriso } else { &genisoimage };
+        let tool = if label.starts_with("xorriso") {
+            &xorriso
+        } else {
+            &genisoimage
+        };
         let mut c = Command::new(tool);
         if label.starts_with("xorriso") {
             c.args(["-as", "mkisofs"]);
@@ -218,13 +309,19 @@ fn peer_made_images_read_by_discrw() {
     ];
     for (i, (label, args, iargs)) in plain_cases.iter().enumerate() {
         let img = tmp.path().join(format!("plain{i}.iso"));
-        let tool = if label.starts_with("xorriso") { &xorriso } else { &genisoimage };
+        let tool = if label.starts_with("xorriso") {
+            &xorriso
+        } else {
+            &genisoimage
+        };
         let mut c = Command::new(tool);
         if label.starts_with("xorriso") {
             c.args(["-as", "mkisofs"]);
         }
         run(c.args(args).args(["-quiet", "-o", s(&img), s(&tame)]));
-        let f = run(Command::new(&isoinfo).args(iargs).args(["-f", "-i", s(&img)]));
+        let f = run(Command::new(&isoinfo)
+            .args(iargs)
+            .args(["-f", "-i", s(&img)]));
         let strip = |p: &str| {
             let p = match p.rfind(';') {
                 Some(i) => &p[..i],
@@ -232,20 +329,33 @@ fn peer_made_images_read_by_discrw() {
             };
             p.strip_suffix('.').unwrap_or(p).to_string()
         };
-        let theirs: std::collections::BTreeSet<String> =
-            String::from_utf8_lossy(&f.stdout).lines().map(strip).collect();
-        let ours: std::collections::BTreeSet<String> = discrw_listing(&img).keys().cloned().collect();
+        let theirs: std::collections::BTreeSet<String> = String::from_utf8_lossy(&f.stdout)
+            .lines()
+            .map(strip)
+            .collect();
+        let ours: std::collections::BTreeSet<String> =
+            discrw_listing(&img).keys().cloned().collect();
         assert_eq!(ours, theirs, "{label}: names");
         // Content through discrw equals the source for every file isoinfo can name.
         let out = tmp.path().join(format!("plain{i}-out"));
         discrw(&["iso", "extract", s(&img), "-o", s(&out)]);
         let got = snapshot(&out);
-        let src_hashes: std::collections::BTreeSet<String> =
-            snapshot(&tame).values().filter(|i| i.kind == 'f').map(|i| i.detail.clone()).collect();
+        let src_hashes: std::collections::BTreeSet<String> = snapshot(&tame)
+            .values()
+            .filter(|i| i.kind == 'f')
+            .map(|i| i.detail.clone())
+            .collect();
         for it in got.values().filter(|i| i.kind == 'f') {
-            assert!(src_hashes.contains(&it.detail), "{label}: extracted content not in source");
+            assert!(
+                src_hashes.contains(&it.detail),
+                "{label}: extracted content not in source"
+            );
         }
-        assert_eq!(got.values().filter(|i| i.kind == 'f').count(), 317, "{label}: file count");
+        assert_eq!(
+            got.values().filter(|i| i.kind == 'f').count(),
+            317,
+            "{label}: file count"
+        );
     }
 }
 
@@ -256,19 +366,39 @@ fn udf_detected_like_udfinfo_says() {
     for (rev, want_rev) in [("0x0201", "2.01"), ("0x0250", "2.50")] {
         let img = tmp.path().join(format!("udf{rev}.img"));
         fs::File::create(&img).unwrap().set_len(40 << 20).unwrap();
-        run(Command::new(&mkudffs).args(["--media-type=hd", "--blocksize=2048", &format!("--udfrev={rev}"), "--lvid=DISCRW LV", s(&img)]));
-        let info = String::from_utf8_lossy(&run(Command::new(&udfinfo).arg(&img)).stdout).into_owned();
+        run(Command::new(&mkudffs).args([
+            "--media-type=hd",
+            "--blocksize=2048",
+            &format!("--udfrev={rev}"),
+            "--lvid=DISCRW LV",
+            s(&img),
+        ]));
+        let info =
+            String::from_utf8_lossy(&run(Command::new(&udfinfo).arg(&img)).stdout).into_owned();
         let field = |k: &str| {
-            info.lines().find_map(|l| l.strip_prefix(&format!("{k}="))).unwrap_or_else(|| panic!("udfinfo has no {k}: {info}")).to_string()
+            info.lines()
+                .find_map(|l| l.strip_prefix(&format!("{k}=")))
+                .unwrap_or_else(|| panic!("udfinfo has no {k}: {info}"))
+                .to_string()
         };
         let out = discrw(&["iso", "info", s(&img), "--json"]);
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let u = &v["udf"];
         assert_eq!(u["udf_revision"], want_rev, "{v}");
         assert_eq!(u["logical_volume_id"], field("lvid"), "{v}");
-        assert_eq!(u["block_size"].as_u64().unwrap().to_string(), field("blocksize"));
-        assert_eq!(u["partition_start"].as_u64().unwrap().to_string(), field("startblock").split_whitespace().next().unwrap_or("?"), "{info}");
-        assert_eq!(v["sizes"]["udf_blocks"].as_u64(), Some((40u64 << 20) / 2048));
+        assert_eq!(
+            u["block_size"].as_u64().unwrap().to_string(),
+            field("blocksize")
+        );
+        assert_eq!(
+            u["partition_start"].as_u64().unwrap().to_string(),
+            field("startblock").split_whitespace().next().unwrap_or("?"),
+            "{info}"
+        );
+        assert_eq!(
+            v["sizes"]["udf_blocks"].as_u64(),
+            Some((40u64 << 20) / 2048)
+        );
         assert!(v["primary"].is_null());
     }
 }
@@ -282,7 +412,18 @@ fn hybrid_image_partition_end_is_reported() {
     let efi = tmp.path().join("efi.img");
     fs::write(&efi, vec![0u8; 3 << 20]).unwrap();
     let img = tmp.path().join("hybrid.iso");
-    run(Command::new(&xorriso).args(["-as", "mkisofs", "-quiet", "-o", s(&img), "-append_partition", "2", "0xef", s(&efi), s(&src)]));
+    run(Command::new(&xorriso).args([
+        "-as",
+        "mkisofs",
+        "-quiet",
+        "-o",
+        s(&img),
+        "-append_partition",
+        "2",
+        "0xef",
+        s(&efi),
+        s(&src),
+    ]));
     let j = run(Command::new(&sfdisk).args(["--json", s(&img)]));
     let t: serde_json::Value = serde_json::from_slice(&j.stdout).unwrap();
     let end = t["partitiontable"]["partitions"]
@@ -294,9 +435,16 @@ fn hybrid_image_partition_end_is_reported() {
         .unwrap();
     let out = discrw(&["iso", "info", s(&img), "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["partition_table"]["end_bytes"].as_u64(), Some(end * 512), "{v}");
+    assert_eq!(
+        v["partition_table"]["end_bytes"].as_u64(),
+        Some(end * 512),
+        "{v}"
+    );
     let iso = v["sizes"]["iso9660_blocks"].as_u64().unwrap();
     let part = v["sizes"]["partition_end_blocks"].as_u64().unwrap();
-    assert!(part > iso, "the appended partition lies after the ISO volume: {v}");
+    assert!(
+        part > iso,
+        "the appended partition lies after the ISO volume: {v}"
+    );
     assert_eq!(part, (end * 512).div_ceil(2048));
 }

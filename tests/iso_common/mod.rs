@@ -13,7 +13,9 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_discrw");
 /// A peer tool the test needs: missing is a loud failure, never a skip.
 pub fn need(tool: &str) -> PathBuf {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    for dir in std::env::split_paths(&path).chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")]) {
+    for dir in
+        std::env::split_paths(&path).chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
+    {
         let p = dir.join(tool);
         if p.is_file() {
             return p;
@@ -42,7 +44,10 @@ pub fn discrw(args: &[&str]) -> Output {
 }
 
 pub fn sha256_bytes(b: &[u8]) -> String {
-    Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+    Sha256::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
 }
 
 pub fn sha256_file(p: &Path) -> String {
@@ -70,12 +75,24 @@ pub fn snapshot(root: &Path) -> BTreeMap<String, Item> {
             let md = fs::symlink_metadata(&p).unwrap();
             let item = if md.is_dir() {
                 stack.push((p.clone(), r.clone()));
-                Item { kind: 'd', size: 0, detail: String::new() }
+                Item {
+                    kind: 'd',
+                    size: 0,
+                    detail: String::new(),
+                }
             } else if md.file_type().is_symlink() {
                 let t = fs::read_link(&p).unwrap().to_string_lossy().into_owned();
-                Item { kind: 'l', size: 0, detail: t }
+                Item {
+                    kind: 'l',
+                    size: 0,
+                    detail: t,
+                }
             } else {
-                Item { kind: 'f', size: md.len(), detail: sha256_file(&p) }
+                Item {
+                    kind: 'f',
+                    size: md.len(),
+                    detail: sha256_file(&p),
+                }
             };
             out.insert(r, item);
         }
@@ -133,7 +150,10 @@ pub fn build_tree(root: &Path, wild: bool) {
     w(".hidden", b"5");
     w("noext", b"6");
     for i in 0..300 {
-        w(&format!("many/file number {i:03}.dat"), format!("{i}").as_bytes());
+        w(
+            &format!("many/file number {i:03}.dat"),
+            format!("{i}").as_bytes(),
+        );
     }
     let deep = if wild { DEEP } else { 6 };
     let d: Vec<String> = (0..deep).map(|i| format!("d{i:02}")).collect();
@@ -157,7 +177,11 @@ pub fn set_mtimes(root: &Path, t: i64) {
     let ts = nix::sys::time::TimeSpec::new(t, 0);
     let mut all: Vec<String> = snapshot(root).keys().cloned().collect();
     all.sort_by_key(|p| std::cmp::Reverse(p.len()));
-    for p in all.iter().map(|p| root.join(p.trim_start_matches('/'))).chain([root.to_path_buf()]) {
+    for p in all
+        .iter()
+        .map(|p| root.join(p.trim_start_matches('/')))
+        .chain([root.to_path_buf()])
+    {
         nix::sys::stat::utimensat(
             nix::fcntl::AT_FDCWD,
             &p,
@@ -182,7 +206,11 @@ pub fn discrw_listing(image: &Path) -> BTreeMap<String, Item> {
             _ => 'f',
         };
         let detail = v["target"].as_str().unwrap_or("").to_string();
-        let size = if kind == 'f' { v["size"].as_u64().unwrap() } else { 0 };
+        let size = if kind == 'f' {
+            v["size"].as_u64().unwrap()
+        } else {
+            0
+        };
         m.insert(path, Item { kind, size, detail });
     }
     m
@@ -203,5 +231,8 @@ pub fn shape(s: &BTreeMap<String, Item>) -> BTreeMap<String, Item> {
 
 /// Number of UTF-16 units of the longest component.
 pub fn longest_component(p: &str) -> usize {
-    p.split('/').map(|c| c.encode_utf16().count()).max().unwrap_or(0)
+    p.split('/')
+        .map(|c| c.encode_utf16().count())
+        .max()
+        .unwrap_or(0)
 }

@@ -9,9 +9,9 @@
 //! The job never prints: it reports events to a `ProgressSink` and returns a `RipReport`.
 //! See docs/rip.md.
 
-pub mod ecma130;
 pub mod engine;
 pub mod mmc;
+pub mod raw;
 pub mod size;
 pub mod source;
 
@@ -476,7 +476,7 @@ pub fn rip(
         format!("Command line: discrw rip {}", opts.out.display()),
     ];
     let checker: Option<Box<dyn Checker>> = match layout.mode {
-        ReadMode::Raw { c2, subchannel } => Some(Box::new(ecma130::RawChecker::new(
+        ReadMode::Raw { c2, subchannel } => Some(Box::new(raw::RawChecker::new(
             c2,
             subchannel,
             &layout.segments,
@@ -552,7 +552,7 @@ pub fn rip(
             sha = Some(h);
         }
         if let Some(cue) = &paths.cue {
-            let text = ecma130::cue_sheet(&paths.image, &layout.tracks, &layout.segments);
+            let text = raw::cue_sheet(&paths.image, &layout.tracks, &layout.segments);
             fs::write(cue, text).map_err(io(cue))?;
         }
     }

@@ -25,7 +25,7 @@ pub struct Scripted {
 
 /// The raw sector the scripted disc holds at `lba` (mode 1, or audio = the bytes as they are).
 pub fn raw_sector(data: &[u8], lba: u64, audio: bool) -> [u8; 2352] {
-    use super::ecma130::*;
+    use crate::ecma130::*;
     let mut s = [0u8; 2352];
     if audio {
         let a = lba as usize * 2352;
@@ -34,16 +34,10 @@ pub fn raw_sector(data: &[u8], lba: u64, audio: bool) -> [u8; 2352] {
         }
         return s;
     }
-    s[1..11].fill(0xFF);
-    s[12..15].copy_from_slice(&msf_bcd(lba));
-    s[15] = 1;
     let a = lba as usize * 2048;
-    s[16..2064].copy_from_slice(&data[a..a + 2048]);
-    let e = edc(&s[..2064]);
-    s[2064..2068].copy_from_slice(&e.to_le_bytes());
-    let p = ecc(&s);
-    s[2076..].copy_from_slice(&p);
-    s
+    let mut user = [0u8; 2048];
+    user.copy_from_slice(&data[a..a + 2048]);
+    encode_mode1(lba, &user)
 }
 
 impl Scripted {
@@ -535,8 +529,8 @@ fn ecma130_check_throughput() {
     for i in 0..n {
         let l = i % 64;
         assert_eq!(
-            super::ecma130::check_data_sector(&sectors[l as usize], l),
-            super::ecma130::Verdict::Good
+            crate::ecma130::check_data_sector(&sectors[l as usize], l),
+            crate::ecma130::Verdict::Good
         );
     }
     let s = t.elapsed().as_secs_f64();
@@ -552,13 +546,19 @@ fn ecma130_parts_throughput() {
     let t = Instant::now();
     let mut x = 0u32;
     for i in 0..n {
-        x ^= super::ecma130::edc(&sectors[i % 64][..2064]);
+        x ^= crate::ecma130::edc(&sectors[i % 64][..2064]);
     }
-    eprintln!("edc: {:.0} MB/s {x}", (n * 2352) as f64 / t.elapsed().as_secs_f64() / 1e6);
+    eprintln!(
+        "edc: {:.0} MB/s {x}",
+        (n * 2352) as f64 / t.elapsed().as_secs_f64() / 1e6
+    );
     let t = Instant::now();
     let mut y = 0u8;
     for i in 0..n {
-        y ^= super::ecma130::ecc(&sectors[i % 64])[5];
+        y ^= crate::ecma130::ecc(&sectors[i % 64])[5];
     }
-    eprintln!("ecc: {:.0} MB/s {y}", (n * 2352) as f64 / t.elapsed().as_secs_f64() / 1e6);
+    eprintln!(
+        "ecc: {:.0} MB/s {y}",
+        (n * 2352) as f64 / t.elapsed().as_secs_f64() / 1e6
+    );
 }
