@@ -136,6 +136,10 @@ struct Shared {
 
 /// Consecutive "other" failures (transport, hardware) after which the drive is given up.
 const MAX_OTHER_IN_A_ROW: u32 = 16;
+/// Waits for a drive that still answers NOT READY / UNIT ATTENTION after the drive layer's
+/// own polling, and how long each is: 30 × 2 s on top of the drive layer's polls.
+const MAX_WAITS: u32 = 30;
+const READY_WAIT: Duration = Duration::from_secs(2);
 /// Buffers in flight.
 const POOL: usize = 8;
 
@@ -433,7 +437,29 @@ impl<'a> Engine<'a> {
             .max(1);
         let mut ch = self.take_buf()?;
         let bytes = n as usize * self.plan.mode.bytes_per_sector();
-        match src.read(self.plan.mode, lba, n as u32, &mut ch.data[..bytes]) {
+        let mut waits = 0u32;
+        let result = loop {
+            match src.read(self.plan.mode, lba, n as u32, &mut ch.data[..bytes]) {
+                // The drive layer already polled a becoming-ready unit and retried unit
+                // attentions; if one still gets here, wait and read the same sectors again
+                // (bounded): a drive that is busy says nothing about the sectors.
+                Err(ReadFailure::NotReady(d)) | Err(ReadFailure::UnitAttention(d))
+                    if waits < MAX_WAITS =>
+                {
+                    waits += 1;
+                    self.sink.event(&Event::Notice {
+                        message: format!("LBA {lba}: {d}; waiting for the drive"),
+                    });
+                    src.wait(READY_WAIT);
+                    if self.cancel.is_cancelled() {
+                        self.spare.push(ch);
+                        return Err(EngineError::Interrupted);
+                    }
+                }
+                other => break other,
+            }
+        };
+        match result {
             Ok(()) => {
                 ch.first = first;
                 ch.count = n as u32;
@@ -455,13 +481,14 @@ impl<'a> Engine<'a> {
                     ReadFailure::NoMedium(d) | ReadFailure::MediaChanged(d) => {
                         Err(EngineError::MediumGone(d))
                     }
+                    ReadFailure::NotReady(d) | ReadFailure::UnitAttention(d) => Err(
+                        EngineError::Drive(format!("the drive stays not ready ({d})")),
+                    ),
                     ReadFailure::Medium(_) | ReadFailure::Illegal(_) => {
                         self.others_in_a_row = 0;
                         Ok((n, Some(f)))
                     }
-                    ReadFailure::NotReady(_)
-                    | ReadFailure::UnitAttention(_)
-                    | ReadFailure::Other(_) => {
+                    ReadFailure::Other(_) => {
                         self.others_in_a_row += 1;
                         if self.others_in_a_row >= MAX_OTHER_IN_A_ROW {
                             return Err(EngineError::Drive(f.detail().to_string()));

@@ -346,6 +346,41 @@ fn raw_layout(
     })
 }
 
+/// Reserve the image's blocks before reading (fallocate), so a full disk shows up now with
+/// a clear message rather than hours into the rip. File systems without fallocate keep the
+/// sparse file; a disk that fills up anyway stops the rip with the map saved.
+fn reserve(f: &fs::File, bytes: u64, path: &Path) -> Result<(), RipError> {
+    use nix::errno::Errno;
+    use nix::fcntl::{FallocateFlags, fallocate};
+    let Ok(len) = i64::try_from(bytes) else {
+        return Ok(());
+    };
+    #[cfg(test)]
+    if tests::NO_RESERVE.with(|c| c.get()) {
+        return Ok(());
+    }
+    match fallocate(f, FallocateFlags::empty(), 0, len) {
+        Ok(()) => Ok(()),
+        Err(Errno::ENOSPC) | Err(Errno::EDQUOT) | Err(Errno::EFBIG) => {
+            let free = nix::sys::statvfs::fstatvfs(f)
+                .map(|v| {
+                    format!(
+                        "{} bytes",
+                        v.blocks_available().saturating_mul(v.fragment_size())
+                    )
+                })
+                .unwrap_or_else(|_| "less".into());
+            Err(RipError::Write(format!(
+                "{}: not enough space for the image: it needs {bytes} bytes, the file system \
+                 has {free} free; free some space or rip to another file system",
+                path.display()
+            )))
+        }
+        // EOPNOTSUPP and friends: write sparsely and find out as we go.
+        Err(_) => Ok(()),
+    }
+}
+
 /// Rip the medium in `src` to `opts.out`.
 pub fn rip(
     src: &mut dyn RipSource,
@@ -447,6 +482,12 @@ pub fn rip(
     let want = sectors * out_bytes as u64;
     if image.metadata().map_err(io(&paths.partial))?.len() != want {
         image.set_len(want).map_err(io(&paths.partial))?;
+    }
+    if let Err(e) = reserve(&image, want, &paths.partial) {
+        if !opts.resume {
+            let _ = fs::remove_file(&paths.partial);
+        }
+        return Err(e);
     }
     let sub_partial = paths.sub.as_ref().map(|s| with_suffix(s, ".part"));
     let sub = match &sub_partial {

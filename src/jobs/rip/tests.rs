@@ -5,6 +5,11 @@ use super::*;
 use crate::jobs::NoProgress;
 use std::collections::HashMap;
 
+thread_local! {
+    /// Skip the image reservation (to test a disk that fills up during the rip).
+    pub static NO_RESERVE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// A disc in memory. `bad` LBAs always fail; `flaky` LBAs fail that many times first;
 /// reads at or past `readable_end` fail as ILLEGAL REQUEST.
 pub struct Scripted {
@@ -21,6 +26,12 @@ pub struct Scripted {
     pub zero_edc: bool,
     /// Raw reads: LBAs whose data come back with one flipped bit (EDC must catch it).
     pub corrupt: Vec<u64>,
+    /// Raw reads with C2 pointers: LBAs whose C2 bits come back set (data intact).
+    pub c2_set: Vec<u64>,
+    /// Reads covering the LBA fail this many times with this (busy drive) failure.
+    pub transient: HashMap<u64, (u32, ReadFailure)>,
+    /// Times `wait` was called.
+    pub waits: u32,
 }
 
 /// The raw sector the scripted disc holds at `lba` (mode 1, or audio = the bytes as they are).
@@ -72,6 +83,9 @@ impl Scripted {
             max_transfer: 64 * 1024,
             zero_edc: false,
             corrupt: vec![],
+            c2_set: vec![],
+            transient: HashMap::new(),
+            waits: 0,
         }
     }
 }
@@ -98,6 +112,12 @@ impl RipSource for Scripted {
             return Err(ReadFailure::Illegal("LBA out of range".into()));
         }
         for l in lba..end {
+            if let Some((n, f)) = self.transient.get_mut(&l)
+                && *n > 0
+            {
+                *n -= 1;
+                return Err(f.clone());
+            }
             if self.bad.contains(&l) {
                 return Err(ReadFailure::Medium(format!(
                     "unrecovered read error at {l}"
@@ -130,6 +150,9 @@ impl RipSource for Scripted {
                 let mut at = 2352;
                 if c2 {
                     o[at..at + 294].fill(0);
+                    if self.c2_set.contains(&l) {
+                        o[at + 17] = 0x40;
+                    }
                     at += 294;
                 }
                 if subchannel {
@@ -151,7 +174,9 @@ impl RipSource for Scripted {
     fn max_transfer_bytes(&self) -> usize {
         self.max_transfer
     }
-    fn wait(&mut self, _: Duration) {}
+    fn wait(&mut self, _: Duration) {
+        self.waits += 1;
+    }
     fn name(&self) -> String {
         "scripted".into()
     }
@@ -561,4 +586,227 @@ fn ecma130_parts_throughput() {
         "ecc: {:.0} MB/s {y}",
         (n * 2352) as f64 / t.elapsed().as_secs_f64() / 1e6
     );
+}
+
+#[test]
+fn busy_drive_mid_rip_is_waited_for_not_an_error() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("disc.iso");
+    let mut src = Scripted::disc(800, 11);
+    src.transient.insert(
+        300,
+        (3, ReadFailure::NotReady("02/04/01 becoming ready".into())),
+    );
+    src.transient.insert(
+        600,
+        (
+            1,
+            ReadFailure::UnitAttention("06/29/00 power on or reset".into()),
+        ),
+    );
+    let r = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
+    assert!(r.complete, "{:?}", r.unreadable);
+    assert_eq!(src.waits, 4);
+    assert_eq!(fs::read(&out).unwrap(), src.data);
+    let m = Mapfile::load(&d.path().join("disc.map")).unwrap();
+    assert_eq!(m.total(crate::mapfile::BlockStatus::BadSector), 0);
+}
+
+#[test]
+fn drive_that_never_becomes_ready_stops_the_rip_with_the_map_saved() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("disc.iso");
+    let mut src = Scripted::disc(800, 12);
+    src.transient.insert(
+        400,
+        (
+            u32::MAX,
+            ReadFailure::NotReady("02/04/01 becoming ready".into()),
+        ),
+    );
+    let e = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap_err();
+    assert!(matches!(e, RipError::Drive(_)), "{e}");
+    let m = Mapfile::load(&d.path().join("disc.map")).unwrap();
+    assert!(m.total(crate::mapfile::BlockStatus::Finished) >= 300 * 2048);
+    assert_eq!(m.total(crate::mapfile::BlockStatus::BadSector), 0);
+}
+
+#[test]
+fn c2_pointers_flag_sectors_when_the_drive_offers_them() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("disc.bin");
+    let mut src = cd_with_audio(200, 50);
+    src.info.c2 = true;
+    src.c2_set = vec![17, 210];
+    let mut o = opts(&out);
+    o.raw = true;
+    o.retries = 0;
+    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
+    assert_eq!(r.unreadable, vec![(17, 1), (210, 1)]);
+    // The main channel of the other sectors is stored without the C2 bytes.
+    let part = fs::read(d.path().join("disc.bin.part")).unwrap();
+    let want = expected_bin(&src);
+    assert_eq!(part.len(), want.len());
+    assert!(part[..17 * 2352] == want[..17 * 2352]);
+    assert!(part[18 * 2352..210 * 2352] == want[18 * 2352..210 * 2352]);
+}
+
+fn tool(name: &str, args: &[&std::ffi::OsStr], dir: &Path) -> std::process::Output {
+    let o = std::process::Command::new(name)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{name} is needed (tests/packages.txt): {e}"));
+    assert!(o.status.success(), "{name} {args:?}: {o:?}");
+    o
+}
+
+/// bchunk (an independent .bin/.cue reader) splits our .bin by our .cue into the data
+/// track's 2048-byte user data and the audio track's samples; cdrdao reads the .cue too.
+#[test]
+fn cue_sheet_is_read_by_bchunk_and_cdrdao() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("disc.bin");
+    let mut src = cd_with_audio(300, 100);
+    let mut o = opts(&out);
+    o.raw = true;
+    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
+    assert!(r.complete);
+    tool(
+        "bchunk",
+        &["disc.bin".as_ref(), "disc.cue".as_ref(), "t".as_ref()],
+        d.path(),
+    );
+    let iso = fs::read(d.path().join("t01.iso")).unwrap();
+    assert!(iso == src.data[..300 * 2048], "bchunk's track 1 differs");
+    // Without -s, bchunk copies the audio track's 2352-byte frames as they are.
+    let cdr = fs::read(d.path().join("t02.cdr")).unwrap();
+    let bin = fs::read(&out).unwrap();
+    assert!(cdr == bin[300 * 2352..], "bchunk's track 2 differs");
+    let o = tool(
+        "cdrdao",
+        &["show-toc".as_ref(), "disc.cue".as_ref()],
+        d.path(),
+    );
+    let text =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    let squashed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for want in [
+        "TRACK 1 Mode MODE1_RAW:",
+        "START 00:00:00( 0) END 00:04:00( 300)",
+        "TRACK 2 Mode AUDIO:",
+        "START 00:04:00( 300) END 00:05:25( 400)",
+    ] {
+        assert!(squashed.contains(want), "{want}: {text}");
+    }
+}
+
+/// A tmpfs of `kib` KiB, unmounted on drop. Needs root (CI runs as root); failing to mount
+/// fails the test loudly.
+struct TinyFs {
+    dir: tempfile::TempDir,
+}
+
+impl TinyFs {
+    fn new(kib: u32) -> TinyFs {
+        let dir = tempfile::tempdir().unwrap();
+        let o = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .unwrap_or_else(|e| panic!("mount is needed for the disk-full test: {e}"));
+        assert!(
+            o.status.success(),
+            "mounting a small tmpfs for the disk-full test needs root: {o:?}"
+        );
+        TinyFs { dir }
+    }
+}
+
+impl Drop for TinyFs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[test]
+fn disk_full_is_found_before_reading_with_a_clear_error() {
+    let fs_ = TinyFs::new(1024);
+    let out = fs_.dir.path().join("disc.iso");
+    let mut src = Scripted::disc(2000, 13);
+    let e = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap_err();
+    let msg = e.to_string();
+    assert!(matches!(e, RipError::Write(_)), "{msg}");
+    assert!(msg.contains("not enough space"), "{msg}");
+    assert!(
+        msg.contains(&format!("needs {} bytes", 2000 * 2048)),
+        "{msg}"
+    );
+    assert!(
+        src.reads < 16,
+        "only the size probes and identity were read"
+    );
+    let left: Vec<_> = fs::read_dir(fs_.dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// The disk fills up during the rip (another writer took the space after the image was
+/// reserved, or the file system cannot reserve): the rip stops with the write error, and the
+/// map never claims more than the image holds.
+#[test]
+fn disk_full_mid_rip_stops_with_a_consistent_map() {
+    let fs_ = TinyFs::new(1024);
+    let out = fs_.dir.path().join("disc.iso");
+    let mut src = Scripted::disc(2000, 14);
+    let sink = FillAfter {
+        path: fs_.dir.path().join("filler"),
+        done: std::sync::atomic::AtomicBool::new(false),
+    };
+    // Reserve nothing: the test sink fills the disk when the copying phase starts, so
+    // the (sparse) image's writes hit ENOSPC.
+    let e = rip_sparse(&mut src, &opts(&out), &sink).unwrap_err();
+    let msg = e.to_string();
+    assert!(matches!(e, RipError::Write(_)), "{msg}");
+    assert!(msg.contains("No space left on device"), "{msg}");
+    assert!(msg.contains("--resume"), "{msg}");
+    assert!(!out.exists());
+    let m = Mapfile::load(&fs_.dir.path().join("disc.map")).unwrap();
+    let part = fs::read(fs_.dir.path().join("disc.iso.part")).unwrap();
+    for b in m.ranges(crate::mapfile::BlockStatus::Finished) {
+        let (a, z) = (b.pos as usize, b.end() as usize);
+        assert!(part[a..z] == src.data[a..z], "map claims {a}..{z}");
+    }
+    assert!(!m.is_complete());
+}
+
+struct FillAfter {
+    path: PathBuf,
+    done: std::sync::atomic::AtomicBool,
+}
+
+impl ProgressSink for FillAfter {
+    fn event(&self, e: &Event) {
+        if matches!(e, Event::Phase { .. })
+            && !self.done.swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            // Leave 64 KiB: some chunks land, then the disk is full.
+            if let Ok(mut f) = fs::File::create(&self.path) {
+                use std::io::Write;
+                let _ = f.write_all(&vec![1u8; 1024 * 1024 - 64 * 1024 - 8192]);
+            }
+        }
+    }
+}
+
+fn rip_sparse(
+    src: &mut Scripted,
+    o: &RipOptions,
+    sink: &dyn ProgressSink,
+) -> Result<RipReport, RipError> {
+    NO_RESERVE.with(|c| c.set(true));
+    let r = rip(src, o, sink, &Cancel::new());
+    NO_RESERVE.with(|c| c.set(false));
+    r
 }
