@@ -15,7 +15,7 @@
 //! - mode 2 form 2: 8 subheader bytes, 2324 user bytes, EDC over 16..2348 (0 = not
 //!   computed).
 
-use crc::{CRC_32_CD_ROM_EDC, Crc, Table};
+use crc::{CRC_16_GSM, CRC_32_CD_ROM_EDC, Crc, Table};
 
 /// Bytes of a raw CD sector.
 pub const RAW: usize = 2352;
@@ -24,6 +24,8 @@ pub const SYNC: [u8; 12] = [
     0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0,
 ];
 static EDC: Crc<u32, Table<16>> = Crc::<u32, Table<16>>::new(&CRC_32_CD_ROM_EDC);
+/// Q sub-channel CRC (ECMA-130 §22.3.6: x^16+x^12+x^5+1, inverted parity) is CRC-16/GSM.
+static SUBQ: Crc<u16> = Crc::<u16>::new(&CRC_16_GSM);
 
 /// `B[x ^ 2x] = x` in GF(2^8) (Annex A field, x^8+x^4+x^3+x^2+1): dividing by α+1 is
 /// the last step of the two-parity-symbol encoder below.
@@ -122,20 +124,38 @@ pub fn edc(data: &[u8]) -> u32 {
     EDC.checksum(data)
 }
 
-/// MSF address (BCD) of an LBA, as in the sector header.
-pub fn msf_bcd(lba: u64) -> [u8; 3] {
-    let a = lba + 150;
-    let bcd = |v: u64| (((v / 10) << 4) | (v % 10)) as u8;
-    [bcd(a / 75 / 60), bcd(a / 75 % 60), bcd(a % 75)]
+/// CRC of the first 10 bytes of a Q sub-channel frame, stored big-endian in bytes 10..12.
+pub fn subq_crc(q: &[u8]) -> u16 {
+    SUBQ.checksum(q)
 }
 
-/// Mode 1 sector at `lba` holding `user` (§14.3, Figure 8 layout), EDC and P/Q filled in.
-pub fn encode_mode1(lba: u64, user: &[u8; 2048]) -> [u8; RAW] {
+fn bcd(v: u64) -> u8 {
+    (((v / 10) << 4) | (v % 10)) as u8
+}
+
+/// MSF (BCD) of an absolute frame count (LBA + 150 for the program area).
+pub fn frames_to_msf_bcd(frames: u64) -> [u8; 3] {
+    [
+        bcd(frames / 75 / 60),
+        bcd(frames / 75 % 60),
+        bcd(frames % 75),
+    ]
+}
+
+/// MSF address (BCD) of an LBA, as in the sector header (ECMA-130 §14.2).
+pub fn msf_bcd(lba: u64) -> [u8; 3] {
+    frames_to_msf_bcd(lba + 150)
+}
+
+/// Mode 1 sector at `lba` holding `user` (up to 2048 bytes, the rest zero): sync, header,
+/// user data, EDC, 8 zero bytes, P and Q parity (§14.3).
+pub fn encode_mode1(lba: u64, user: &[u8]) -> [u8; RAW] {
     let mut s = [0u8; RAW];
     s[..12].copy_from_slice(&SYNC);
     s[12..15].copy_from_slice(&msf_bcd(lba));
     s[15] = 1;
-    s[16..2064].copy_from_slice(user);
+    let n = user.len().min(2048);
+    s[16..16 + n].copy_from_slice(&user[..n]);
     let e = edc(&s[..2064]);
     s[2064..2068].copy_from_slice(&e.to_le_bytes());
     let p = ecc(&s);
@@ -375,6 +395,12 @@ mod tests {
         let mut d = s;
         d[1000] ^= 0x80;
         assert_eq!(check_data_sector(&d, 77), Verdict::BadEdc);
+    }
+
+    #[test]
+    fn subq_crc_is_crc16_gsm() {
+        // Check value of the catalogue's CRC-16/GSM ("123456789").
+        assert_eq!(subq_crc(b"123456789"), 0xCE3C);
     }
 
     #[test]

@@ -810,3 +810,50 @@ fn rip_sparse(
     NO_RESERVE.with(|c| c.set(false));
     r
 }
+
+/// A multi-session CD-R: the .iso holds the first session's data track, and the summary says
+/// what it left out; --raw takes every track.
+#[test]
+fn multi_session_rips_the_first_session_and_says_what_was_left_out() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("disc.iso");
+    let mut src = Scripted::disc(1000, 15);
+    src.info.profile = 9;
+    src.info.profile_name = "CD-R".into();
+    src.info.family = Family::Cd;
+    src.info.tracks = vec![
+        Track {
+            number: 1,
+            session: 1,
+            start: 0,
+            size: 600,
+            data: true,
+            incremental: false,
+        },
+        Track {
+            number: 2,
+            session: 2,
+            start: 700,
+            size: 300,
+            data: true,
+            incremental: false,
+        },
+    ];
+    let r = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
+    assert!(r.complete);
+    assert_eq!(r.sectors, 600);
+    assert!(fs::read(&out).unwrap() == src.data[..600 * 2048]);
+    let left = r.left_out.join("\n");
+    assert!(
+        left.contains("track 2 (session 2, data, LBA 700..1000) is not in the .iso"),
+        "{left}"
+    );
+    assert!(left.contains("--raw takes all tracks"), "{left}");
+    let mut o = opts(&d.path().join("disc.bin"));
+    o.raw = true;
+    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
+    assert!(r.complete);
+    assert_eq!(r.sectors, 900);
+    let cue = fs::read_to_string(d.path().join("disc.cue")).unwrap();
+    assert!(cue.contains("REM SESSION 02"), "{cue}");
+}
