@@ -355,6 +355,73 @@ mod tests {
         }
     }
 
+    /// Serial reference for the P/Q parity, one code word at a time, written from the Annex A
+    /// definition (generator roots α^0, α^1) rather than from the column loop above.
+    fn parity_reference(words: &[Vec<u8>]) -> Vec<(u8, u8)> {
+        let gf_mul = |mut a: u8, mut b: u8| {
+            let mut r = 0u8;
+            while b != 0 {
+                if b & 1 != 0 {
+                    r ^= a;
+                }
+                a = mul2(a);
+                b >>= 1;
+            }
+            r
+        };
+        words
+            .iter()
+            .map(|w| {
+                // Find p0, p1 with sum(w_i) + p0 + p1 = 0 and sum(w_i α^(n+1-i)) + p0 α + p1 = 0.
+                let n = w.len();
+                let mut s0 = 0u8;
+                let mut s1 = 0u8;
+                let mut pow = 1u8; // α^(n+1) .. built from the end
+                let mut pows = vec![0u8; n + 2];
+                for k in (0..n + 2).rev() {
+                    pows[k] = pow;
+                    pow = mul2(pow);
+                }
+                for (i, &x) in w.iter().enumerate() {
+                    s0 ^= x;
+                    s1 ^= gf_mul(x, pows[i]);
+                }
+                // p0·α + p1 = s1, p0 + p1 = s0  ⇒  p0·(α+1) = s1 ^ s0.
+                let p0 = (0..=255u8).find(|&p| gf_mul(p, 3) == s1 ^ s0).unwrap_or(0);
+                (p0, p0 ^ s0)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn p_parity_matches_the_serial_definition() {
+        let mut s = [0u8; RAW];
+        for (i, b) in s.iter_mut().enumerate() {
+            *b = (i * 7 + 3) as u8;
+        }
+        let out = ecc(&s);
+        let words: Vec<Vec<u8>> = (0..86)
+            .map(|m| (0..24).map(|r| s[12 + r * 86 + m]).collect())
+            .collect();
+        for (m, (p0, p1)) in parity_reference(&words).into_iter().enumerate() {
+            assert_eq!((out[m], out[m + 86]), (p0, p1), "P word {m}");
+        }
+    }
+
+    #[test]
+    fn header_of_lba_zero_is_00_02_00_mode1() {
+        let s = encode_mode1(0, &[0u8; 2048]);
+        assert_eq!(
+            &s[..16],
+            &[
+                0, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 2, 0, 1
+            ]
+        );
+        // An all-zero mode 1 sector at 00:02:00 has a nonzero EDC (the header is covered).
+        assert_ne!(&s[2064..2068], &[0, 0, 0, 0]);
+        assert_eq!(&s[2068..2076], &[0u8; 8]);
+    }
+
     #[test]
     fn mode1_parity_satisfies_annex_a() {
         let mut x = 0x1234_5678u32;

@@ -135,7 +135,10 @@ fn rips_exactly(media: &str) {
         Some(fs::metadata(&iso).unwrap().len()),
         "{s}"
     );
-    assert!(s["unreadable"].as_array().is_some_and(|a| a.is_empty()), "{s}");
+    assert!(
+        s["unreadable"].as_array().is_some_and(|a| a.is_empty()),
+        "{s}"
+    );
 }
 
 #[test]
@@ -232,7 +235,11 @@ fn medium_errors_are_listed_exactly_and_exit_5() {
     );
     assert!(!out.exists(), "an incomplete image keeps its .part name");
     let map = d.path().join("out.map");
-    tool("ddrescuelog", &["-t", map.to_str().unwrap()], Path::new("."));
+    tool(
+        "ddrescuelog",
+        &["-t", map.to_str().unwrap()],
+        Path::new("."),
+    );
     assert_eq!(lba_list(&map, "2048"), vec![100, 101, 102, 1200]);
     // Every other sector is the source's; the bad ones are not claimed.
     let part = fs::read(d.path().join("out.iso.part")).unwrap();
@@ -308,7 +315,11 @@ fn interrupted_rip_resumes_bit_identical() {
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(130), "{}", text(&o));
     assert!(!out.exists());
-    let status = tool("ddrescuelog", &["-t", map.to_str().unwrap()], Path::new("."));
+    let status = tool(
+        "ddrescuelog",
+        &["-t", map.to_str().unwrap()],
+        Path::new("."),
+    );
     let st = String::from_utf8_lossy(&status.stdout).into_owned();
     assert!(st.contains("rescued"), "{st}");
     // Without --resume it refuses to clobber the partial rip.
@@ -352,7 +363,10 @@ fn raw_cd_rip_makes_a_bin_and_cue_that_bchunk_reads() {
     tool("bchunk", &["out.bin", "out.cue", "t"], d.path());
     assert_eq!(sha256sum(&d.path().join("t01.iso")), sha256sum(&iso));
     let s = summary(&o);
-    assert!(s["unreadable"].as_array().is_some_and(|a| a.is_empty()), "{s}");
+    assert!(
+        s["unreadable"].as_array().is_some_and(|a| a.is_empty()),
+        "{s}"
+    );
 }
 
 /// Output disk full: a clear one-line error (exit 1) before reading, nothing left behind.
