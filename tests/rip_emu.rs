@@ -194,6 +194,8 @@ fn over_reporting_capacity_rips_to_the_iso_size() {
         let out = d.path().join("out.iso");
         let o = rip(&dev, &out, &[]);
         assert_exact(&o, &out, &iso);
+        let s = summary(&o);
+        assert!(s.to_string().contains("READ CAPACITY says"), "{s}");
     }
 }
 

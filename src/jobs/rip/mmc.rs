@@ -12,6 +12,10 @@ use crate::scsi::retry::{FailureClass, RetryPolicy};
 use crate::transport::Transport;
 use std::time::Duration;
 
+/// How long a drive may take to become ready before the rip starts (a freshly inserted
+/// disc spins up and is identified in 10-30 s on real drives).
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// The rip job's view of a `Drive`.
 pub struct MmcSource<T: Transport> {
     drive: Drive<T>,
@@ -62,6 +66,12 @@ fn family(p: Profile) -> Family {
 
 impl<T: Transport> RipSource for MmcSource<T> {
     fn medium_info(&mut self) -> Result<MediumInfo, ReadFailure> {
+        // A disc just inserted (or a drive just reset) is becoming ready: wait for it
+        // (bounded) before asking about the medium.
+        let clock = self.clock.clone();
+        self.drive
+            .wait_ready(&clock, READY_TIMEOUT)
+            .map_err(|e| classify(&e))?;
         let m = self.drive.media_info().map_err(|e| classify(&e))?;
         if m.profile == Profile::NoProfile && m.tracks.is_empty() && m.capacity_blocks.is_none() {
             return Err(ReadFailure::NoMedium("no medium in the drive".into()));
