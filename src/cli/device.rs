@@ -130,7 +130,7 @@ pub fn open(
     let inner: Box<dyn Transport> = match spec {
         DeviceSpec::Virtual(path) => Box::new(
             crate::emu::EmuDrive::open(path, clock.clone())
-                .map_err(|e| CliError::new(ExitCode::Device, e.to_string()))?,
+                .map_err(|e| CliError::new(ExitCode::Device, format!("{spec}: {e}")))?,
         ),
         DeviceSpec::Node(path) => Box::new(SgDevice::open_with(path, access).map_err(open_error)?),
     };

@@ -101,7 +101,7 @@ pub fn configuration(s: Option<&State>, rt: u8, start: u16) -> Vec<u8> {
     put32(&mut rr, 0, 2048);
     put16(&mut rr, 4, blocking);
     rr[6] = 0x01;
-    let readable = s.is_some_and(|s| !layout::readable_tracks(s).next().is_none() || random);
+    let readable = s.is_some_and(|s| layout::readable_tracks(s).next().is_some() || random);
     feats.push((0x0010, feature(0x0010, 0, readable, &rr)));
     // 001Dh Multi-Read, 001Eh CD Read (C2 flag, no CD-Text), 001Fh DVD Read (MULTI110, DL).
     feats.push((0x001D, feature(0x001D, 0, fam == Some(Family::Cd), &[])));

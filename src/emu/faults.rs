@@ -39,7 +39,8 @@ pub enum FaultKind {
     Timeout,
     /// READ covering the LBA: host_status DID_ERROR with garbage in the buffer, COUNT times.
     HostError,
-    /// READ covering the LBA: GOOD, but only half the blocks transferred (residual count).
+    /// READ covering the LBA: GOOD, but only the blocks before it transferred (residual count;
+    /// half of them when it is the first block), COUNT times.
     ShortRead,
     /// READ CAPACITY reports NUMBER blocks more than the disc holds.
     OverReport,

@@ -284,6 +284,8 @@ pub enum MediumError {
 pub struct MediumFile {
     pub path: PathBuf,
     file: File,
+    /// The advisory lock, held (on a duplicate descriptor) while the medium is in a drive.
+    _lock: Option<nix::fcntl::Flock<File>>,
 }
 
 impl MediumFile {
@@ -297,17 +299,18 @@ impl MediumFile {
         if file.metadata()?.is_dir() {
             return Err(MediumError::Corrupt("it is a directory".into()));
         }
-        match nix::fcntl::Flock::lock(
+        let lock = match nix::fcntl::Flock::lock(
             file.try_clone()?,
             nix::fcntl::FlockArg::LockExclusiveNonblock,
         ) {
-            Ok(lock) => std::mem::forget(lock),
+            Ok(lock) => lock,
             Err((_, nix::errno::Errno::EWOULDBLOCK)) => return Err(MediumError::Busy),
             Err((_, e)) => return Err(MediumError::Io(io::Error::from(e))),
-        }
+        };
         let mut m = MediumFile {
             path: path.to_path_buf(),
             file,
+            _lock: Some(lock),
         };
         let state = m.load()?;
         Ok((m, state))
@@ -323,6 +326,7 @@ impl MediumFile {
         let mut m = MediumFile {
             path: path.to_path_buf(),
             file,
+            _lock: None,
         };
         m.file.set_len(DATA_OFFSET)?;
         m.save(state)?;
@@ -429,10 +433,10 @@ fn validate(s: &State) -> Result<(), MediumError> {
         if (t.start as u64) < end {
             return bad(format!("track {} overlaps the one before", t.number));
         }
-        if let Some(r) = t.reserved {
-            if t.recorded > r {
-                return bad(format!("track {} recorded past its reservation", t.number));
-            }
+        if let Some(r) = t.reserved
+            && t.recorded > r
+        {
+            return bad(format!("track {} recorded past its reservation", t.number));
         }
         end = t.start as u64 + t.size() as u64;
         if end > s.capacity as u64 {

@@ -113,13 +113,13 @@ pub fn create(path: &Path, o: &CreateOptions) -> Result<(), EmuError> {
     if o.kind.family() == Family::Cd && !o.kind.is_rom() {
         extra = layout::CD_TAO_RUNOUT as u64;
     }
-    if let Some(b) = blocks {
-        if b + extra > capacity {
-            return Err(EmuError::Usage(format!(
-                "the image ({b} blocks) does not fit a {} of {capacity} blocks",
-                o.kind
-            )));
-        }
+    if let Some(b) = blocks
+        && b + extra > capacity
+    {
+        return Err(EmuError::Usage(format!(
+            "the image ({b} blocks) does not fit a {} of {capacity} blocks",
+            o.kind
+        )));
     }
     let mut state = State::new_blank(o.kind, capacity as u32);
     state.faults = faults;
@@ -644,39 +644,39 @@ impl EmuDrive {
                 }
             }
         }
-        if good > 0 {
-            if let Some(a) = faults::on_read(&mut self.state.faults, lba, good) {
-                self.dirty = true;
-                match a {
-                    Action::Short { .. } => {
-                        good /= 2;
-                        err = None;
-                    }
-                    Action::Sense {
-                        key,
-                        asc,
-                        ascq,
-                        lba: Some(at),
-                    } => {
-                        good = at - lba;
-                        err = Some(((key, asc, ascq), at));
-                    }
-                    Action::Host {
-                        host_status,
-                        garbage,
-                    } => {
-                        if garbage {
-                            for (i, b) in buf.iter_mut().enumerate() {
-                                *b = (i as u8).wrapping_mul(31) ^ 0xA5;
-                            }
+        if good > 0
+            && let Some(a) = faults::on_read(&mut self.state.faults, lba, good)
+        {
+            self.dirty = true;
+            match a {
+                Action::Short { lba: at } => {
+                    good = if at > lba { at - lba } else { good / 2 };
+                    err = None;
+                }
+                Action::Sense {
+                    key,
+                    asc,
+                    ascq,
+                    lba: Some(at),
+                } => {
+                    good = at - lba;
+                    err = Some(((key, asc, ascq), at));
+                }
+                Action::Host {
+                    host_status,
+                    garbage,
+                } => {
+                    if garbage {
+                        for (i, b) in buf.iter_mut().enumerate() {
+                            *b = (i as u8).wrapping_mul(31) ^ 0xA5;
                         }
-                        return Reply::Host { host_status };
                     }
-                    other => {
-                        return self
-                            .apply_action(other, lba, blocks)
-                            .unwrap_or(Reply::Good(0));
-                    }
+                    return Reply::Host { host_status };
+                }
+                other => {
+                    return self
+                        .apply_action(other, lba, blocks)
+                        .unwrap_or(Reply::Good(0));
                 }
             }
         }
@@ -1035,10 +1035,11 @@ impl Transport for EmuDrive {
         };
         drop(prior);
         let reply = self.run(cdb, &mut data);
-        if self.dirty && !matches!(cdb[0], 0x2A | 0xAA | 0x28 | 0xA8 | 0xBE) {
-            if self.medium.save(&self.state).is_ok() {
-                self.dirty = false;
-            }
+        if self.dirty
+            && !matches!(cdb[0], 0x2A | 0xAA | 0x28 | 0xA8 | 0xBE)
+            && self.medium.save(&self.state).is_ok()
+        {
+            self.dirty = false;
         }
         match reply {
             Reply::Good(n) => Outcome::Good { transferred: n },

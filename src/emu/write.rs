@@ -372,10 +372,10 @@ impl EmuDrive {
         }
         if let Some(a) = faults::on_write(&mut self.state.faults, lba, blocks) {
             self.dirty = true;
-            if let faults::Action::Sense { key: 3, .. } = a {
-                if let Some(t) = self.state.tracks.iter_mut().rev().find(|t| !t.closed) {
-                    t.damaged = true;
-                }
+            if let faults::Action::Sense { key: 3, .. } = a
+                && let Some(t) = self.state.tracks.iter_mut().rev().find(|t| !t.closed)
+            {
+                t.damaged = true;
             }
             if let Some(r) = self.apply_action(a, lba, blocks) {
                 if let Reply::Check {
@@ -419,6 +419,13 @@ impl EmuDrive {
         let Some(&(idx, _)) = targets.iter().find(|t| t.1 == lba) else {
             return sense_of(INVALID_WRITE_ADDRESS);
         };
+        if idx.is_none()
+            && matches!(self.state.kind, MediaKind::DvdR | MediaKind::DvdRw)
+            && self.wp.write_type() == 2
+        {
+            // Disc-at-once writes only into the reserved track.
+            return sense_of(INVALID_WRITE_ADDRESS);
+        }
         if self.state.kind.family() == Family::Cd && self.wp.write_type() == 2 {
             // Session-at-once needs a cue sheet first.
             return sense_of(SEQUENCE_ERROR);
@@ -436,10 +443,10 @@ impl EmuDrive {
         if lba as u64 + blocks as u64 > limit as u64 {
             return check(5, 0x21, 0x02);
         }
-        if let Some(i) = idx {
-            if self.state.tracks[i].damaged {
-                return check(3, 0x0C, 0x09);
-            }
+        if let Some(i) = idx
+            && self.state.tracks[i].damaged
+        {
+            return check(3, 0x0C, 0x09);
         }
         self.fill_buffer(blocks as u64 * bs as u64);
         // An underrun while the host was away damages the track: this write fails.
@@ -577,16 +584,16 @@ impl EmuDrive {
         let t = self.flush_time();
         let damaged = self.state.tracks.iter().any(|t| !t.closed && t.damaged);
         self.wait_or_busy(t, immed, 0x04, 0x08);
-        if let Some(cue) = self.cue.clone() {
-            if cue.next >= cue.leadout {
-                // The whole session is written: the drive writes lead-in and lead-out.
-                self.cue = None;
-                if !self.wp.test_write() {
-                    for t in &mut self.state.tracks[cue.first_track..] {
-                        t.closed = true;
-                    }
-                    self.close_session(!self.wp.multi_session());
+        if let Some(cue) = self.cue.clone()
+            && cue.next >= cue.leadout
+        {
+            // The whole session is written: the drive writes lead-in and lead-out.
+            self.cue = None;
+            if !self.wp.test_write() {
+                for t in &mut self.state.tracks[cue.first_track..] {
+                    t.closed = true;
                 }
+                self.close_session(!self.wp.multi_session());
             }
         }
         if damaged {
@@ -729,7 +736,7 @@ impl EmuDrive {
         let DataDirection::ToDevice(buf) = data else {
             return sense_of(INVALID_FIELD);
         };
-        if len == 0 || len % 8 != 0 || buf.len() < len {
+        if len == 0 || !len.is_multiple_of(8) || buf.len() < len {
             return sense_of(INVALID_PARAMETER);
         }
         match parse_cue(&buf[..len]) {
