@@ -1,6 +1,6 @@
 //! Round trips against independent tools: images made by discrw read by isoinfo, xorriso,
 //! 7z (and the kernel where it can mount); images made by genisoimage, xorriso and mkudffs
-//! read by discrw. A missing tool fails the test (tests/iso-tools.txt lists the packages).
+//! read by discrw. A missing tool fails the test (tests/packages.txt lists the packages).
 
 mod iso_common;
 
@@ -16,14 +16,25 @@ fn s(p: &Path) -> &str {
 
 /// xorriso's `-find / -exec lsdl`: path → Item (no content).
 fn xorriso_listing(image: &Path) -> BTreeMap<String, Item> {
-    let out = run(Command::new(need("xorriso")).args([
-        "-indev",
-        s(image),
-        "-find",
-        "/",
-        "-exec",
-        "lsdl",
-    ]));
+    xorriso_listing_of(image, "any")
+}
+
+/// The same with a chosen tree: `read_fs` is "any" (Rock Ridge, else Joliet), "norock"
+/// (Joliet) or "ecma119" (plain names, ";1" stripped).
+fn xorriso_listing_of(image: &Path, read_fs: &str) -> BTreeMap<String, Item> {
+    // A UTF-8 locale: xorriso converts names to the locale's charset on output.
+    let out = run(Command::new(need("xorriso"))
+        .env("LC_ALL", "C.UTF-8")
+        .args([
+            "-read_fs",
+            read_fs,
+            "-indev",
+            s(image),
+            "-find",
+            "/",
+            "-exec",
+            "lsdl",
+        ]));
     let mut m = BTreeMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         // "-rw-r--r--    1 0        0               6 Nov 25 06:44 '/a.txt' -> 'target'"
@@ -202,8 +213,8 @@ fn create_options_and_refusals() {
         &run(Command::new(need("isoinfo")).args(["-d", "-i", s(&image)])).stdout,
     )
     .into_owned();
-    assert!(!d.contains("Joliet"), "{d}");
-    assert!(!d.contains("Rock Ridge"), "{d}");
+    assert!(d.contains("NO Joliet present"), "{d}");
+    assert!(d.contains("NO Rock Ridge present"), "{d}");
     // Plain ISO 9660 names: d-characters, versions stripped by discrw.
     let l = discrw_listing(&image);
     assert!(l.contains_key("/HELLO.TXT"), "{l:?}");
@@ -243,7 +254,7 @@ fn create_options_and_refusals() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).starts_with("discrw: iso /nonexistent.iso"));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("discrw: iso: /nonexistent.iso"));
     let out = Command::new(BIN)
         .args([
             "iso",
@@ -266,6 +277,9 @@ fn peer_made_images_read_by_discrw() {
     let tmp = tempfile::tempdir().unwrap();
     let wild = tmp.path().join("wild");
     build_tree(&wild, true);
+    let wild_g = tmp.path().join("wild-g");
+    build_tree(&wild_g, true);
+    fs::remove_file(wild_g.join("link_long")).unwrap();
     let tame = tmp.path().join("tame");
     build_tree(&tame, false);
 
@@ -286,8 +300,15 @@ fn peer_made_images_read_by_discrw() {
         if label.starts_with("xorriso") {
             c.args(["-as", "mkisofs"]);
         }
-        run(c.args(args).args(["-quiet", "-o", s(&img), s(&wild)]));
-        let want = snapshot(&wild);
+        // genisoimage 1.1.11 loops forever writing the RRIP SL entries of some long
+        // multi-component symlink targets (link_long); it gets the tree without that link.
+        let src = if label.starts_with("genisoimage") {
+            &wild_g
+        } else {
+            &wild
+        };
+        run(c.args(args).args(["-quiet", "-o", s(&img), s(src)]));
+        let want = snapshot(src);
         let mut got = discrw_listing(&img);
         // genisoimage relocates directories deeper than 8 into /rr_moved (RRIP CL/RE);
         // discrw follows CL and hides RE, but the (empty) rr_moved itself stays visible,
@@ -300,14 +321,17 @@ fn peer_made_images_read_by_discrw() {
         assert_eq!(snapshot(&out), want, "{label}: discrw extract");
     }
 
-    // Joliet-only and plain images: discrw's names equal isoinfo's (-J / plain, ';1' cut).
-    let plain_cases: Vec<(&str, Vec<&str>, Vec<&str>)> = vec![
-        ("genisoimage -J", vec!["-J"], vec!["-J"]),
-        ("genisoimage", vec![], vec![]),
-        ("xorriso -as mkisofs -J", vec!["-J"], vec!["-J"]),
-        ("xorriso -as mkisofs", vec![], vec![]),
+    // Joliet-only and plain images: discrw's listing equals xorriso's (which prefers the
+    // same trees: Rock Ridge, then Joliet, then plain ISO 9660 with ";1" stripped), and on the
+    // plain image its names equal isoinfo's (isoinfo cannot print non-Latin-1 Joliet names).
+    // xorriso always writes Rock Ridge, so its images are read through RR.
+    let plain_cases: Vec<(&str, Vec<&str>, &str)> = vec![
+        ("genisoimage -J", vec!["-J"], "joliet"),
+        ("genisoimage", vec![], "plain"),
+        ("xorriso -as mkisofs -J", vec!["-J"], "rr"),
+        ("xorriso -as mkisofs", vec![], "rr"),
     ];
-    for (i, (label, args, iargs)) in plain_cases.iter().enumerate() {
+    for (i, (label, args, tree)) in plain_cases.iter().enumerate() {
         let img = tmp.path().join(format!("plain{i}.iso"));
         let tool = if label.starts_with("xorriso") {
             &xorriso
@@ -319,43 +343,44 @@ fn peer_made_images_read_by_discrw() {
             c.args(["-as", "mkisofs"]);
         }
         run(c.args(args).args(["-quiet", "-o", s(&img), s(&tame)]));
-        let f = run(Command::new(&isoinfo)
-            .args(iargs)
-            .args(["-f", "-i", s(&img)]));
-        let strip = |p: &str| {
-            let p = match p.rfind(';') {
-                Some(i) => &p[..i],
-                None => p,
+        let ours = discrw_listing(&img);
+        assert_eq!(ours, xorriso_listing(&img), "{label}: discrw ls vs xorriso");
+        if *tree == "plain" {
+            let f = run(Command::new(&isoinfo).args(["-f", "-i", s(&img)]));
+            let strip = |p: &str| {
+                let p = match p.rfind(';') {
+                    Some(i) => &p[..i],
+                    None => p,
+                };
+                p.strip_suffix('.').unwrap_or(p).to_string()
             };
-            p.strip_suffix('.').unwrap_or(p).to_string()
-        };
-        let theirs: std::collections::BTreeSet<String> = String::from_utf8_lossy(&f.stdout)
-            .lines()
-            .map(strip)
-            .collect();
-        let ours: std::collections::BTreeSet<String> =
-            discrw_listing(&img).keys().cloned().collect();
-        assert_eq!(ours, theirs, "{label}: names");
-        // Content through discrw equals the source for every file isoinfo can name.
+            let theirs: std::collections::BTreeSet<String> = String::from_utf8_lossy(&f.stdout)
+                .lines()
+                .map(strip)
+                .collect();
+            let names: std::collections::BTreeSet<String> = ours.keys().cloned().collect();
+            assert_eq!(names, theirs, "{label}: names vs isoinfo -f");
+        }
+        // Content through discrw: a Joliet tree extracts as the source itself; a plain one
+        // holds the same files (as a multiset of contents) under 8.3-style names.
         let out = tmp.path().join(format!("plain{i}-out"));
         discrw(&["iso", "extract", s(&img), "-o", s(&out)]);
         let got = snapshot(&out);
-        let src_hashes: std::collections::BTreeSet<String> = snapshot(&tame)
-            .values()
-            .filter(|i| i.kind == 'f')
-            .map(|i| i.detail.clone())
-            .collect();
-        for it in got.values().filter(|i| i.kind == 'f') {
-            assert!(
-                src_hashes.contains(&it.detail),
-                "{label}: extracted content not in source"
-            );
+        let want = snapshot(&tame);
+        if *tree != "plain" {
+            assert_eq!(got, want, "{label}: discrw extract");
+        } else {
+            let hashes = |m: &BTreeMap<String, Item>| {
+                let mut v: Vec<String> = m
+                    .values()
+                    .filter(|i| i.kind == 'f')
+                    .map(|i| i.detail.clone())
+                    .collect();
+                v.sort();
+                v
+            };
+            assert_eq!(hashes(&got), hashes(&want), "{label}: extracted contents");
         }
-        assert_eq!(
-            got.values().filter(|i| i.kind == 'f').count(),
-            317,
-            "{label}: file count"
-        );
     }
 }
 
@@ -363,11 +388,16 @@ fn peer_made_images_read_by_discrw() {
 fn udf_detected_like_udfinfo_says() {
     let (mkudffs, udfinfo) = (need("mkudffs"), need("udfinfo"));
     let tmp = tempfile::tempdir().unwrap();
-    for (rev, want_rev) in [("0x0201", "2.01"), ("0x0250", "2.50")] {
+    // mkudffs writes revisions above 2.01 only for optical media types.
+    for (rev, media, want_rev) in [
+        ("0x0201", "hd", "2.01"),
+        ("0x0250", "bdr", "2.50"),
+        ("0x0260", "bdr", "2.60"),
+    ] {
         let img = tmp.path().join(format!("udf{rev}.img"));
         fs::File::create(&img).unwrap().set_len(40 << 20).unwrap();
         run(Command::new(&mkudffs).args([
-            "--media-type=hd",
+            &format!("--media-type={media}"),
             "--blocksize=2048",
             &format!("--udfrev={rev}"),
             "--lvid=DISCRW LV",
@@ -390,9 +420,27 @@ fn udf_detected_like_udfinfo_says() {
             u["block_size"].as_u64().unwrap().to_string(),
             field("blocksize")
         );
+        // udfinfo: "start=257, blocks=19960, type=PSPACE" is the partition space.
+        let pspace = info
+            .lines()
+            .find(|l| l.ends_with("type=PSPACE"))
+            .unwrap_or_else(|| panic!("udfinfo shows no PSPACE: {info}"));
+        let num = |k: &str| -> u64 {
+            pspace
+                .split(", ")
+                .find_map(|f| f.strip_prefix(k))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("{pspace}"))
+        };
+        assert_eq!(u["partition_start"].as_u64(), Some(num("start=")), "{info}");
         assert_eq!(
-            u["partition_start"].as_u64().unwrap().to_string(),
-            field("startblock").split_whitespace().next().unwrap_or("?"),
+            u["partition_length"].as_u64(),
+            Some(num("blocks=")),
+            "{info}"
+        );
+        assert!(
+            info.lines()
+                .any(|l| l == "start=256, blocks=1, type=ANCHOR"),
             "{info}"
         );
         assert_eq!(

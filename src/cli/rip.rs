@@ -1,5 +1,5 @@
 //! `discrw rip`: options → `jobs::rip`, progress on the terminal, a summary, exit codes
-//! (0 complete, 5 unreadable sectors, 4 media/identity, 130 interrupted).
+//! (0 complete, 2 usage/another disc's map, 4 media, 5 unreadable sectors, 130 interrupted).
 
 use super::args::{Cli, RipArgs};
 use super::device;
@@ -28,8 +28,9 @@ pub fn parse_speed(s: &str) -> Result<Speed, CliError> {
 
 fn error(dev: &str, e: RipError) -> CliError {
     let code = match &e {
-        RipError::Exists(_) | RipError::Usage(_) => ExitCode::Usage,
-        RipError::Media(_) | RipError::Identity(_) => ExitCode::Media,
+        // A map of another disc is a wrong argument (docs/exit-codes.md), not a bad medium.
+        RipError::Exists(_) | RipError::Usage(_) | RipError::Identity(_) => ExitCode::Usage,
+        RipError::Media(_) => ExitCode::Media,
         RipError::Interrupted(_) => ExitCode::Interrupted,
         RipError::Io { .. } | RipError::Drive(_) | RipError::Write(_) => ExitCode::Failure,
     };

@@ -22,13 +22,53 @@ pub fn need(tool: &str) -> PathBuf {
         }
     }
     panic!(
-        "required test tool `{tool}` is not installed: apt-get install $(cat tests/iso-tools.txt)"
+        "required test tool `{tool}` is not installed: see tests/packages.txt (tests/run-all.sh installs them)"
     );
 }
 
-/// Runs a command, failing the test with its stderr unless it succeeds.
+/// Longest a peer tool may run before the test fails (genisoimage, for one, has inputs on
+/// which it loops forever).
+const TOOL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Runs a command, failing the test with its stderr unless it succeeds within TOOL_TIMEOUT.
 pub fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    // Drain both pipes on threads so a chatty tool cannot block on a full pipe.
+    let mut so = child.stdout.take().unwrap();
+    let mut se = child.stderr.take().unwrap();
+    let t_out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = so.read_to_end(&mut v);
+        v
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = se.read_to_end(&mut v);
+        v
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if start.elapsed() > TOOL_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} did not finish within {TOOL_TIMEOUT:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let out = Output {
+        status,
+        stdout: t_out.join().unwrap(),
+        stderr: t_err.join().unwrap(),
+    };
     assert!(
         out.status.success(),
         "{cmd:?} failed ({}):\nstdout: {}\nstderr: {}",

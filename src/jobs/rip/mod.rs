@@ -60,6 +60,32 @@ fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// The name a file of the rip has until the rip is complete: `NAME.part`.
+fn part_name(p: &Path) -> PathBuf {
+    with_suffix(p, ".part")
+}
+
+/// Open a partial file (`part_name`). A new rip creates it exclusively (O_EXCL), never
+/// writing through an existing file or a planted symlink; the caller has already decided
+/// that an old one may go (`--force`). `--resume` opens the existing one, not through a
+/// symlink.
+fn open_partial(path: &Path, resume: bool) -> Result<fs::File, RipError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut o = OpenOptions::new();
+    o.read(true).write(true);
+    if resume {
+        o.custom_flags(libc::O_NOFOLLOW);
+    } else {
+        match fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(path)(e)),
+        }
+        o.create_new(true);
+    }
+    o.open(path).map_err(io(path))
+}
+
 impl Paths {
     /// OUT.iso → OUT.iso.part, OUT.map, OUT.iso.sha256 (raw: OUT.bin, OUT.cue, OUT.sub).
     pub fn for_out(out: &Path, raw: bool, subchannel: bool) -> Paths {
@@ -71,7 +97,7 @@ impl Paths {
         };
         Paths {
             image: out.to_path_buf(),
-            partial: with_suffix(out, ".part"),
+            partial: part_name(out),
             map: stem.with_extension("map"),
             sha256: with_suffix(out, ".sha256"),
             cue: raw.then(|| stem.with_extension("cue")),
@@ -390,23 +416,42 @@ pub fn rip(
 ) -> Result<RipReport, RipError> {
     let started = Instant::now();
     let paths = Paths::for_out(&opts.out, opts.raw, opts.subchannel);
-    if paths.image.exists() && !opts.force {
+    // With --resume, the map is checked first (syntax now, disc identity once the disc is
+    // known), so a wrong or broken map is named as such rather than as "OUT exists".
+    if paths.image.exists() && !opts.force && !opts.resume {
         return Err(RipError::Exists(paths.image.clone()));
     }
-    if !opts.resume && !opts.force && paths.map.exists() && paths.partial.exists() {
-        return Err(RipError::Usage(format!(
-            "a partial rip is there ({} with {}): add --resume to continue it, or --force to \
-             start over",
-            paths.partial.display(),
-            paths.map.display()
-        )));
+    if !opts.resume && !opts.force && paths.partial.symlink_metadata().is_ok() {
+        return Err(RipError::Usage(if paths.map.exists() {
+            format!(
+                "a partial rip is there ({} with {}): add --resume to continue it, or --force \
+                 to start over",
+                paths.partial.display(),
+                paths.map.display()
+            )
+        } else {
+            format!(
+                "{} exists (without a map {}, so it cannot be resumed): add --force to \
+                 replace it",
+                paths.partial.display(),
+                paths.map.display()
+            )
+        }));
     }
-    if opts.resume && !paths.map.exists() {
-        return Err(RipError::Usage(format!(
-            "--resume: no map {} to continue from",
-            paths.map.display()
-        )));
-    }
+    let resumed = if opts.resume {
+        if !paths.map.exists() {
+            return Err(RipError::Usage(format!(
+                "--resume: no map {} to continue from",
+                paths.map.display()
+            )));
+        }
+        Some(
+            Mapfile::load(&paths.map)
+                .map_err(|e| RipError::Usage(format!("--resume: {}: {e}", paths.map.display())))?,
+        )
+    } else {
+        None
+    };
 
     let info = src.medium_info().map_err(|e| match e {
         ReadFailure::NoMedium(d) => RipError::Media(format!("no medium: {d}")),
@@ -427,26 +472,16 @@ pub fn rip(
         cooked_layout(src, &info, opts.size)?
     };
     let mut notes = Vec::new();
-    sink.event(&Event::Notice {
-        message: format!(
-            "size: {} sectors, {}",
-            layout.decision.sectors, layout.decision.reason
-        ),
-    });
-    for n in layout.decision.notes.iter().chain(&layout.left_out) {
-        sink.event(&Event::Notice { message: n.clone() });
-    }
     let out_bytes = if opts.raw { 2352 } else { 2048 };
     let sectors = layout.decision.sectors;
     let mode_name = if opts.raw { "raw" } else { "cooked" };
     let id = identity(src, &info, mode_name, layout.start);
 
     // The map: a fresh one, or the one to continue.
-    let map = if opts.resume {
-        let m = Mapfile::load(&paths.map).map_err(|e| RipError::Usage(e.to_string()))?;
+    let map = if let Some(m) = resumed {
         if m.tag("disc") != Some(id.as_str()) {
             return Err(RipError::Identity(format!(
-                "{} belongs to another disc or rip (map: {}; this disc: {id})",
+                "the mapfile {} belongs to another disc or rip (map: {}; this disc: {id})",
                 paths.map.display(),
                 m.tag("disc").unwrap_or("no identity")
             )));
@@ -458,6 +493,9 @@ pub fn rip(
                 m.size(),
                 sectors * out_bytes as u64
             )));
+        }
+        if paths.image.exists() && !opts.force {
+            return Err(RipError::Exists(paths.image.clone()));
         }
         if !paths.partial.exists() {
             return Err(RipError::Usage(format!(
@@ -472,13 +510,17 @@ pub fn rip(
         m
     };
 
-    let image = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(!opts.resume)
-        .open(&paths.partial)
-        .map_err(io(&paths.partial))?;
+    // Told once the map is known to fit, so a refused --resume prints only its error.
+    sink.event(&Event::Notice {
+        message: format!(
+            "size: {} sectors, {}",
+            layout.decision.sectors, layout.decision.reason
+        ),
+    });
+    for n in layout.decision.notes.iter().chain(&layout.left_out) {
+        sink.event(&Event::Notice { message: n.clone() });
+    }
+    let image = open_partial(&paths.partial, opts.resume)?;
     let want = sectors * out_bytes as u64;
     if image.metadata().map_err(io(&paths.partial))?.len() != want {
         image.set_len(want).map_err(io(&paths.partial))?;
@@ -489,18 +531,11 @@ pub fn rip(
         }
         return Err(e);
     }
-    let sub_partial = paths.sub.as_ref().map(|s| with_suffix(s, ".part"));
-    let sub = match &sub_partial {
-        Some(p) => Some(
-            OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(!opts.resume)
-                .open(p)
-                .map_err(io(p))?,
-        ),
-        None => None,
-    };
+    let sub_partial = paths.sub.as_deref().map(part_name);
+    let sub = sub_partial
+        .as_deref()
+        .map(|p| open_partial(p, opts.resume))
+        .transpose()?;
     let per = layout.mode.bytes_per_sector();
     let chunk_sectors = (src.max_transfer_bytes().min(MAX_CHUNK_BYTES) / per).max(1) as u32;
     let plan = Plan {

@@ -218,6 +218,28 @@ fn clean_rip_is_exact_and_hashed() {
     assert!(matches!(e, RipError::Exists(_)), "{e}");
 }
 
+/// A file already at OUT.part (no map: not ours to resume) is kept without --force; with
+/// --force it is replaced, and a symlink planted there is replaced, not written through.
+#[test]
+fn stale_part_is_kept_without_force_and_never_written_through() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("disc.iso");
+    let part = d.path().join("disc.iso.part");
+    let victim = d.path().join("victim");
+    fs::write(&victim, b"not yours").unwrap();
+    std::os::unix::fs::symlink(&victim, &part).unwrap();
+    let mut src = Scripted::disc(300, 4);
+    let e = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap_err();
+    assert!(matches!(e, RipError::Usage(_)), "{e}");
+    assert!(e.to_string().contains("--force"), "{e}");
+    let mut o = opts(&out);
+    o.force = true;
+    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
+    assert!(r.complete);
+    assert_eq!(fs::read(&out).unwrap(), src.data);
+    assert_eq!(fs::read(&victim).unwrap(), b"not yours");
+}
+
 #[test]
 fn bad_sectors_are_isolated_and_listed() {
     let d = tempfile::tempdir().unwrap();
