@@ -200,9 +200,15 @@ fn over_reporting_capacity_rips_to_the_iso_size() {
 }
 
 fn lba_list(map: &Path, bytes: &str) -> Vec<u64> {
+    lba_list_of(map, bytes, "-l-")
+}
+
+/// The sectors of a map in the given state, as `ddrescuelog -l` lists them (`-l-` bad, `-l+`
+/// finished).
+fn lba_list_of(map: &Path, bytes: &str, which: &str) -> Vec<u64> {
     let o = tool(
         "ddrescuelog",
-        &["-b", bytes, "-l-", map.to_str().unwrap()],
+        &["-b", bytes, which, map.to_str().unwrap()],
         Path::new("."),
     );
     String::from_utf8_lossy(&o.stdout)
@@ -270,7 +276,27 @@ fn flaky_sectors_are_recovered() {
     assert_exact(&o, &out, &iso);
 }
 
-/// A unit attention (medium may have changed / reset) and a drive becoming ready mid-rip are
+/// How many times each scripted fault of a virtual medium has fired, in SPEC order, from the
+/// medium file's metadata (docs/virtual-drive.md: JSON at byte 24, its length at 20..24).
+fn fired(medium: &Path) -> Vec<u64> {
+    let b = fs::read(medium).unwrap();
+    let n = u32::from_le_bytes([b[20], b[21], b[22], b[23]]) as usize;
+    let meta: serde_json::Value = serde_json::from_slice(&b[24..24 + n]).unwrap();
+    meta["faults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            f["fired"]
+                .as_object()
+                .map(|m| m.values().filter_map(|v| v.as_u64()).sum())
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+/// A unit attention (medium may have changed / reset) and a drive becoming ready, at the
+/// start and mid-rip (4 times on the READ covering LBA 900, in the copying phase), are
 /// retried, not fatal and not read errors.
 #[test]
 fn unit_attention_and_becoming_ready_mid_rip_are_retried() {
@@ -281,25 +307,43 @@ fn unit_attention_and_becoming_ready_mid_rip_are_retried() {
         "disc",
         "dvd-rom",
         &iso,
-        Some("unit-attention@400,reset@700,not-ready"),
+        Some("unit-attention@400,reset@700,not-ready,not-ready@900x4"),
     );
     let out = d.path().join("out.iso");
     let o = rip(&dev, &out, &[]);
     assert_exact(&o, &out, &iso);
+    let s = summary(&o);
+    assert!(
+        s["unreadable"].as_array().is_some_and(|a| a.is_empty()),
+        "{s}"
+    );
+    // Every fault really happened.
+    assert_eq!(fired(&d.path().join("disc.vdisc")), vec![1, 1, 3, 4]);
 }
 
 /// SIGINT mid-rip: exit 130 with the map saved; `--resume` finishes to the same image as an
-/// uninterrupted rip (the source).
+/// uninterrupted rip (the source). The emulated drive runs on the real clock here and turns
+/// "becoming ready" for 4 polls (2 s) at LBA 1000, so the signal surely lands mid-copy.
 #[test]
 fn interrupted_rip_resumes_bit_identical() {
+    interrupt_then_resume(nix::sys::signal::Signal::SIGINT);
+}
+
+/// SIGTERM is handled like SIGINT.
+#[test]
+fn terminated_rip_resumes_bit_identical() {
+    interrupt_then_resume(nix::sys::signal::Signal::SIGTERM);
+}
+
+fn interrupt_then_resume(signal: nix::sys::signal::Signal) {
     let d = tempfile::tempdir().unwrap();
-    // Large enough that the rip is still running when the signal comes.
-    let iso = make_iso(d.path(), "src", 400_000);
-    let dev = create(d.path(), "disc", "dvd-rom", &iso, None);
+    let iso = make_iso(d.path(), "src", 3000);
+    let dev = create(d.path(), "disc", "dvd-rom", &iso, Some("not-ready@1000x4"));
     let out = d.path().join("out.iso");
     let map = d.path().join("out.map");
     let part = d.path().join("out.iso.part");
     let child = bin()
+        .env("DISCRW_EMU_CLOCK", "real")
         .args(["-d", &dev, "rip"])
         .arg(&out)
         .stdout(Stdio::null())
@@ -311,12 +355,13 @@ fn interrupted_rip_resumes_bit_identical() {
     while !(map.exists() && part.exists()) && t.elapsed() < Duration::from_secs(30) {
         std::thread::sleep(Duration::from_millis(5));
     }
-    std::thread::sleep(Duration::from_millis(100));
+    std::thread::sleep(Duration::from_millis(300));
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    nix::sys::signal::kill(pid, signal).unwrap();
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(130), "{}", text(&o));
     assert!(!out.exists());
+    // ddrescuelog reads the map of the interrupted rip: some rescued, some not tried.
     let status = tool(
         "ddrescuelog",
         &["-t", map.to_str().unwrap()],
@@ -324,6 +369,13 @@ fn interrupted_rip_resumes_bit_identical() {
     );
     let st = String::from_utf8_lossy(&status.stdout).into_owned();
     assert!(st.contains("rescued"), "{st}");
+    let done = lba_list_of(&map, "2048", "-l+");
+    let blocks = fs::metadata(&iso).unwrap().len() / 2048;
+    assert!(
+        !done.is_empty() && (done.len() as u64) < blocks,
+        "interrupted mid-copy: {} of {blocks} sectors finished",
+        done.len()
+    );
     // Without --resume it refuses to clobber the partial rip.
     let o = rip(&dev, &out, &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));

@@ -372,39 +372,35 @@ fn raw_layout(
     })
 }
 
-/// Reserve the image's blocks before reading (fallocate), so a full disk shows up now with
-/// a clear message rather than hours into the rip. File systems without fallocate keep the
-/// sparse file; a disk that fills up anyway stops the rip with the map saved.
+/// Check that the image fits before reading, so a full disk shows up now with a clear
+/// message rather than hours into the rip. Free space is checked (statvfs), not reserved:
+/// fallocate would make tmpfs zero every page of the image before the first read, serial
+/// time the pipeline cannot hide (0.5 s per 2 GiB here), and GNU ddrescue does not reserve
+/// either. A disk that fills up anyway stops the rip with the map saved.
 fn reserve(f: &fs::File, bytes: u64, path: &Path) -> Result<(), RipError> {
-    use nix::errno::Errno;
-    use nix::fcntl::{FallocateFlags, fallocate};
-    let Ok(len) = i64::try_from(bytes) else {
-        return Ok(());
-    };
+    use std::os::unix::fs::MetadataExt;
     #[cfg(test)]
     if tests::NO_RESERVE.with(|c| c.get()) {
         return Ok(());
     }
-    match fallocate(f, FallocateFlags::empty(), 0, len) {
-        Ok(()) => Ok(()),
-        Err(Errno::ENOSPC) | Err(Errno::EDQUOT) | Err(Errno::EFBIG) => {
-            let free = nix::sys::statvfs::fstatvfs(f)
-                .map(|v| {
-                    format!(
-                        "{} bytes",
-                        v.blocks_available().saturating_mul(v.fragment_size())
-                    )
-                })
-                .unwrap_or_else(|_| "less".into());
-            Err(RipError::Write(format!(
-                "{}: not enough space for the image: it needs {bytes} bytes, the file system \
-                 has {free} free; free some space or rip to another file system",
-                path.display()
-            )))
-        }
-        // EOPNOTSUPP and friends: write sparsely and find out as we go.
-        Err(_) => Ok(()),
+    // A resumed image already holds some of its blocks.
+    let held = f
+        .metadata()
+        .map(|m| m.blocks().saturating_mul(512))
+        .unwrap_or(0);
+    let need = bytes.saturating_sub(held);
+    let Ok(v) = nix::sys::statvfs::fstatvfs(f) else {
+        return Ok(());
+    };
+    let free = v.blocks_available().saturating_mul(v.fragment_size());
+    if need <= free {
+        return Ok(());
     }
+    Err(RipError::Write(format!(
+        "{}: not enough space for the image: it needs {need} bytes, the file system has \
+         {free} bytes free; free some space or rip to another file system",
+        path.display()
+    )))
 }
 
 /// Rip the medium in `src` to `opts.out`.

@@ -775,7 +775,7 @@ fn disk_full_is_found_before_reading_with_a_clear_error() {
 }
 
 /// The disk fills up during the rip (another writer took the space after the image was
-/// reserved, or the file system cannot reserve): the rip stops with the write error, and the
+/// checked): the rip stops with the write error, and the
 /// map never claims more than the image holds.
 #[test]
 fn disk_full_mid_rip_stops_with_a_consistent_map() {
