@@ -156,6 +156,44 @@ fn bd_rom_rips_exactly() {
     rips_exactly("bd-rom");
 }
 
+/// `--speed`: SET CD SPEED (BBh) on a CD, SET STREAMING (B6h) on DVD and BD (seen in the
+/// `-v` command trace); `--json` makes every stdout line a JSON document, progress events
+/// carrying the medium's 1x in bytes/s (CD 153,600, DVD 1,385,000, BD 4,495,625).
+#[test]
+fn speed_is_set_with_the_media_family_command_and_json_lines_carry_the_1x() {
+    let d = tempfile::tempdir().unwrap();
+    let iso = make_iso(d.path(), "src", 1000);
+    for (media, opcode, one_x) in [
+        ("cd-rom", "cdb: bb ", 153_600u64),
+        ("dvd-rom", "cdb: b6 ", 1_385_000),
+        ("bd-rom", "cdb: b6 ", 4_495_625),
+    ] {
+        let dev = create(d.path(), media, media, &iso, None);
+        let out = d.path().join(format!("{media}.iso"));
+        let mut c = bin();
+        c.args(["--json", "-v", "-d", &dev, "rip", "--speed", "4"])
+            .arg(&out);
+        let o = run(&mut c);
+        assert_exact(&o, &out, &iso);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(opcode),
+            "{media}: no {opcode}in the trace: {err}"
+        );
+        let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{media}: {e}: {l}")))
+            .collect();
+        assert!(
+            lines
+                .iter()
+                .any(|v| v["event"] == "progress" && v["one_x_bytes_per_sec"] == one_x),
+            "{media}: no progress event with 1x = {one_x}: {lines:?}"
+        );
+    }
+}
+
 /// A burned and closed CD-R is a TAO track: its last 2 blocks are run-out that never read;
 /// they are left out, not reported as errors.
 #[test]

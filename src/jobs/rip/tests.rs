@@ -240,6 +240,26 @@ fn stale_part_is_kept_without_force_and_never_written_through() {
     assert_eq!(fs::read(&victim).unwrap(), b"not yours");
 }
 
+/// A drive that rejects the speed request (the scripted disc answers "not accepted") is
+/// told about in a notice, not an error: the rip completes.
+#[test]
+fn rejected_speed_is_a_notice_not_an_error() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("disc.iso");
+    let mut src = Scripted::disc(200, 5);
+    let mut o = opts(&out);
+    o.speed = Some(Speed::Times(4.0));
+    let sink = crate::jobs::CollectProgress::default();
+    let r = rip(&mut src, &o, &sink, &Cancel::new()).unwrap();
+    assert!(r.complete);
+    let events = sink.0.lock().unwrap();
+    assert!(
+        events.iter().any(|e| matches!(e, Event::Notice { message }
+            if message.contains("did not accept the read speed"))),
+        "{events:?}"
+    );
+}
+
 #[test]
 fn bad_sectors_are_isolated_and_listed() {
     let d = tempfile::tempdir().unwrap();
