@@ -461,28 +461,105 @@ fn raw_cd_rip_makes_a_bin_and_cue_that_bchunk_reads() {
     );
 }
 
+/// A small tmpfs mounted for one test, unmounted when dropped (mounting needs root: a loud
+/// failure otherwise, never a silent pass).
+struct SmallFs {
+    dir: PathBuf,
+}
+
+impl SmallFs {
+    fn mount(dir: PathBuf, size: &str) -> SmallFs {
+        fs::create_dir(&dir).unwrap();
+        let m = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&dir)
+            .output()
+            .expect("mount");
+        assert!(
+            m.status.success(),
+            "mounting a small tmpfs needs root: {}",
+            text(&m)
+        );
+        SmallFs { dir }
+    }
+}
+
+impl Drop for SmallFs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.dir).status();
+    }
+}
+
 /// Output disk full: a clear one-line error (exit 1) before reading, nothing left behind.
 #[test]
 fn disk_full_is_a_clear_error() {
     let d = tempfile::tempdir().unwrap();
     let iso = make_iso(d.path(), "src", 3000);
     let dev = create(d.path(), "disc", "dvd-rom", &iso, None);
-    let small = d.path().join("small");
-    fs::create_dir(&small).unwrap();
-    let m = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
-        .arg(&small)
-        .output()
-        .expect("mount");
-    assert!(
-        m.status.success(),
-        "mounting a small tmpfs needs root: {}",
-        text(&m)
-    );
-    let out = small.join("out.iso");
+    let small = SmallFs::mount(d.path().join("small"), "1m");
+    let out = small.dir.join("out.iso");
     let o = rip(&dev, &out, &[]);
-    let _ = Command::new("umount").arg(&small).status();
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("not enough space"), "{err}");
+    let left: Vec<_> = fs::read_dir(&small.dir).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// The output disk fills up mid-rip (another writer takes the space while the drive is
+/// becoming ready at LBA 1000, on the real clock): exit 1 with the write error, and the map
+/// (read by ddrescuelog) claims only sectors that the partial image holds.
+#[test]
+fn disk_full_mid_rip_leaves_a_consistent_map() {
+    let d = tempfile::tempdir().unwrap();
+    let iso = make_iso(d.path(), "src", 3000);
+    let dev = create(d.path(), "disc", "dvd-rom", &iso, Some("not-ready@1000x4"));
+    let small = SmallFs::mount(d.path().join("small"), "8m");
+    let out = small.dir.join("out.iso");
+    let map = small.dir.join("out.map");
+    let child = bin()
+        .env("DISCRW_EMU_CLOCK", "real")
+        .args(["-d", &dev, "rip"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while !map.exists() && t.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    // Take all but 64 KiB (room for the map, not for the next 1 MiB of image).
+    let v = nix::sys::statvfs::statvfs(&small.dir).unwrap();
+    let free = v.blocks_available() * v.fragment_size();
+    fs::write(
+        small.dir.join("filler"),
+        vec![0u8; (free - 64 * 1024) as usize],
+    )
+    .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("No space left on device") && err.contains("--resume"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    tool(
+        "ddrescuelog",
+        &["-t", map.to_str().unwrap()],
+        Path::new("."),
+    );
+    let done = lba_list_of(&map, "2048", "-l+");
+    assert!(!done.is_empty(), "nothing finished before the disk filled");
+    let part = fs::read(small.dir.join("out.iso.part")).unwrap();
+    let src = fs::read(&iso).unwrap();
+    for s in done {
+        let a = s as usize * 2048;
+        assert!(
+            part.get(a..a + 2048) == src.get(a..a + 2048),
+            "the map claims sector {s}, the image does not hold it"
+        );
+    }
 }

@@ -167,6 +167,20 @@ fn ss(plan: &Plan) -> u64 {
     plan.out_bytes as u64
 }
 
+/// Free the blocks of `len` bytes at `pos` (a hole reads as zeros; the size stays). Best
+/// effort: a file system without hole punching keeps them.
+fn give_back(image: &File, pos: u64, len: u64) {
+    use nix::fcntl::{FallocateFlags, fallocate};
+    if let (Ok(pos), Ok(len)) = (i64::try_from(pos), i64::try_from(len)) {
+        let _ = fallocate(
+            image,
+            FallocateFlags::FALLOC_FL_PUNCH_HOLE | FallocateFlags::FALLOC_FL_KEEP_SIZE,
+            pos,
+            len,
+        );
+    }
+}
+
 impl<'a> Engine<'a> {
     /// Start the pipeline threads. `map` is the map to continue (a fresh one or a loaded
     /// one), sized to the image.
@@ -254,6 +268,12 @@ impl<'a> Engine<'a> {
                         }
                     }
                     Err(e) => {
+                        // What this chunk's write did put in the file is not claimed by
+                        // the map; on a full disk give the space back, so the final map
+                        // (everything written before) can still be saved.
+                        if matches!(e.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT)) {
+                            give_back(&image, ch.first * ob, len as u64);
+                        }
                         if let Ok(mut w) = sh.write_error.lock() {
                             *w = Some(e);
                         }
