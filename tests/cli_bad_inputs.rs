@@ -301,7 +301,6 @@ fn rip_nonexistent_device() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_directory_device() {
     let d = tempfile::tempdir().unwrap();
     let img = d.path().join("x.iso");
@@ -313,7 +312,6 @@ fn burn_directory_device() {
 }
 
 #[test]
-#[ignore = "needs verify (issue 4)"]
 fn verify_regular_file_device() {
     let d = tempfile::tempdir().unwrap();
     let img = d.path().join("x.iso");
@@ -325,14 +323,12 @@ fn verify_regular_file_device() {
 }
 
 #[test]
-#[ignore = "needs blank (issue 4)"]
 fn blank_dev_null() {
     let l = fails_with(&["blank", "-d", "/dev/null"], 3);
     assert!(l.contains("/dev/null"), "{l}");
 }
 
 #[test]
-#[ignore = "needs format (issue 4)"]
 fn format_nonexistent_device() {
     let l = fails_with(&["format", "-d", "/dev/does-not-exist-discrw"], 3);
     assert!(l.contains("/dev/does-not-exist-discrw"), "{l}");
@@ -363,7 +359,6 @@ fn burn_refused(d: &Path, m: &Path, args: &[&str], code: i32) -> String {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_missing_image() {
     let (d, m) = blank_dvd(&[]);
     let img = d.path().join("nope.iso");
@@ -372,7 +367,6 @@ fn burn_missing_image() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_empty_image() {
     let (d, m) = blank_dvd(&[]);
     let img = d.path().join("empty.iso");
@@ -382,7 +376,6 @@ fn burn_empty_image() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_image_not_a_multiple_of_2048_offers_pad() {
     let (d, m) = blank_dvd(&[]);
     let img = d.path().join("odd.iso");
@@ -392,7 +385,6 @@ fn burn_image_not_a_multiple_of_2048_offers_pad() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_image_larger_than_the_medium() {
     let (d, m) = blank_dvd(&["--capacity", "16"]);
     let img = d.path().join("big.iso");
@@ -402,7 +394,6 @@ fn burn_image_larger_than_the_medium() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_cue_with_missing_bin() {
     let (d, m) = blank_dvd(&[]);
     let cue = d.path().join("disc.cue");
@@ -422,7 +413,6 @@ fn small_image(d: &Path) -> PathBuf {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_speed_zero() {
     let (d, m) = blank_dvd(&[]);
     let img = small_image(d.path());
@@ -431,7 +421,6 @@ fn burn_speed_zero() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_speed_nonsense() {
     let (d, m) = blank_dvd(&[]);
     let img = small_image(d.path());
@@ -440,7 +429,6 @@ fn burn_speed_nonsense() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_fifo_too_small() {
     let (d, m) = blank_dvd(&[]);
     let img = small_image(d.path());
@@ -449,7 +437,6 @@ fn burn_fifo_too_small() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_fifo_larger_than_memory() {
     let (d, m) = blank_dvd(&[]);
     let img = small_image(d.path());
@@ -458,7 +445,6 @@ fn burn_fifo_larger_than_memory() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_copies_zero() {
     let (d, m) = blank_dvd(&[]);
     let img = small_image(d.path());
@@ -467,7 +453,6 @@ fn burn_copies_zero() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_stdin_without_size() {
     let (d, m) = blank_dvd(&[]);
     let l = burn_refused(d.path(), &m, &["-"], 2);
@@ -475,7 +460,6 @@ fn burn_stdin_without_size() {
 }
 
 #[test]
-#[ignore = "needs verify (issue 4)"]
 fn verify_missing_image() {
     let d = tempfile::tempdir().unwrap();
     let img = small_image(d.path());
