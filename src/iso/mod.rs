@@ -21,7 +21,7 @@ pub mod writer;
 pub use extract::{ExtractReport, extract};
 pub use info::{ImageInfo, VolumeDescriptorInfo, VolumeSizes, inspect, volume_sizes};
 pub use partition::{PartitionEntry, PartitionTable, read_partition_table};
-pub use reader::{Entry, EntryKind, Extent, IsoImage, LbaIndex, Namespace};
+pub use reader::{Chunk, Entry, EntryKind, Extent, IsoImage, LbaIndex, Namespace};
 pub use source::{ImageFile, SECTOR, SectorSource};
 pub use udf::{UdfInfo, detect_udf};
 pub use writer::{CreateOptions, CreateReport, create_image};
