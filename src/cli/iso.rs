@@ -33,6 +33,13 @@ pub enum IsoCommand {
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
     },
+    /// Name the files (and directories, shown with a trailing '/') that hold sectors.
+    Lba {
+        image: PathBuf,
+        /// Sectors (2048 bytes) as N or FIRST-LAST.
+        #[arg(required = true)]
+        sectors: Vec<String>,
+    },
     /// Make an ISO 9660 image (Joliet and Rock Ridge by default) and OUT.sha256 beside it.
     Create {
         /// Directory whose contents become the image's root.
@@ -121,6 +128,7 @@ pub fn run(cmd: &IsoCommand, json: bool) -> Result<(), CliError> {
                 Ok(())
             }
         }
+        IsoCommand::Lba { image, sectors } => lba(image, sectors, json),
         IsoCommand::Create {
             dir,
             output,
@@ -234,10 +242,38 @@ fn info(image: &Path, json: bool) -> Result<(), CliError> {
     }
     if let Some(b) = &info.boot_record {
         println!(
-            "boot record: {} (catalog at LBA {})",
+            "boot record: {} (catalog at LBA {}{})",
             b.boot_system_id,
-            b.boot_catalog_lba.map_or("?".into(), |n| n.to_string())
+            b.boot_catalog_lba.map_or("?".into(), |n| n.to_string()),
+            b.catalog_file
+                .as_ref()
+                .map_or(String::new(), |f| format!(", {f}"))
         );
+        if let Some(c) = &b.catalog {
+            println!(
+                "  validation entry: platform {} id {:?}",
+                c.platform, c.id_string
+            );
+            for (i, e) in c.entries.iter().enumerate() {
+                println!(
+                    "  {:>2} {:<7} {:<12} emulation {:<12} segment {:#06x} type {:#04x} \
+                     {:>5} sectors at LBA {}{}",
+                    i + 1,
+                    e.platform,
+                    if e.bootable {
+                        "bootable"
+                    } else {
+                        "not bootable"
+                    },
+                    e.emulation,
+                    e.load_segment,
+                    e.system_type,
+                    e.sector_count,
+                    e.load_lba,
+                    e.file.as_ref().map_or(String::new(), |f| format!(" ({f})"))
+                );
+            }
+        }
     }
     println!("Rock Ridge: {}", if info.rock_ridge { "yes" } else { "no" });
     println!(
@@ -280,6 +316,57 @@ fn info(image: &Path, json: bool) -> Result<(), CliError> {
     );
     for w in &info.warnings {
         println!("warning: {w}");
+    }
+    Ok(())
+}
+
+/// "N" or "FIRST-LAST" → (first, count).
+fn sector_range(s: &str) -> Result<(u64, u64), CliError> {
+    let bad = || {
+        CliError::new(
+            ExitCode::Usage,
+            format!("lba: bad sector {s:?} (N or FIRST-LAST)"),
+        )
+    };
+    let num = |x: &str| x.trim().parse::<u64>().map_err(|_| bad());
+    match s.split_once('-') {
+        Some((a, b)) => {
+            let (a, b) = (num(a)?, num(b)?);
+            if b < a {
+                return Err(bad());
+            }
+            Ok((a, b - a + 1))
+        }
+        None => Ok((num(s)?, 1)),
+    }
+}
+
+fn lba(image: &Path, sectors: &[String], json: bool) -> Result<(), CliError> {
+    let ranges = sectors
+        .iter()
+        .map(|s| sector_range(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut img = open(image)?;
+    let idx = img.lba_index().map_err(|e| err(image, e))?;
+    for (s, (first, count)) in sectors.iter().zip(ranges) {
+        let files = idx.files_in(first, count);
+        if json {
+            #[derive(serde::Serialize)]
+            struct Row<'a> {
+                first: u64,
+                count: u64,
+                files: &'a [&'a str],
+            }
+            json_line(&Row {
+                first,
+                count,
+                files: &files,
+            })?;
+        } else if files.is_empty() {
+            println!("{s}: -");
+        } else {
+            println!("{s}: {}", files.join(" "));
+        }
     }
     Ok(())
 }

@@ -9,6 +9,7 @@
 //! loop (directory loops, continuation-area chains and descriptor scans are all bounded).
 
 pub mod bytes;
+pub mod eltorito;
 pub mod extract;
 pub mod info;
 pub mod partition;
@@ -18,6 +19,7 @@ pub mod susp;
 pub mod udf;
 pub mod writer;
 
+pub use eltorito::{BootCatalog, BootEntry, read_boot_catalog};
 pub use extract::{ExtractReport, extract};
 pub use info::{ImageInfo, VolumeDescriptorInfo, VolumeSizes, inspect, volume_sizes};
 pub use partition::{PartitionEntry, PartitionTable, read_partition_table};
