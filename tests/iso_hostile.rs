@@ -12,7 +12,8 @@
 //! SUSP lengths, multi-extent flags, PVD fields, catalog damage, and random byte havoc.
 //!
 //! Knobs: `DISCRW_HOSTILE_MUTANTS` (default 10000), `DISCRW_HOSTILE_SECS` (default 40),
-//! `DISCRW_FUZZ_SEED` (mixed into the fixed seed).
+//! `DISCRW_FUZZ_SEED` (mixed into the fixed seed), `DISCRW_HOSTILE_DUMP=DIR` (keep the first
+//! 1000 mutants there, to try other readers on them).
 
 mod iso_common;
 
@@ -788,6 +789,8 @@ fn hostile_inner() {
     let mut messages: std::collections::BTreeMap<String, u64> = Default::default();
     let mut failures: Vec<String> = Vec::new();
     let bin_every = 97;
+    // DISCRW_HOSTILE_DUMP=DIR keeps the first 1000 mutants (to try other readers on them).
+    let dump = std::env::var_os("DISCRW_HOSTILE_DUMP");
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     while tried < mutants && start.elapsed() < cap {
@@ -803,6 +806,11 @@ fn hostile_inner() {
         k.0 += 1;
         if img != *seed {
             k.1 += 1;
+        }
+        if let Some(d) = &dump
+            && tried <= 1000
+        {
+            let _ = fs::write(Path::new(d).join(format!("{tried:05}-{i}.iso")), &img);
         }
         let out = sandbox.join("out");
         let t = Instant::now();
