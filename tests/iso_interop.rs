@@ -188,12 +188,12 @@ fn create_options_and_refusals() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let out = Command::new(BIN)
         .args(["iso", "info", "/nonexistent.iso"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("discrw: iso: /nonexistent.iso"));
     let out = Command::new(BIN)
         .args([
@@ -207,7 +207,7 @@ fn create_options_and_refusals() {
         ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
 }
 
 /// genisoimage / xorriso images read by discrw list exactly like the peer tool lists them.

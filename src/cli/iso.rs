@@ -68,7 +68,7 @@ pub enum IsoCommand {
 fn err(context: &Path, e: IsoError) -> CliError {
     let code = match &e {
         IsoError::File { .. } | IsoError::Io(_) | IsoError::Create(_) => ExitCode::Failure,
-        IsoError::Exists(_) => ExitCode::Usage,
+        IsoError::Exists(_) | IsoError::BadArgument(_) => ExitCode::Usage,
         IsoError::NotFound(_) | IsoError::NotADirectory(_) => ExitCode::Usage,
         _ => ExitCode::Media,
     };
@@ -80,15 +80,40 @@ fn err(context: &Path, e: IsoError) -> CliError {
         IsoError::NotIso => Some("not an ISO 9660 image; `discrw iso info` also reports UDF"),
         _ => None,
     };
-    let c = CliError::new(code, format!("{}: {e}", context.display()));
+    // A bad argument names what is wrong itself.
+    let message = match &e {
+        IsoError::BadArgument(m) => m.clone(),
+        _ => format!("{}: {e}", context.display()),
+    };
+    let c = CliError::new(code, message);
     match hint {
         Some(h) => c.with_hint(h),
         None => c,
     }
 }
 
+/// An input image must be an existing file (or device): anything else is a usage error.
+fn image_file(image: &Path) -> Result<ImageFile<std::fs::File>, CliError> {
+    match std::fs::metadata(image) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(CliError::usage(format!(
+                "{}: no such file",
+                image.display()
+            )));
+        }
+        Ok(m) if m.is_dir() => {
+            return Err(CliError::usage(format!(
+                "{}: is a directory, not an image file",
+                image.display()
+            )));
+        }
+        _ => {}
+    }
+    ImageFile::open(image).map_err(|e| err(image, e))
+}
+
 fn open(image: &Path) -> Result<IsoImage<ImageFile<std::fs::File>>, CliError> {
-    let src = ImageFile::open(image).map_err(|e| err(image, e))?;
+    let src = image_file(image)?;
     IsoImage::open(src).map_err(|e| err(image, e))
 }
 
@@ -171,7 +196,7 @@ pub fn run(cmd: &IsoCommand, json: bool) -> Result<(), CliError> {
 }
 
 fn info(image: &Path, json: bool) -> Result<(), CliError> {
-    let mut src = ImageFile::open(image).map_err(|e| err(image, e))?;
+    let mut src = image_file(image)?;
     let info = iso::inspect(&mut src).map_err(|e| err(image, e))?;
     if json {
         return json_line(&info);

@@ -64,6 +64,9 @@ pub enum IsoError {
     Exists(PathBuf),
     #[error("{0}")]
     Create(String),
+    /// A bad argument from the caller (not a directory, no such file, bad volume id).
+    #[error("{0}")]
+    BadArgument(String),
 }
 
 impl IsoError {
