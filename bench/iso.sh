@@ -15,8 +15,9 @@ cd "$(dirname "$0")/.."
 
 MB=${BENCH_ISO_MB:-600}
 SPARSE=${BENCH_ISO_SPARSE:-1}
-for t in xorriso genisoimage 7z sha256sum /usr/bin/time python3; do
-  command -v "$t" >/dev/null || { echo "bench/iso.sh: $t is missing (tests/packages.txt)" >&2; exit 1; }
+# xorriso, genisoimage, 7z: tests/packages.txt; /usr/bin/time: Debian package "time".
+for t in xorriso genisoimage 7z sha256sum /usr/bin/time python3 awk; do
+  command -v "$t" >/dev/null || { echo "bench/iso.sh: $t is missing" >&2; exit 1; }
 done
 cargo build --release --quiet
 D=$PWD/target/release/discrw
@@ -68,12 +69,11 @@ measure() {
   read -r wall user sys rss <"$W/time"
   WALL=$wall
   printf '  %-40s %8.2f s wall %8.2f s CPU %9d kB peak RSS\n' "$label" "$wall" \
-    "$(echo "$user + $sys" | bc -l)" "$rss"
+    "$(awk -v a="$user" -v b="$sys" 'BEGIN { print a + b }')" "$rss"
   RESULTS+=("$label=$wall")
 }
 ratio() {
-  if [ "$(echo "$2 > 0" | bc -l)" = 1 ]; then printf '%.2f' "$(echo "$1 / $2" | bc -l)"
-  else echo "n/a (peer under 0.01 s)"; fi
+  awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f\n", a / b; else print "n/a (peer under 0.01 s)" }'
 }
 
 echo "== create (Rock Ridge + Joliet)"
