@@ -960,3 +960,133 @@ fn hostile_images_give_ok_or_one_line_errors() {
         out.status
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Byte-level fuzz targets for the two parsers that read variable-length lists (fuzz_util:
+// deterministic stage + havoc, fixed seed, DISCRW_FUZZ_ITERS / DISCRW_FUZZ_SECS).
+
+mod fuzz_util;
+use fuzz_util::{Seed, fuzz};
+
+/// El Torito 1.0 catalog written entry by entry (figures 2-6): validation entry (header 01,
+/// platform 00, ID "FUZZ", checksum, key 55 AA), default entry (88, no emulation, 4 sectors
+/// at RBA 0x22), final section header (91, platform EF, 1 entry, ID "UEFI"), section entry
+/// (88, media 0x20 = no emulation + extension follows, 0x0B40 sectors at RBA 0x24), and an
+/// extension entry (44).
+fn catalog_seed() -> Vec<u8> {
+    let mut c = vec![0u8; 160];
+    c[0] = 0x01;
+    c[4..8].copy_from_slice(b"FUZZ");
+    // 0x0001 + "FU" 0x5546 + "ZZ" 0x5A5A + 0xAA55 + checksum = 0 (mod 2^16).
+    let sum = (0x0001u32 + 0x5546 + 0x5A5A + 0xAA55) & 0xFFFF;
+    c[28..30].copy_from_slice(&((0x1_0000 - sum) as u16).to_le_bytes());
+    c[30] = 0x55;
+    c[31] = 0xAA;
+    c[32] = 0x88;
+    c[38] = 4;
+    c[40] = 0x22;
+    c[64] = 0x91;
+    c[65] = 0xEF;
+    c[66] = 1;
+    c[68..72].copy_from_slice(b"UEFI");
+    c[96] = 0x88;
+    c[97] = 0x20;
+    c[102..104].copy_from_slice(&[0x40, 0x0B]);
+    c[104] = 0x24;
+    c[128] = 0x44;
+    c
+}
+
+#[test]
+fn fuzz_el_torito_catalog() {
+    let seeds = vec![
+        Seed::new(
+            "validation, default, EFI section + extension",
+            &catalog_seed(),
+        )
+        .len_at(66, 1)
+        .len_at(67, 1),
+    ];
+    let dict: &[&[u8]] = &[b"\x90", b"\x91\xef", b"\x88\x20", b"\x44\x20", b"\x55\xaa"];
+    let rep = fuzz("el_torito_catalog", &seeds, dict, |d| {
+        // The first 2048 bytes are the catalog's sector, later ones the next sectors.
+        let first = d.len().min(2048);
+        let mut data = d[..first].to_vec();
+        let mut next = first;
+        let mut more = |v: &mut Vec<u8>| -> discrw::iso::Result<()> {
+            if next >= d.len() {
+                return Err(iso::IsoError::Truncated {
+                    lba: 0,
+                    end: 1,
+                    total: 0,
+                });
+            }
+            let end = (next + 2048).min(d.len());
+            v.extend_from_slice(&d[next..end]);
+            next = end;
+            Ok(())
+        };
+        match iso::eltorito::parse_catalog(33, &mut data, &mut more) {
+            Ok(cat) => assert!(!cat.entries.is_empty()),
+            Err(e) => assert!(!e.to_string().contains('\n')),
+        }
+    });
+    assert!(rep.executions > 0);
+}
+
+/// SUSP/RRIP entries written field by field (IEEE P1281 SUSP 1.12 §5, P1282 RRIP 1.12 §4):
+/// PX (mode 0100644, 1 link, uid/gid 0; 1.10 length 36), NM "hello", SL "hello" (one
+/// component), TF (modify time, 7-byte form), and a CE pointing at sector 20 offset 0.
+fn susp_seeds() -> Vec<Seed> {
+    let both = |v: u32| -> Vec<u8> { [v.to_le_bytes(), v.to_be_bytes()].concat() };
+    let mut px = vec![b'P', b'X', 36, 1];
+    for v in [0o100644, 1, 0, 0] {
+        px.extend(both(v));
+    }
+    let nm = [b"NM\x0a\x01\x00".as_slice(), b"hello"].concat();
+    let sl = [b"SL\x0c\x01\x00\x00\x05".as_slice(), b"hello"].concat();
+    let tf = b"TF\x0c\x01\x02\x7c\x0b\x19\x0a\x00\x00\x00".to_vec();
+    let mut ce = vec![b'C', b'E', 28, 1];
+    ce.extend(both(20));
+    ce.extend(both(0));
+    ce.extend(both(40));
+    let rr = [px.clone(), nm.clone(), sl, tf].concat();
+    vec![
+        Seed::new("PX NM SL TF", &rr).len_at(2, 1).len_at(38, 1),
+        Seed::new(
+            "NM then CE (to sector 20, where this input also lies)",
+            &[nm, ce].concat(),
+        )
+        .len_at(2, 1)
+        .len_at(12, 1),
+    ]
+}
+
+#[test]
+fn fuzz_susp_entries() {
+    let dict: &[&[u8]] = &[
+        b"CE\x1c\x01",
+        b"ST\x04\x01",
+        b"NM",
+        b"SL",
+        b"PX",
+        b"RE\x04\x01",
+        b"CL",
+    ];
+    let rep = fuzz("susp_entries", &susp_seeds(), dict, |d| {
+        // A 64-sector image holding the input at sector 20, so a CE can lead back into it.
+        let mut img = vec![0u8; 64 * 2048];
+        let n = d.len().min(2048);
+        img[20 * 2048..20 * 2048 + n].copy_from_slice(&d[..n]);
+        let mut src = ImageFile::new(Cursor::new(img)).unwrap();
+        match iso::susp::parse(&mut src, d, 20) {
+            Ok(rr) => {
+                if let Some(t) = rr.symlink {
+                    assert!(t.len() <= 64 * 1024 * 17, "{}", t.len());
+                }
+            }
+            Err(e) => assert!(!e.to_string().contains('\n')),
+        }
+    });
+    assert!(rep.executions > 0);
+}
