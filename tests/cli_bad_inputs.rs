@@ -292,7 +292,6 @@ fn virtual_medium_in_use_by_another_process() {
 // Device errors on the job commands
 
 #[test]
-#[ignore = "needs rip (issue 3)"]
 fn rip_nonexistent_device() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("disc.iso");
@@ -302,7 +301,6 @@ fn rip_nonexistent_device() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_directory_device() {
     let d = tempfile::tempdir().unwrap();
     let img = d.path().join("x.iso");
@@ -314,7 +312,6 @@ fn burn_directory_device() {
 }
 
 #[test]
-#[ignore = "needs verify (issue 4)"]
 fn verify_regular_file_device() {
     let d = tempfile::tempdir().unwrap();
     let img = d.path().join("x.iso");
@@ -326,14 +323,12 @@ fn verify_regular_file_device() {
 }
 
 #[test]
-#[ignore = "needs blank (issue 4)"]
 fn blank_dev_null() {
     let l = fails_with(&["blank", "-d", "/dev/null"], 3);
     assert!(l.contains("/dev/null"), "{l}");
 }
 
 #[test]
-#[ignore = "needs format (issue 4)"]
 fn format_nonexistent_device() {
     let l = fails_with(&["format", "-d", "/dev/does-not-exist-discrw"], 3);
     assert!(l.contains("/dev/does-not-exist-discrw"), "{l}");
@@ -364,7 +359,6 @@ fn burn_refused(d: &Path, m: &Path, args: &[&str], code: i32) -> String {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_missing_image() {
     let (d, m) = blank_dvd(&[]);
     let img = d.path().join("nope.iso");
@@ -373,7 +367,6 @@ fn burn_missing_image() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_empty_image() {
     let (d, m) = blank_dvd(&[]);
     let img = d.path().join("empty.iso");
@@ -383,7 +376,6 @@ fn burn_empty_image() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_image_not_a_multiple_of_2048_offers_pad() {
     let (d, m) = blank_dvd(&[]);
     let img = d.path().join("odd.iso");
@@ -393,7 +385,6 @@ fn burn_image_not_a_multiple_of_2048_offers_pad() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_image_larger_than_the_medium() {
     let (d, m) = blank_dvd(&["--capacity", "16"]);
     let img = d.path().join("big.iso");
@@ -403,7 +394,6 @@ fn burn_image_larger_than_the_medium() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_cue_with_missing_bin() {
     let (d, m) = blank_dvd(&[]);
     let cue = d.path().join("disc.cue");
@@ -423,7 +413,6 @@ fn small_image(d: &Path) -> PathBuf {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_speed_zero() {
     let (d, m) = blank_dvd(&[]);
     let img = small_image(d.path());
@@ -432,7 +421,6 @@ fn burn_speed_zero() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_speed_nonsense() {
     let (d, m) = blank_dvd(&[]);
     let img = small_image(d.path());
@@ -441,7 +429,6 @@ fn burn_speed_nonsense() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_fifo_too_small() {
     let (d, m) = blank_dvd(&[]);
     let img = small_image(d.path());
@@ -450,7 +437,6 @@ fn burn_fifo_too_small() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_fifo_larger_than_memory() {
     let (d, m) = blank_dvd(&[]);
     let img = small_image(d.path());
@@ -459,7 +445,6 @@ fn burn_fifo_larger_than_memory() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_copies_zero() {
     let (d, m) = blank_dvd(&[]);
     let img = small_image(d.path());
@@ -468,7 +453,6 @@ fn burn_copies_zero() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_stdin_without_size() {
     let (d, m) = blank_dvd(&[]);
     let l = burn_refused(d.path(), &m, &["-"], 2);
@@ -476,7 +460,6 @@ fn burn_stdin_without_size() {
 }
 
 #[test]
-#[ignore = "needs verify (issue 4)"]
 fn verify_missing_image() {
     let d = tempfile::tempdir().unwrap();
     let img = small_image(d.path());
@@ -508,7 +491,6 @@ fn rom(d: &Path, name: &str, fill: u8) -> PathBuf {
 }
 
 #[test]
-#[ignore = "needs rip (issue 3)"]
 fn rip_speed_nonsense() {
     let d = tempfile::tempdir().unwrap();
     let m = rom(d.path(), "a", 0x11);
@@ -520,7 +502,6 @@ fn rip_speed_nonsense() {
 }
 
 #[test]
-#[ignore = "needs rip (issue 3)"]
 fn rip_size_zero() {
     let d = tempfile::tempdir().unwrap();
     let m = rom(d.path(), "a", 0x11);
@@ -532,7 +513,6 @@ fn rip_size_zero() {
 }
 
 #[test]
-#[ignore = "needs rip (issue 3)"]
 fn rip_out_exists_without_force() {
     let d = tempfile::tempdir().unwrap();
     let m = rom(d.path(), "a", 0x11);
@@ -564,7 +544,6 @@ fn ripped(d: &Path, m: &Path) -> (PathBuf, Vec<PathBuf>) {
 }
 
 #[test]
-#[ignore = "needs rip (issue 3)"]
 fn rip_resume_with_the_mapfile_of_another_disc() {
     let d = tempfile::tempdir().unwrap();
     let a = rom(d.path(), "a", 0x11);
@@ -581,7 +560,6 @@ fn rip_resume_with_the_mapfile_of_another_disc() {
 }
 
 #[test]
-#[ignore = "needs rip (issue 3)"]
 fn rip_resume_with_a_corrupt_mapfile() {
     let d = tempfile::tempdir().unwrap();
     let a = rom(d.path(), "a", 0x11);
