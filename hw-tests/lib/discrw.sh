@@ -1,0 +1,58 @@
+# The binary under test: built from this repo (static-pie so the guest needs no libraries)
+# unless DISCRW_BIN names one. Copied to $WORK/tools/bin/discrw (9p share "tools").
+
+DISCRW_BUILD_OK=1
+
+discrw_build() {
+    local bin
+    mkdir -p "$WORK/tools/bin" "$WORK/tools/lib"
+    cp "$HW_DIR/guest/lib.sh" "$WORK/tools/lib.sh"
+    rm -f "$WORK/tools/bin/discrw" "$WORK/tools/bin/discrw.real"
+    if [ -n "${DISCRW_BIN:-}" ]; then
+        bin=$DISCRW_BIN; [ -x "$bin" ] || die "DISCRW_BIN=$bin is not executable"
+        log "discrw: using DISCRW_BIN=$bin"
+    else
+        log "discrw: cargo build --release (static-pie)"
+        if (cd "$REPO" && RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
+                cargo build --release --target x86_64-unknown-linux-gnu --bin discrw) \
+                > "$WORK/cargo-build.log" 2>&1; then
+            bin=$REPO/target/x86_64-unknown-linux-gnu/release/discrw
+        else
+            tail -n 30 "$WORK/cargo-build.log" >&2
+            log "discrw: BUILD FAILED (see $WORK/cargo-build.log); every discrw scenario is NOT RUN"
+            DISCRW_BUILD_OK=0; return 0
+        fi
+    fi
+    if ldd "$bin" > /dev/null 2>&1 && ! ldd "$bin" 2>&1 | grep -q 'statically linked'; then
+        # Dynamic: ship its libraries and start it through the loader.
+        local lib
+        for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do cp -L "$lib" "$WORK/tools/lib/"; done
+        cp "$bin" "$WORK/tools/bin/discrw.real"
+        printf '#!/bin/sh\nexec /mnt/tools/lib/%s --library-path /mnt/tools/lib /mnt/tools/bin/discrw.real "$@"\n' \
+            "$(ldd "$bin" | grep -o '/[^ ]*ld-linux[^ ]*' | head -n1 | xargs basename)" > "$WORK/tools/bin/discrw"
+        chmod +x "$WORK/tools/bin/discrw"
+        log "discrw: dynamic binary, $(ls "$WORK/tools/lib" | wc -l) libraries shipped"
+    else
+        cp "$bin" "$WORK/tools/bin/discrw"
+        log "discrw: static binary $(du -h "$bin" | cut -f1)"
+    fi
+    DISCRW_HOST_BIN=$bin
+}
+
+# discrw_has TOKEN: does the built binary offer it? TOKEN is a subcommand ("rip") or
+# subcommand:flag ("rip:--raw"). A subcommand is there when `discrw help SUB` exits 0,
+# prints something that names it and does not say it is unavailable.
+declare -A DISCRW_CAP=()
+discrw_has() {
+    local tok=$1 sub flag out rc=0
+    [ "$DISCRW_BUILD_OK" = 1 ] || return 1
+    [ -z "${DISCRW_CAP[$tok]:-}" ] || { [ "${DISCRW_CAP[$tok]}" = yes ]; return; }
+    sub=${tok%%:*}; flag=""; [[ $tok == *:* ]] && flag=${tok#*:}
+    out=$(timeout 10 "$DISCRW_HOST_BIN" help "$sub" 2>&1) || rc=$?
+    if [ "$rc" = 0 ] && [ -n "$out" ] && grep -qw -- "$sub" <<< "$out" \
+        && ! grep -qiE 'not (yet )?(available|implemented)' <<< "$out" \
+        && { [ -z "$flag" ] || grep -q -- "$flag" <<< "$out"; }; then
+        DISCRW_CAP[$tok]=yes; return 0
+    fi
+    DISCRW_CAP[$tok]=no; return 1
+}

@@ -1,0 +1,95 @@
+# Guest build: Debian kernel + busybox initramfs with the storage modules and peer tools.
+# Cached in $WORK/guest keyed by the inputs; the kernel .deb is cached in $WORK/cache.
+
+GUEST_MODULES="virtio_pci virtio_scsi sr_mod sg sd_mod ahci ata_piix 9pnet_virtio 9p isofs"
+
+# Peer tools copied into the guest with their ldd libraries.
+GUEST_TOOLS="sg_inq sg_dd sg_turs sg_raw sg_readcap sg_start sg_get_config growisofs xorriso cdrskin readom"
+
+kernel_deb() { # download (once per work dir) the kernel .deb linux-image-amd64 points at
+    local name deb
+    mkdir -p "$WORK/cache"
+    name=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-6\.1\.[^ ]*-amd64\)$/\1/p' | head -n1)
+    if [ -z "$name" ]; then
+        deb=$(ls -t "$WORK"/cache/linux-image-6.1.*-amd64_*.deb 2>/dev/null | head -n1 || true)
+        [ -n "$deb" ] || die "cannot resolve linux-image-amd64's 6.1 kernel (run apt-get update)"
+        echo "$deb"; return
+    fi
+    deb=$(ls "$WORK/cache/${name}"_*.deb 2>/dev/null | head -n1 || true)
+    if [ -z "$deb" ]; then
+        log "guest: apt-get download $name"
+        (cd "$WORK/cache" && apt-get download "$name" > "$WORK/cache/download.log" 2>&1) \
+            || { cat "$WORK/cache/download.log" >&2; die "apt-get download $name failed"; }
+        deb=$(ls "$WORK/cache/${name}"_*.deb | head -n1)
+    fi
+    echo "$deb"
+}
+
+# Resolve module names to .ko paths, dependencies first (modules.dep lists the full closure).
+module_order() { # KDIR KVER MODULE...
+    local kd=$1 kv=$2; shift 2
+    python3 - "$kd/lib/modules/$kv" "$@" <<'PY'
+import sys, os
+base, wanted = sys.argv[1], sys.argv[2:]
+dep, byname = {}, {}
+for line in open(os.path.join(base, "modules.dep")):
+    mod, _, rest = line.partition(":")
+    dep[mod] = rest.split()
+    byname[os.path.basename(mod).split(".ko")[0].replace("-", "_")] = mod
+builtin = {os.path.basename(l.strip()).split(".ko")[0].replace("-", "_")
+           for l in open(os.path.join(base, "modules.builtin"))}
+order, seen = [], set()
+def visit(m):
+    if m in seen: return
+    seen.add(m)
+    for d in dep[m]: visit(d)
+    order.append(m)
+for w in wanted:
+    if w in byname: visit(byname[w])
+    elif w in builtin: continue
+    else: sys.exit(f"module {w} neither a module nor built in")
+print("\n".join(order))
+PY
+}
+
+copy_with_libs() { # ROOT BINARY...: copy each program and its ldd libraries into ROOT
+    local root=$1 p path lib; shift
+    for p in "$@"; do
+        path=$(command -v "$p") || die "guest tool $p not found on the host"
+        install -D -m 0755 "$(readlink -f "$path")" "$root/usr/bin/$p"
+        for lib in $(ldd "$path" 2>/dev/null | grep -o '/[^ ]*' || true); do
+            [ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+        done
+    done
+}
+
+# Build (or reuse) the guest; sets GUEST_KERNEL and GUEST_INITRD.
+guest_build() {
+    local deb kv key kd root
+    deb=$(kernel_deb)
+    key=$( { echo "$deb" "$GUEST_MODULES" "$GUEST_TOOLS"; cat "$HW_DIR/guest/init" "$HW_DIR/lib/guest.sh";
+             dpkg-query -W busybox-static sg3-utils growisofs xorriso cdrskin wodim libburn4 2>/dev/null; } \
+           | sha256sum | cut -c1-16)
+    GUEST_KERNEL=$WORK/guest/$key/vmlinuz
+    GUEST_INITRD=$WORK/guest/$key/initrd.gz
+    if [ -s "$GUEST_INITRD" ] && [ -s "$GUEST_KERNEL" ]; then log "guest: cached build $key"; return 0; fi
+    log "guest: building $key from ${deb##*/}"
+    rm -rf "$WORK/guest/$key"; mkdir -p "$WORK/guest/$key"
+    kd=$WORK/guest/$key/kernel; root=$WORK/guest/$key/root
+    dpkg-deb -x "$deb" "$kd"
+    kv=$(ls "$kd/lib/modules" | head -n1)
+    depmod -b "$kd" "$kv"
+    mkdir -p "$root"/{bin,sbin,usr/bin,etc,proc,sys,dev,tmp}
+    cp /bin/busybox "$root/bin/busybox"
+    install -m 0755 "$HW_DIR/guest/init" "$root/init"
+    module_order "$kd" "$kv" $GUEST_MODULES > "$root/modules.load" || die "module resolution failed"
+    while read -r m; do install -D -m 0644 "$kd/lib/modules/$kv/$m" "$root/lib/modules/$kv/$m"; done < "$root/modules.load"
+    copy_with_libs "$root" $GUEST_TOOLS
+    echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
+    echo "root:x:0:" > "$root/etc/group"
+    (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$GUEST_INITRD.tmp"
+    mv "$GUEST_INITRD.tmp" "$GUEST_INITRD"
+    cp "$kd/boot/vmlinuz-$kv" "$GUEST_KERNEL"
+    rm -rf "$kd"
+    log "guest: kernel $kv, initrd $(du -h "$GUEST_INITRD" | cut -f1), modules: $(wc -l < "$root/modules.load")"
+}
