@@ -62,3 +62,43 @@ free_port() {
     done
     return 1
 }
+
+hwcheck() { /usr/bin/python3 "$HW_DIR/lib/hwcheck.py" "$@"; }
+
+# expect_sense STEP WANT: the sg_raw -v step ended with sense KK/AA/QQ, DID_ERROR or GOOD.
+expect_sense() {
+    local got; got=$(hwcheck sense "$OUT/$1.err")
+    if [ "$got" = "$2" ]; then pass "$1 -> $2"; else fail "$1: got $got, want $2"; show_step "$1"; fi
+}
+
+# load_drives: DEV_x / SG_x of this run's drives, as the guest found them.
+load_drives() { . "$RUN/drives.env"; }
+
+# expect_image FILE ISO-NAME [exact]: FILE starts with the ISO's bytes; the rest, if any,
+# is zero padding (tgt/growisofs/libburn pad the track). With "exact", sizes must match.
+expect_image() {
+    local f=$1 iso=$2 n sz
+    need_file "$f" || return 0
+    n=$(iso_size "$iso"); sz=$(stat -c %s "$f")
+    if [ "${3:-}" = exact ] && [ "$sz" != "$n" ]; then fail "${f##*/}: $sz bytes, image $iso has $n"; return 0; fi
+    if [ "$sz" -lt "$n" ]; then fail "${f##*/}: $sz bytes, shorter than image $iso ($n)"; return 0; fi
+    if [ "$(sha256_head "$f" "$n")" != "$(iso_sha "$iso")" ]; then fail "${f##*/}: SHA-256 differs from $iso.iso"; return 0; fi
+    if [ "$sz" -gt "$n" ] && [ "$(tail -c +$((n + 1)) "$f" | tr -d '\0' | head -c 1 | wc -c)" != 0 ]; then
+        fail "${f##*/}: non-zero bytes after the image"; return 0; fi
+    pass "${f##*/}: SHA-256 equals $iso.iso ($n bytes$([ "$sz" -gt "$n" ] && echo ", +$((sz - n)) bytes zero padding"))"
+}
+
+# JSON output of a discrw step: exactly one document.
+expect_one_json() {
+    local n; n=$(jq -s 'length' "$OUT/$1.out" 2>/dev/null || echo bad)
+    if [ "$n" = 1 ]; then pass "$1 printed one JSON document"; else fail "$1: stdout is not one JSON document ($n)"; show_step "$1"; fi
+}
+jget() { jq -r "$2 | if type == \"string\" then sub(\"^ +\"; \"\") | sub(\" +$\"; \"\") else . end" "$OUT/$1.out" 2>/dev/null || echo "(unreadable)"; }
+expect_json() { # STEP JQ-PATH WANT
+    local got; got=$(jget "$1" "$2")
+    if [ "$got" = "$3" ]; then pass "$1 $2 = $3"; else fail "$1 $2: got '$got', want '$3'"; fi
+}
+
+# bench NAME SECONDS BYTES: one benchmark figure into the run's table.
+bench_line() { printf '%s\n' "$*" >> "$BENCH_FILE"; echo "  bench: $*"; }
+step_secs() { [ -f "$OUT/$1.cs" ] && awk -v c="$(cat "$OUT/$1.cs")" 'BEGIN{printf "%.2f", c/100}' || echo "n/a"; }

@@ -7,6 +7,7 @@ discrw_build() {
     local bin
     mkdir -p "$WORK/tools/bin" "$WORK/tools/lib"
     cp "$HW_DIR/guest/lib.sh" "$WORK/tools/lib.sh"
+    cp "$HW_DIR/discrw-interface.sh" "$WORK/tools/discrw-interface.sh"
     rm -f "$WORK/tools/bin/discrw" "$WORK/tools/bin/discrw.real"
     if [ -n "${DISCRW_BIN:-}" ]; then
         bin=$DISCRW_BIN; [ -x "$bin" ] || die "DISCRW_BIN=$bin is not executable"

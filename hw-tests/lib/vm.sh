@@ -45,7 +45,7 @@ add_tgt() {
 # guest_script: stdin becomes the scenario's guest.sh (after a preamble giving it the
 # helpers from guest/lib.sh and the DEV_/SG_ variables of its drives).
 guest_script() {
-    { echo '. /mnt/tools/lib.sh'; echo 'set -a; . /mnt/host/drives.env; set +a'
+    { echo '. /mnt/tools/lib.sh; . /mnt/tools/discrw-interface.sh'; echo 'set -a; . /mnt/host/drives.env; set +a'
       echo 'export OUT=/mnt/host/out PATH=/mnt/tools/bin:/usr/bin:/bin:/sbin'; cat; } > "$RUN/guest.sh"
 }
 
