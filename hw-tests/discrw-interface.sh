@@ -27,3 +27,4 @@ J_INFO_STATUS='.media.status'              # blank | appendable | complete | non
 # --- exit codes (docs/exit-codes.md, src/cli/error.rs) -----------------------------------
 EXIT_DEVICE=3   # device not found, no permission, busy, not MMC
 EXIT_MEDIA=4    # no medium, wrong kind, not blank, too small
+EXIT_MISMATCH=6 # verify found sectors that differ from the image

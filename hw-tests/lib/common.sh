@@ -102,3 +102,56 @@ expect_json() { # STEP JQ-PATH WANT
 # bench NAME SECONDS BYTES: one benchmark figure into the run's table.
 bench_line() { printf '%s\n' "$*" >> "$BENCH_FILE"; echo "  bench: $*"; }
 step_secs() { [ -f "$OUT/$1.cs" ] && awk -v c="$(cat "$OUT/$1.cs")" 'BEGIN{printf "%.2f", c/100}' || echo "n/a"; }
+
+# expect_check_media STEP BLOCKS: xorriso -check_media reported BLOCKS good blocks from LBA 0
+# and nothing slow, unreadable or untested.
+expect_check_media() {
+    local good bad
+    good=$(cat "$OUT/$1.out" "$OUT/$1.err" 2>/dev/null | awk -F, '/^Media region/ && /\+ *good/ {s += $2} END {print s + 0}')
+    bad=$(cat "$OUT/$1.out" "$OUT/$1.err" 2>/dev/null | grep '^Media region' | grep -vc '+ *good' || true)
+    if [ "$good" = "$2" ] && [ "$bad" = 0 ]; then pass "xorriso -check_media: $2 blocks good"
+    else fail "xorriso -check_media: $good of $2 blocks good, $bad other region(s)"; show_step "$1"; fi
+}
+
+# check_info STEP VENDOR MODEL PROFILE PROFILE_CODE STATUS (a "-" skips that field)
+check_info() {
+    local st=$1; shift
+    expect_rc "$st" 0; expect_one_json "$st"
+    [ "$1" = - ] || expect_json "$st" "$J_INFO_VENDOR" "$1"
+    [ "$2" = - ] || expect_json "$st" "$J_INFO_MODEL" "$2"
+    [ "$3" = - ] || expect_json "$st" "$J_INFO_PROFILE" "$3"
+    [ "$4" = - ] || expect_json "$st" "$J_INFO_PROFILE_CODE" "$4"
+    [ "$5" = - ] || expect_json "$st" "$J_INFO_STATUS" "$5"
+}
+
+# expect_error_line STEP CODE WORD-REGEX: a discrw failure with the documented exit code and
+# a one-line "discrw: ..." message on stderr naming the problem.
+expect_error_line() {
+    expect_rc "$1" "$2"
+    if grep -qE '^discrw: ' "$OUT/$1.err" && grep -qiE "$3" "$OUT/$1.err"; then
+        pass "$1: error line matches /$3/: $(grep -m1 '^discrw: ' "$OUT/$1.err")"
+    else fail "$1: no 'discrw: ...' line matching /$3/ on stderr"; show_step "$1"; fi
+    local n; n=$(wc -l < "$OUT/$1.err")
+    [ "$n" -le 5 ] && pass "$1: short stderr ($n lines)" || fail "$1: $n lines on stderr for one error"
+}
+
+# bench_report WHAT MB STEP...: seconds and MB/s per tool, and discrw's time as a ratio of
+# each peer's (below 1.00 = discrw faster). Steps that did not run print n/a.
+bench_report() {
+    local what=$1 mb=$2 s t d line; shift 2
+    line="$what ${mb} MB:"
+    for s in "$@"; do
+        t=$(step_secs "$s")
+        if [ "$t" = n/a ]; then line+="  $s n/a"; else line+="  $s ${t}s ($(awk -v m="$mb" -v t="$t" 'BEGIN{printf "%.1f", m/t}') MB/s)"; fi
+    done
+    bench_line "$line"
+    d=$(step_secs discrw)
+    if [ "$d" != n/a ]; then
+        line="$what ratio discrw/peer:"
+        for s in "$@"; do
+            [ "$s" = discrw ] && continue; t=$(step_secs "$s"); [ "$t" = n/a ] && continue
+            line+="  /$s $(awk -v a="$d" -v b="$t" 'BEGIN{printf "%.2f", a/b}')"
+        done
+        bench_line "$line"
+    else bench_line "$what ratio discrw/peer: n/a (discrw $what not available yet)"; fi
+}

@@ -11,7 +11,7 @@ step burn growisofs -dvd-compat -Z "$DEV_w=/mnt/media/memtest86.iso"
 cat /sys/block/${DEV_w#/dev/}/size > "$OUT/srsize-after-burn"
 step sgdd sg_dd if="$SG_w" of="$OUT/sgdd.iso" bs=2048 bpt=32 count=$N
 step dd dd if="$DEV_w" of="$OUT/dd.iso" bs=64k
-step check xorriso -abort_on NEVER -indev "$DEV_w" -check_media --
+step check xorriso -abort_on NEVER -indev "$DEV_w" -check_media what=disc min_lba=0 max_lba=$((N - 1)) --
 step readcap sg_readcap "$SG_w"
 step config sg_get_config -c "$SG_w"
 G
@@ -23,8 +23,7 @@ sc_check() {
     expect_image "$OUT/sgdd.iso" memtest86 exact
     echo "  info: /dev/srN size after burn: $(cat "$OUT/srsize-after-burn") x 512 bytes; dd read $(stat -c %s "$OUT/dd.iso" 2>/dev/null) bytes (rc $(rc_of dd))"
     expect_rc check 0
-    if grep -qE 'Media region.*\+ *good' "$OUT/check.out" "$OUT/check.err" && ! grep -qE 'Media region.*(slow|unread|invalid)' "$OUT/check.out" "$OUT/check.err"; then
-        pass "xorriso -check_media: all good"; else fail "xorriso -check_media found bad regions"; show_step check; fi
+    expect_check_media check "$(iso_blocks memtest86)"
     grep -q 'Current profile: DVD-ROM' "$OUT/config.out" && pass "closed tgt disc reports DVD-ROM (tgt quirk; a real drive says DVD+R complete)" \
         || echo "  info: profile after burn: $(grep -m1 'Current profile' "$OUT/config.out")"
 }

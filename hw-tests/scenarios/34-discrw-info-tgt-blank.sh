@@ -1,0 +1,14 @@
+SC_DESC="info on tgt's blank DVD+R: IET VIRTUAL-CDROM, profile DVD+R (27), blank"
+SC_NEEDS="info info:--json"
+sc_setup() {
+    tgt_blank "$RUN/blank.img"; add_tgt d "$RUN/blank.img"
+    guest_script <<'G'
+hw_wait_ready "$SG_d" 10 || true
+step info discrw_info "$DEV_d"
+step info-sg discrw_info "$SG_d"
+G
+}
+sc_check() {
+    check_info info IET VIRTUAL-CDROM DVD+R 27 blank
+    check_info info-sg IET VIRTUAL-CDROM DVD+R 27 blank
+}
