@@ -1,9 +1,8 @@
-//! Command line: argument parsing, device selection, progress output, exit codes.
-
+//! Command line (being wired up: see args.rs, device.rs, virt.rs).
 pub mod error;
-
+pub mod progress;
+pub mod signals;
 pub use error::{CliError, ExitCode};
-
 /// Entry point used by `main.rs`; returns the process exit code.
 pub fn main() -> i32 {
     0

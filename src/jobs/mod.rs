@@ -1,1 +1,126 @@
-//! See docs/architecture.md.
+//! Jobs: the workflows (rip, burn, verify, blank, format). They never print and never exit:
+//! they report [`Event`]s to a [`ProgressSink`] and return typed errors; the CLI decides how
+//! to show them and which exit code they mean.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// What a job tells whoever watches it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A named phase begins ("copying", "trimming", "scraping", "retrying", "writing",
+    /// "closing", "verifying", "blanking", "formatting", ...).
+    Phase { name: String },
+    /// Progress within the current phase.
+    Progress {
+        /// Bytes done in this phase and the phase's total.
+        done_bytes: u64,
+        total_bytes: u64,
+        /// The LBA being worked on.
+        lba: u64,
+        /// Bytes per second of medium a "1x" is for this medium (CD 153,600; DVD 1,385,000;
+        /// BD 4,495,625), so the viewer can show an x-factor.
+        one_x_bytes_per_sec: u64,
+        /// Unreadable or failed sectors so far.
+        errors: u64,
+        /// Host FIFO fill, 0.0..=1.0, when there is one.
+        fifo_fill: Option<f32>,
+        /// Drive buffer fill, 0.0..=1.0, when the drive reports it.
+        drive_buffer_fill: Option<f32>,
+    },
+    /// Something the user should know (a size decision, a fallback, a recovered error).
+    Notice { message: String },
+    /// A sector range could not be read (it stays marked in the map).
+    ReadError {
+        lba: u64,
+        count: u64,
+        reason: String,
+    },
+}
+
+/// Receives job events. Implementations must be cheap: jobs call this on the hot path.
+pub trait ProgressSink: Send + Sync {
+    fn event(&self, e: &Event);
+}
+
+/// A sink that drops everything (library use, tests).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoProgress;
+
+impl ProgressSink for NoProgress {
+    fn event(&self, _e: &Event) {}
+}
+
+/// A sink that keeps every event (tests).
+#[derive(Debug, Default)]
+pub struct CollectProgress(pub std::sync::Mutex<Vec<Event>>);
+
+impl ProgressSink for CollectProgress {
+    fn event(&self, e: &Event) {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(e.clone());
+        }
+    }
+}
+
+/// Set when the user asked to stop (SIGINT/SIGTERM). Jobs poll it between commands and
+/// stop cleanly: flush maps, close what the medium needs closed, return `Interrupted`.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn new() -> Self {
+        Cancel(Arc::new(AtomicBool::new(false)))
+    }
+
+    /// The flag, for a signal handler to set.
+    pub fn flag(&self) -> Arc<AtomicBool> {
+        self.0.clone()
+    }
+
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst)
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Bytes per second of "1x" for a medium family.
+pub mod one_x {
+    /// CD 1x: 75 sectors/s × 2048 bytes.
+    pub const CD: u64 = 153_600;
+    /// DVD 1x: 11.08 Mbit/s of user data.
+    pub const DVD: u64 = 1_385_000;
+    /// BD 1x: 36 Mbit/s of user data.
+    pub const BD: u64 = 4_495_625;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_serialize_as_tagged_json_lines() {
+        let e = Event::ReadError {
+            lba: 16,
+            count: 2,
+            reason: "MEDIUM ERROR".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"event":"read_error","lba":16,"count":2,"reason":"MEDIUM ERROR"}"#
+        );
+    }
+
+    #[test]
+    fn cancel_is_shared() {
+        let c = Cancel::new();
+        let f = c.flag();
+        assert!(!c.is_cancelled());
+        f.store(true, Ordering::SeqCst);
+        assert!(c.clone().is_cancelled());
+    }
+}

@@ -5,6 +5,7 @@
 //! The shape of the outcome follows sg3_utils' pass-through layer: good, check condition
 //! with sense, other status, transport error, OS error.
 
+pub mod discover;
 pub mod sg_io;
 pub mod trace;
 

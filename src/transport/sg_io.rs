@@ -67,7 +67,7 @@ pub enum OpenError {
         "{path}: permission denied (hint: add yourself to the 'cdrom' group, or check the permissions of /dev/sg*)"
     )]
     PermissionDenied { path: PathBuf },
-    #[error("{path}: device is busy (opened exclusively or locked by another program)")]
+    #[error("{path}: device is busy (mounted, or opened exclusively or locked by another program)")]
     Busy { path: PathBuf },
     #[error("{path}: is a directory, not a device")]
     Directory { path: PathBuf },
@@ -85,8 +85,20 @@ pub enum OpenError {
 /// An open SCSI generic device.
 pub struct SgDevice {
     file: File,
+    /// The sibling node (sr for sg, sg for sr), held open and locked for the job so no
+    /// other program (or a mount) can use the drive through the other name meanwhile.
+    _sibling: Option<File>,
     name: String,
     max_transfer: usize,
+}
+
+/// How to open a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// For jobs: O_EXCL plus flock on the node and its sibling.
+    Exclusive,
+    /// For looking only (scan): no exclusivity, so a busy drive can still be listed.
+    Shared,
 }
 
 fn errno_of(e: &std::io::Error) -> i32 {
@@ -98,6 +110,11 @@ impl SgDevice {
     /// while mounted or opened exclusively elsewhere), then clear O_NONBLOCK so commands block,
     /// then take an advisory flock so cooperating tools (and our own sibling node) see it held.
     pub fn open(path: &Path) -> Result<SgDevice, OpenError> {
+        Self::open_with(path, Access::Exclusive)
+    }
+
+    /// Open with the given access; see [`SgDevice::open`].
+    pub fn open_with(path: &Path, access: Access) -> Result<SgDevice, OpenError> {
         let p = path.to_path_buf();
         let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => OpenError::NotFound { path: p.clone() },
@@ -120,10 +137,15 @@ impl SgDevice {
                 reason: "not a character or block device".into(),
             });
         }
+        let excl = if access == Access::Exclusive {
+            libc::O_EXCL
+        } else {
+            0
+        };
         let file = OpenOptions::new()
             .read(true)
             .write(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_EXCL)
+            .custom_flags(libc::O_NONBLOCK | excl)
             .open(path)
             .map_err(|e| match errno_of(&e) {
                 libc::EACCES | libc::EPERM | libc::EROFS => {
@@ -139,6 +161,19 @@ impl SgDevice {
                 },
             })?;
         let fd = file.as_raw_fd();
+        let max_transfer =
+            query_max_transfer(fd, ft.is_char_device()).map_err(|reason| OpenError::NoSgIo {
+                path: p.clone(),
+                reason,
+            })?;
+        if access == Access::Shared {
+            return Ok(SgDevice {
+                file,
+                _sibling: None,
+                name: path.display().to_string(),
+                max_transfer,
+            });
+        }
         let flags =
             nix::fcntl::fcntl(&file, nix::fcntl::FcntlArg::F_GETFL).map_err(|e| OpenError::Io {
                 path: p.clone(),
@@ -162,17 +197,42 @@ impl SgDevice {
                 }
             }
         })?;
-        let max_transfer =
-            query_max_transfer(fd, ft.is_char_device()).map_err(|reason| OpenError::NoSgIo {
-                path: p.clone(),
-                reason,
-            })?;
+        let sibling = match super::discover::sibling_of(Path::new("/sys"), Path::new("/dev"), path)
+        {
+            Some(sib) => Some(open_sibling(&sib)?),
+            None => None,
+        };
         Ok(SgDevice {
             file,
+            _sibling: sibling,
             name: path.display().to_string(),
             max_transfer,
         })
     }
+}
+
+/// Open and lock the other node of the same drive. O_EXCL on an sr block device fails with
+/// EBUSY while it is mounted, which is how a mounted drive is refused.
+fn open_sibling(path: &Path) -> Result<File, OpenError> {
+    let busy = || OpenError::Busy {
+        path: path.to_path_buf(),
+    };
+    let f = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_EXCL)
+        .open(path)
+        .map_err(|e| match errno_of(&e) {
+            libc::EBUSY => busy(),
+            libc::EACCES | libc::EPERM => OpenError::PermissionDenied {
+                path: path.to_path_buf(),
+            },
+            _ => OpenError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            },
+        })?;
+    lock_exclusive(f.as_raw_fd()).map_err(|_| busy())?;
+    Ok(f)
 }
 
 /// flock(LOCK_EX|LOCK_NB) on a descriptor; returns errno on failure.

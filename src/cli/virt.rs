@@ -1,0 +1,61 @@
+//! `discrw virtual create`: make a virtual medium file for `--device virtual:PATH`.
+
+use super::args::{VirtualCommand, VirtualCreateArgs};
+use super::{CliError, ExitCode};
+use crate::emu::{CreateOptions, MediaKind};
+
+pub fn run(cmd: &VirtualCommand, json: bool) -> Result<(), CliError> {
+    match cmd {
+        VirtualCommand::Create(a) => create(a, json),
+    }
+}
+
+fn create(a: &VirtualCreateArgs, json: bool) -> Result<(), CliError> {
+    let kind: MediaKind = a.media.parse().map_err(|e| {
+        CliError::usage(format!("--media {}: {e}", a.media)).with_hint(
+            "one of cd-rom, cd-r, cd-rw, dvd-rom, dvd-r, dvd-rw, dvd+r, dvd+r-dl, dvd+rw, \
+             bd-rom, bd-r, bd-re",
+        )
+    })?;
+    if a.path.exists() {
+        return Err(CliError::usage(format!(
+            "{} already exists; not overwriting it",
+            a.path.display()
+        )));
+    }
+    if a.capacity == Some(0) {
+        return Err(CliError::usage("--capacity must be at least 1 sector"));
+    }
+    let opts = CreateOptions {
+        kind,
+        from: a.from.clone(),
+        capacity: a.capacity,
+        faults: a.faults.clone(),
+    };
+    crate::emu::create(&a.path, &opts).map_err(|e| {
+        let code = if e.is_usage() {
+            ExitCode::Usage
+        } else {
+            ExitCode::Failure
+        };
+        CliError::new(code, format!("{}: {e}", a.path.display()))
+    })?;
+    if json {
+        super::print_json(&serde_json::json!({
+            "path": a.path,
+            "media": kind.to_string(),
+            "from": a.from,
+            "capacity": a.capacity,
+            "faults": a.faults,
+        }))?;
+    } else {
+        println!(
+            "created {} ({}{}) — use it with --device virtual:{}",
+            a.path.display(),
+            kind,
+            if a.from.is_some() { ", with image" } else { ", blank" },
+            a.path.display()
+        );
+    }
+    Ok(())
+}
