@@ -7,17 +7,20 @@ uptime_cs() { # uptime in centiseconds
 }
 
 # The host writes drives.conf: "NAME BUS ID" per drive, BUS = virtio (ID = scsi-id) or
-# ahci (ID = port). Print DEV_NAME=/dev/srN and SG_NAME=/dev/sgN for each, waiting up to
-# 30 s for the kernel to attach them.
-hw_find_drives() {
-    local deadline=$(( $(uptime_cs) + 3000 )) missing name bus id
+# ahci (ID = port number counted over all AHCI controllers). Print DEV_NAME=/dev/srN and
+# SG_NAME=/dev/sgN for each, waiting up to 30 s for the kernel to attach them.
+# Shell builtins only in the loops: a fork costs ~10 ms of TCG time, and a VM may have a
+# dozen drives.
+hw_find_drives() { # DRIVES.CONF
+    local conf=$1 deadline=$(( $(uptime_cs) + 3000 )) missing name bus id
     while :; do
+        hw_scan_table
         missing=0
         : > /tmp/drives.env
         while read -r name bus id; do
             [ -n "$name" ] || continue
             if ! hw_locate "$bus" "$id" "$name" >> /tmp/drives.env; then missing=$((missing + 1)); fi
-        done < /mnt/host/drives.conf
+        done < "$conf"
         if [ "$missing" = 0 ] || [ "$(uptime_cs)" -gt "$deadline" ]; then break; fi
         sleep 0.2
     done
@@ -25,33 +28,45 @@ hw_find_drives() {
     [ "$missing" = 0 ] || echo "hw-guest: $missing drive(s) not found" >&2
 }
 
-hw_locate() { # BUS ID NAME
-    local bus=$1 id=$2 name=$3 d hctl host tgt pn idx=0 want sr sg
-    case $bus in virtio) want=virtio_scsi ;; ahci) want=ahci ;; *) return 1 ;; esac
-    # ahci: one SCSI host per port, in port order; count ahci hosts to find port ID.
-    for d in $(ls /sys/class/scsi_host | sed 's/host//' | sort -n); do
-        pn=$(cat /sys/class/scsi_host/host$d/proc_name 2>/dev/null)
-        [ "$pn" = "$want" ] || continue
-        if [ "$bus" = ahci ]; then
-            if [ "$idx" != "$id" ]; then idx=$((idx + 1)); continue; fi
-            host=$d; break
-        fi
-        host="$host $d"
+# HW_TABLE: one line per SCSI device with both nodes: "BUS ID HCTL SR SG", BUS virtio
+# (ID = SCSI target) or ahci (ID = rank of its host among the AHCI hosts: one host per
+# port, numbered in port order).
+hw_scan_table() {
+    local d h hn pn rest t sr sg rank x ahci=""
+    HW_TABLE=""
+    for d in /sys/class/scsi_host/host*; do
+        [ -e "$d/proc_name" ] || continue
+        read -r pn < "$d/proc_name"; [ "$pn" = ahci ] && ahci="$ahci ${d##*/host}"
     done
     for d in /sys/class/scsi_device/*; do
         [ -e "$d" ] || continue
-        hctl=${d##*/}
-        set -- $(echo "$hctl" | tr ':' ' ')
-        case " $host " in *" $1 "*) ;; *) continue ;; esac
-        if [ "$bus" = virtio ] && [ "$3" != "$id" ]; then continue; fi
-        sr=$(ls "$d/device/block" 2>/dev/null | head -n1)
-        sg=$(ls "$d/device/scsi_generic" 2>/dev/null | head -n1)
-        [ -n "$sr" ] && [ -n "$sg" ] && [ -e "/dev/$sr" ] && [ -e "/dev/$sg" ] || return 1
-        echo "DEV_$name=/dev/$sr"
-        echo "SG_$name=/dev/$sg"
-        echo "HCTL_$name=$hctl"
-        return 0
+        h=${d##*/}; hn=${h%%:*}; rest=${h#*:}; rest=${rest#*:}; t=${rest%%:*}
+        sr=""; sg=""
+        for x in "$d"/device/block/*; do [ -e "$x" ] && sr=${x##*/}; done
+        for x in "$d"/device/scsi_generic/*; do [ -e "$x" ] && sg=${x##*/}; done
+        [ -n "$sr" ] && [ -n "$sg" ] && [ -e "/dev/$sr" ] && [ -e "/dev/$sg" ] || continue
+        read -r pn < "/sys/class/scsi_host/host$hn/proc_name"
+        case $pn in
+            virtio_scsi) HW_TABLE="$HW_TABLE
+virtio $t $h $sr $sg" ;;
+            ahci) rank=0; for x in $ahci; do [ "$x" -lt "$hn" ] && rank=$((rank + 1)); done
+                  HW_TABLE="$HW_TABLE
+ahci $rank $h $sr $sg" ;;
+        esac
     done
+}
+
+hw_locate() { # BUS ID NAME (from HW_TABLE)
+    local b i h sr sg
+    while read -r b i h sr sg; do
+        [ "$b" = "$1" ] && [ "$i" = "$2" ] || continue
+        echo "DEV_$3=/dev/$sr"
+        echo "SG_$3=/dev/$sg"
+        echo "HCTL_$3=$h"
+        return 0
+    done <<EOT
+$HW_TABLE
+EOT
     return 1
 }
 
@@ -77,4 +92,24 @@ hw_wait_ready() {
         sleep 0.2; n=$((n - 1))
     done
     return 1
+}
+
+# hw_member NAME: run scenario NAME's section of this VM. Its directory /mnt/runs/NAME
+# becomes /mnt/host; drives.map ("LOCAL GLOBAL" per drive) turns the VM-wide drive names
+# back into the ones the scenario declared, in NAME/drives.env. Leaves NAME/guest.rc (exit
+# code of its guest.sh) and NAME/guest.cs (centiseconds) for the host.
+hw_member() {
+    local name=$1 d=/mnt/runs/$1 t0 rc l g
+    ln -sfn "$d" /mnt/host
+    : > "$d/drives.env"
+    while read -r l g; do
+        [ -n "$l" ] || continue
+        eval "echo DEV_$l=\$DEV_$g; echo SG_$l=\$SG_$g; echo HCTL_$l=\$HCTL_$g" >> "$d/drives.env"
+    done < "$d/drives.map"
+    echo "hw-guest: [$name] start at $(cut -d' ' -f1 /proc/uptime)s" > /dev/console
+    t0=$(uptime_cs)
+    (cd /tmp && sh "$d/guest.sh") > "$d/guest.log" 2>&1 && rc=0 || rc=$?
+    echo $(( $(uptime_cs) - t0 )) > "$d/guest.cs"
+    echo "$rc" > "$d/guest.rc"
+    echo "hw-guest: [$name] exit $rc at $(cut -d' ' -f1 /proc/uptime)s" > /dev/console
 }

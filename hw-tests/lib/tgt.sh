@@ -8,13 +8,13 @@ tgt_start() {
     [ -z "$TGT_PID" ] || return 0
     TGT_PORT=$(free_port 3260 3400) || die "no free port for tgtd"
     mkdir -p /var/run/tgtd
-    tgtd -f --iscsi "portal=127.0.0.1:$TGT_PORT" -C "$TGT_PORT" > "$RUN/tgtd.log" 2>&1 &
+    tgtd -f --iscsi "portal=127.0.0.1:$TGT_PORT" -C "$TGT_PORT" > "$VMDIR/tgtd.log" 2>&1 &
     TGT_PID=$!
     echo "$TGT_PID" >> "$WORK/pids"
     local n=50
     until tgtadm -C "$TGT_PORT" --op show --mode sys > /dev/null 2>&1; do
-        n=$((n - 1)); [ "$n" -gt 0 ] || { cat "$RUN/tgtd.log" >&2; die "tgtd did not start"; }
-        kill -0 "$TGT_PID" 2>/dev/null || { cat "$RUN/tgtd.log" >&2; die "tgtd exited"; }
+        n=$((n - 1)); [ "$n" -gt 0 ] || { cat "$VMDIR/tgtd.log" >&2; die "tgtd did not start"; }
+        kill -0 "$TGT_PID" 2>/dev/null || { cat "$VMDIR/tgtd.log" >&2; die "tgtd exited"; }
         sleep 0.1
     done
     TGT_TID=0
@@ -32,7 +32,7 @@ tgt_add_lun() {
         tgtadm -C "$TGT_PORT" --lld iscsi --op new --mode logicalunit --tid "$TGT_TID" --lun 1 \
             --device-type cd -b "$file"
         tgtadm -C "$TGT_PORT" --lld iscsi --op bind --mode target --tid "$TGT_TID" -I 127.0.0.1
-    } >> "$RUN/tgtadm.log" 2>&1 || { cat "$RUN/tgtadm.log" >&2; die "tgtadm failed for $file"; }
+    } >> "$VMDIR/tgtadm.log" 2>&1 || { cat "$VMDIR/tgtadm.log" >&2; die "tgtadm failed for $file"; }
     TGT_URL="iscsi://127.0.0.1:$TGT_PORT/$iqn/1"
 }
 

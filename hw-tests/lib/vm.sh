@@ -1,35 +1,51 @@
-# One VM per scenario: the scenario declares drives (add_*), writes its guest script
-# (guest.sh in $RUN), then vm_run boots QEMU under a hard timeout and collects results
-# through the 9p share $RUN (mounted at /mnt/host in the guest; $OUT = $RUN/out).
+# VMs: scenarios of one group (SC_GROUP; by default each scenario alone) share one VM.
+# Each scenario's sc_setup declares drives (add_*) and writes its guest script (guest.sh in
+# its $RUN); vm_run boots QEMU once for the group under a hard timeout. The 9p share
+# "host" is $WORK/runs: the VM's own files are in $VMDIR ($WORK/runs/vm-GROUP), each
+# scenario's in $RUN ($WORK/runs/NAME, /mnt/host in the guest while it runs; $OUT = $RUN/out).
 
-vm_reset() { # RUN dir for the scenario
-    VM_ARGS=(); VM_NEXT_SCSI=0; VM_NEXT_AHCI=0; VM_HAVE_SCSI=0; VM_HAVE_AHCI=0; VM_N=0
-    : > "$RUN/drives.conf"
+AHCI_PORTS=6   # QEMU's ahci has 6 ports; each is one SCSI host in the guest
+
+vm_reset() { # start a new VM in $VMDIR
+    VM_ARGS=(); VM_NEXT_SCSI=0; VM_NEXT_AHCI=0; VM_HAVE_SCSI=0; VM_N=0; VM_MEMBERS=()
+    : > "$VMDIR/drives.conf"
+}
+
+# vm_member NAME PREFIX: the following add_* and guest_script calls belong to scenario
+# NAME ($RUN); its drives get PREFIX in the VM-wide names.
+vm_member() {
+    VM_MEMBERS+=("$1"); VM_PFX=$2
+    : > "$RUN/drives.map"
 }
 
 _vm_scsi_bus() {
     if [ "$VM_HAVE_SCSI" = 0 ]; then VM_ARGS+=(-device virtio-scsi-pci,id=scsi0); VM_HAVE_SCSI=1; fi
 }
-_vm_ahci_bus() {
-    if [ "$VM_HAVE_AHCI" = 0 ]; then VM_ARGS+=(-device ahci,id=ahci0); VM_HAVE_AHCI=1; fi
-}
 _vm_cd_drive() { # ID IMAGE|"" -> a read-only CD drive backend (empty tray when no image)
     if [ -n "$2" ]; then VM_ARGS+=(-drive "if=none,id=$1,media=cdrom,readonly=on,format=raw,file=$2")
     else VM_ARGS+=(-drive "if=none,id=$1,media=cdrom"); fi
+}
+_vm_name() { # LOCAL BUS ID: record a drive in the VM's drives.conf and the scenario's map
+    echo "${VM_PFX}$1 $2 $3" >> "$VMDIR/drives.conf"
+    echo "$1 ${VM_PFX}$1" >> "$RUN/drives.map"
 }
 
 # add_scsi_cd NAME [IMAGE]: QEMU scsi-cd on virtio-scsi ("QEMU CD-ROM"); no IMAGE = empty.
 add_scsi_cd() {
     local id=d$VM_N; VM_N=$((VM_N + 1)); _vm_scsi_bus; _vm_cd_drive "$id" "${2:-}"
     VM_ARGS+=(-device "scsi-cd,drive=$id,bus=scsi0.0,channel=0,scsi-id=$VM_NEXT_SCSI,lun=0")
-    echo "$1 virtio $VM_NEXT_SCSI" >> "$RUN/drives.conf"; VM_NEXT_SCSI=$((VM_NEXT_SCSI + 1))
+    _vm_name "$1" virtio "$VM_NEXT_SCSI"; VM_NEXT_SCSI=$((VM_NEXT_SCSI + 1))
 }
 
 # add_ide_cd NAME [IMAGE]: QEMU ide-cd on AHCI, ATAPI through libata ("QEMU DVD-ROM").
+# A new AHCI controller every 6 drives; the guest counts ports over controllers in order.
 add_ide_cd() {
-    local id=d$VM_N; VM_N=$((VM_N + 1)); _vm_ahci_bus; _vm_cd_drive "$id" "${2:-}"
-    VM_ARGS+=(-device "ide-cd,drive=$id,bus=ahci0.$VM_NEXT_AHCI")
-    echo "$1 ahci $VM_NEXT_AHCI" >> "$RUN/drives.conf"; VM_NEXT_AHCI=$((VM_NEXT_AHCI + 1))
+    local id=d$VM_N c=$((VM_NEXT_AHCI / AHCI_PORTS)) p=$((VM_NEXT_AHCI % AHCI_PORTS))
+    VM_N=$((VM_N + 1))
+    [ "$p" != 0 ] || VM_ARGS+=(-device "ahci,id=ahci$c")
+    _vm_cd_drive "$id" "${2:-}"
+    VM_ARGS+=(-device "ide-cd,drive=$id,bus=ahci$c.$p")
+    _vm_name "$1" ahci "$VM_NEXT_AHCI"; VM_NEXT_AHCI=$((VM_NEXT_AHCI + 1))
 }
 
 # add_tgt NAME BACKING_FILE: a tgt MMC LUN (blank DVD+R when BACKING_FILE is empty),
@@ -39,7 +55,7 @@ add_tgt() {
     tgt_add_lun "$1" "$2"; url=$TGT_URL
     VM_ARGS+=(-drive "file=$url,if=none,id=$id,format=raw,cache=none")
     VM_ARGS+=(-device "scsi-generic,drive=$id,bus=scsi0.0,channel=0,scsi-id=$VM_NEXT_SCSI,lun=0")
-    echo "$1 virtio $VM_NEXT_SCSI" >> "$RUN/drives.conf"; VM_NEXT_SCSI=$((VM_NEXT_SCSI + 1))
+    _vm_name "$1" virtio "$VM_NEXT_SCSI"; VM_NEXT_SCSI=$((VM_NEXT_SCSI + 1))
 }
 
 # guest_script: stdin becomes the scenario's guest.sh (after a preamble giving it the
@@ -49,36 +65,41 @@ guest_script() {
       echo 'export OUT=/mnt/host/out PATH=/mnt/tools/bin:/usr/bin:/bin:/sbin'; cat; } > "$RUN/guest.sh"
 }
 
-# vm_run TIMEOUT_SECONDS: boot, run guest.sh, power off. Returns non-zero (and says why)
-# if the VM timed out or the guest never reported an exit code.
+# vm_run TIMEOUT_SECONDS: boot, run each member's guest.sh in order, power off. Returns
+# non-zero (and says why) if the VM timed out, crashed or did not find its drives; members
+# that finished before that still have their guest.rc. Sets VM_SECS (wall time).
 vm_run() {
-    local t=$1 rc=0 mem=${HW_VM_MEM:-768}
-    mkdir -p "$RUN/out"; rm -f "$RUN/guest.rc"
-    [ -s "$RUN/guest.sh" ] || { echo "  scenario wrote no guest.sh"; return 1; }
+    local t=$1 rc=0 mem=${HW_VM_MEM:-768} t0 m
+    rm -f "$VMDIR/guest.rc"
+    { echo '. /mnt/tools/lib.sh'; for m in "${VM_MEMBERS[@]}"; do echo "hw_member $m"; done; } > "$VMDIR/guest.sh"
+    for m in "${VM_MEMBERS[@]}"; do
+        [ -s "$WORK/runs/$m/guest.sh" ] || { echo "  scenario $m wrote no guest.sh"; return 1; }
+    done
+    t0=$(date +%s.%N)
     timeout --kill-after=10 "$t" qemu-system-x86_64 \
         -accel tcg -cpu max -smp 1 -m "$mem" -nodefaults -no-reboot -display none \
-        -serial "file:$RUN/serial.log" \
+        -serial "file:$VMDIR/serial.log" \
         -kernel "$GUEST_KERNEL" -initrd "$GUEST_INITRD" \
-        -append "console=ttyS0 panic=-1 loglevel=4 quiet" \
-        -virtfs "local,path=$RUN,mount_tag=host,security_model=none,id=host0" \
+        -append "console=ttyS0 panic=-1 $GUEST_CMDLINE hw.vm=${VMDIR##*/}" \
+        -virtfs "local,path=$WORK/runs,mount_tag=host,security_model=none,id=host0" \
         -virtfs "local,path=$WORK/tools,mount_tag=tools,security_model=none,id=tools0,readonly=on" \
         -virtfs "local,path=$WORK/media,mount_tag=media,security_model=none,id=media0,readonly=on" \
-        -qmp "unix:$RUN/qmp.sock,server=on,wait=off" \
-        "${VM_ARGS[@]}" > "$RUN/qemu.log" 2>&1 || rc=$?
+        "${VM_ARGS[@]}" > "$VMDIR/qemu.log" 2>&1 || rc=$?
+    VM_SECS=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
     if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-        echo "  VM TIMEOUT after ${t}s"; tail -n 20 "$RUN/serial.log" 2>/dev/null | sed 's/^/  serial| /'
+        echo "  VM TIMEOUT after ${t}s"; tail -n 20 "$VMDIR/serial.log" 2>/dev/null | sed 's/^/  serial| /'
         return 1
     fi
     if [ "$rc" != 0 ]; then
-        echo "  qemu exited $rc"; tail -n 20 "$RUN/qemu.log" | sed 's/^/  qemu| /'; return 1
+        echo "  qemu exited $rc"; tail -n 20 "$VMDIR/qemu.log" | sed 's/^/  qemu| /'; return 1
     fi
-    if [ ! -s "$RUN/guest.rc" ]; then
-        echo "  guest never reported an exit code"; tail -n 30 "$RUN/serial.log" 2>/dev/null | sed 's/^/  serial| /'
+    if grep -q 'not found' "$VMDIR/drives.log" 2>/dev/null; then
+        echo "  guest did not find every drive:"; sed 's/^/  | /' "$VMDIR/drives.log"
+        sed 's/^/  conf| /' "$VMDIR/drives.conf"; return 1
+    fi
+    if [ ! -s "$VMDIR/guest.rc" ]; then
+        echo "  guest never reported an exit code"; tail -n 30 "$VMDIR/serial.log" 2>/dev/null | sed 's/^/  serial| /'
         return 1
-    fi
-    if grep -q 'not found' "$RUN/drives.log" 2>/dev/null; then
-        echo "  guest did not find every drive:"; sed 's/^/  | /' "$RUN/drives.log"
-        cat "$RUN/drives.conf" | sed 's/^/  conf| /'; return 1
     fi
     return 0
 }

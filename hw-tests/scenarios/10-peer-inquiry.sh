@@ -1,4 +1,5 @@
 SC_DESC="guest kernel attaches each drive kind (sr + sg); sg_inq names it"
+SC_GROUP=peer
 sc_setup() {
     add_scsi_cd cd "$WORK/media/grub-rescue.iso"
     add_ide_cd ide "$WORK/media/grub-rescue.iso"

@@ -1,4 +1,5 @@
 SC_DESC="QEMU scsi-cd quirks as expected outcomes: READ CD / READ TRACK INFORMATION rejected, DID_ERROR answers, read-only"
+SC_GROUP=peer
 sc_setup() {
     add_scsi_cd cd "$WORK/media/grub-rescue.iso"
     guest_script <<'G'

@@ -1,4 +1,5 @@
 SC_DESC="QEMU ide-cd (ATAPI via libata) quirks: raw READ CD has zeroed EDC/ECC; READ TOC ignores the MMC format field"
+SC_GROUP=peer
 sc_setup() {
     add_ide_cd ide "$WORK/media/grub-rescue.iso"
     add_scsi_cd cd "$WORK/media/grub-rescue.iso"

@@ -1,4 +1,5 @@
 SC_DESC="tgt blank DVD+R quirks: last LBA 0, READ at 0 rejected, profile DVD+R, no RESERVE TRACK, disc status blank"
+SC_GROUP=peer
 sc_setup() {
     tgt_blank "$RUN/blank.img"; add_tgt w "$RUN/blank.img"
     guest_script <<'G'

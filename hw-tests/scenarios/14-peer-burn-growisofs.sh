@@ -1,4 +1,5 @@
 SC_DESC="growisofs burns a Debian ISO to a blank tgt DVD+R; tgt's backing file, sg_dd read-back and xorriso -check_media agree"
+SC_GROUP=peer
 SC_TIMEOUT=180
 sc_setup() {
     tgt_blank "$RUN/w.img"; add_tgt w "$RUN/w.img"

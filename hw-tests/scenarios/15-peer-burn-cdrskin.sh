@@ -1,4 +1,5 @@
 SC_DESC="cdrskin (libburn) in TAO mode burns a Debian ISO to a blank tgt DVD+R; backing file equals the image"
+SC_GROUP=peer
 SC_TIMEOUT=180
 sc_setup() {
     tgt_blank "$RUN/w.img"; add_tgt w "$RUN/w.img"

@@ -1,4 +1,5 @@
 SC_DESC="dd (through sr) and readom (through SG) read Debian ISOs from scsi-cd and ide-cd bit-exactly"
+SC_GROUP=peer
 sc_setup() {
     add_scsi_cd cd "$WORK/media/memtest86.iso"
     add_ide_cd ide "$WORK/media/ipxe.iso"

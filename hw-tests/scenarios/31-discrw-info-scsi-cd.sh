@@ -1,4 +1,5 @@
 SC_DESC="info on QEMU scsi-cd with a Debian ISO: QEMU CD-ROM, profile CD-ROM (8), complete (through sr and sg)"
+SC_GROUP=info
 SC_NEEDS="info info:--json"
 sc_setup() {
     add_scsi_cd d "$WORK/media/grub-rescue.iso"

@@ -1,4 +1,5 @@
 SC_DESC="info on QEMU ide-cd (ATAPI/libata) with a Debian ISO: QEMU DVD-ROM, profile CD-ROM (8), complete"
+SC_GROUP=info
 SC_NEEDS="info info:--json"
 sc_setup() {
     add_ide_cd d "$WORK/media/grub-rescue.iso"

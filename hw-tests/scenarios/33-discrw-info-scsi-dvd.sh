@@ -1,4 +1,5 @@
 SC_DESC="info on QEMU scsi-cd with an 800 MB image: QEMU switches to profile DVD-ROM (16)"
+SC_GROUP=info
 SC_NEEDS="info info:--json"
 sc_setup() {
     [ -s "$WORK/media/sparse-800m.img" ] || truncate -s 800M "$WORK/media/sparse-800m.img"

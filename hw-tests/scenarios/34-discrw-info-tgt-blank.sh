@@ -1,4 +1,5 @@
 SC_DESC="info on tgt's blank DVD+R: IET VIRTUAL-CDROM, profile DVD+R (27), blank"
+SC_GROUP=info
 SC_NEEDS="info info:--json"
 sc_setup() {
     tgt_blank "$RUN/blank.img"; add_tgt d "$RUN/blank.img"

@@ -1,4 +1,5 @@
 SC_DESC="info on a tgt disc with data (non-empty backing file): tgt reports DVD-ROM (16), complete (tgt quirk)"
+SC_GROUP=info
 SC_NEEDS="info info:--json"
 sc_setup() {
     cp "$WORK/media/grub-rescue.iso" "$RUN/written.img"; add_tgt d "$RUN/written.img"

@@ -1,4 +1,5 @@
 SC_DESC="info on a drive with no disc: exit 0, media status none (the bogus sysfs size is not trusted)"
+SC_GROUP=info
 SC_NEEDS="info info:--json"
 sc_setup() {
     add_scsi_cd d

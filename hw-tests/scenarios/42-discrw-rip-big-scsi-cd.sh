@@ -1,4 +1,5 @@
 SC_DESC="rip a generated 210 MB ISO (each block numbered) from QEMU scsi-cd; SHA-256 equals the file"
+SC_GROUP=rip
 SC_NEEDS="rip"
 SC_TIMEOUT=300
 sc_setup() {

@@ -1,4 +1,5 @@
 SC_DESC="rip --raw on ide-cd: 2352-byte sectors whose user data equals the ISO; the zeroed EDC/ECC is diagnosed once, not reported as thousands of errors"
+SC_GROUP=rip
 SC_NEEDS="rip rip:--raw"
 SC_TIMEOUT=180
 sc_setup() {

@@ -1,4 +1,5 @@
 SC_DESC="rip from a drive with no disc, through the real kernel: exit 4 (media) with one error line, no image left behind"
+SC_GROUP=rip
 SC_NEEDS="rip"
 sc_setup() {
     add_scsi_cd d

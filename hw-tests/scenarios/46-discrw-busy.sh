@@ -1,4 +1,5 @@
 SC_DESC="rip from a drive another opener holds (the disc is mounted in the guest): exit 3 (device busy) with one error line"
+SC_GROUP=rip
 SC_NEEDS="rip"
 sc_setup() {
     add_scsi_cd d "$WORK/media/big.iso"

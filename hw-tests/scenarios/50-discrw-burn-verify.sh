@@ -1,4 +1,5 @@
 SC_DESC="burn a Debian ISO to a blank tgt DVD+R, then verify it (and a one-byte-corrupted copy must fail with exit 6); tgt's backing file equals the image"
+SC_GROUP=burn
 SC_NEEDS="burn verify"
 SC_TIMEOUT=240
 sc_setup() {

@@ -1,4 +1,5 @@
 SC_DESC="burn to a disc that already holds data (tgt DVD-ROM): exit 4 (not blank), one error line, the disc is untouched"
+SC_GROUP=burn
 SC_NEEDS="burn"
 sc_setup() {
     cp "$WORK/media/grub-rescue.iso" "$RUN/written.img"; add_tgt w "$RUN/written.img"

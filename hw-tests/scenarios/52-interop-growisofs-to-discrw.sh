@@ -1,4 +1,5 @@
 SC_DESC="interop: a disc burned by growisofs is ripped by discrw (equal to the image, padding aside) and verified by discrw"
+SC_GROUP=burn
 SC_NEEDS="rip verify"
 SC_TIMEOUT=240
 sc_setup() {

@@ -1,4 +1,5 @@
 SC_DESC="interop: a disc burned by discrw is read back by sg_dd, by dd after an SG-level eject+load, and passes xorriso -check_media"
+SC_GROUP=burn
 SC_NEEDS="burn"
 SC_TIMEOUT=240
 sc_setup() {

@@ -1,4 +1,5 @@
 SC_DESC="benchmark: rip the 210 MB ISO from scsi-cd with discrw vs dd bs=64k vs readom, same VM (figures, not assertions)"
+SC_GROUP=bench
 SC_TIMEOUT=400
 sc_setup() {
     cat "$WORK/media/big.iso" > /dev/null   # host page cache warm for every reader alike

@@ -1,4 +1,5 @@
 SC_DESC="benchmark: burn the 210 MB ISO to fresh blank tgt DVD+R LUNs with discrw vs growisofs vs cdrskin -tao (figures, not assertions)"
+SC_GROUP=bench
 SC_TIMEOUT=600
 sc_setup() {
     local t
