@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod clock;
 pub mod drive;
+pub mod ecma130;
 pub mod emu;
 pub mod iso;
 pub mod jobs;

@@ -30,7 +30,10 @@ fn fails_with(args: &[&str], code: i32) -> String {
 #[test]
 fn nonexistent_device() {
     let l = fails_with(&["info", "-d", "/dev/does-not-exist-discrw"], 3);
-    assert!(l.contains("/dev/does-not-exist-discrw") && l.contains("no such device"), "{l}");
+    assert!(
+        l.contains("/dev/does-not-exist-discrw") && l.contains("no such device"),
+        "{l}"
+    );
 }
 
 #[test]
@@ -74,7 +77,10 @@ fn missing_virtual_medium() {
 fn not_a_virtual_medium() {
     let f = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(f.path(), vec![0x55u8; 8192]).unwrap();
-    let l = fails_with(&["info", "-d", &format!("virtual:{}", f.path().display())], 3);
+    let l = fails_with(
+        &["info", "-d", &format!("virtual:{}", f.path().display())],
+        3,
+    );
     assert!(l.contains(&f.path().display().to_string()), "{l}");
     assert_eq!(std::fs::read(f.path()).unwrap(), vec![0x55u8; 8192]);
 }
@@ -84,7 +90,13 @@ fn virtual_create_exists() {
     let f = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(f.path(), b"keep me").unwrap();
     let l = fails_with(
-        &["virtual", "create", f.path().to_str().unwrap(), "--media", "dvd+r"],
+        &[
+            "virtual",
+            "create",
+            f.path().to_str().unwrap(),
+            "--media",
+            "dvd+r",
+        ],
         2,
     );
     assert!(l.contains("already exists"), "{l}");
@@ -96,7 +108,13 @@ fn virtual_create_bad_kind() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path().join("x.vdisc");
     let l = fails_with(
-        &["virtual", "create", p.to_str().unwrap(), "--media", "floppy"],
+        &[
+            "virtual",
+            "create",
+            p.to_str().unwrap(),
+            "--media",
+            "floppy",
+        ],
         2,
     );
     assert!(l.contains("floppy"), "{l}");

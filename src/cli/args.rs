@@ -14,7 +14,13 @@ use std::path::PathBuf;
 pub struct Cli {
     /// Drive: /dev/sgN, /dev/srN or virtual:PATH (an emulated drive holding the medium file
     /// PATH). Repeat for several drives where a command allows it. Default: the only drive.
-    #[arg(short = 'd', long = "device", global = true, env = "DISCRW_DEVICE", value_delimiter = ',')]
+    #[arg(
+        short = 'd',
+        long = "device",
+        global = true,
+        env = "DISCRW_DEVICE",
+        value_delimiter = ','
+    )]
     pub device: Vec<String>,
 
     /// Machine-readable output: one JSON document, or JSON lines for progress.

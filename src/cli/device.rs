@@ -4,7 +4,7 @@ use super::{CliError, ExitCode};
 use crate::clock::{RealClock, SharedClock, VirtualClock};
 use crate::transport::discover::{DriveNodes, find_optical_drives};
 use crate::transport::sg_io::{Access, OpenError, SgDevice};
-use crate::transport::{Transport, Traced};
+use crate::transport::{Traced, Transport};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -55,10 +55,12 @@ pub fn resolve(named: &[String]) -> Result<Vec<DeviceSpec>, CliError> {
     }
     let drives = system_drives();
     match drives.as_slice() {
-        [] => Err(CliError::new(ExitCode::Device, "no optical drive found").with_hint(
-            "name one with --device /dev/sgN, or use an emulated drive: --device virtual:PATH \
+        [] => Err(
+            CliError::new(ExitCode::Device, "no optical drive found").with_hint(
+                "name one with --device /dev/sgN, or use an emulated drive: --device virtual:PATH \
              (see `discrw virtual create`); if a drive is attached, try `modprobe sg`",
-        )),
+            ),
+        ),
         [one] => match one.node() {
             Some(n) => Ok(vec![DeviceSpec::Node(n.to_path_buf())]),
             None => Err(CliError::new(ExitCode::Device, "drive has no device node")),
@@ -69,7 +71,9 @@ pub fn resolve(named: &[String]) -> Result<Vec<DeviceSpec>, CliError> {
                 .map(|d| {
                     format!(
                         "{} ({} {})",
-                        d.node().map(|n| n.display().to_string()).unwrap_or_default(),
+                        d.node()
+                            .map(|n| n.display().to_string())
+                            .unwrap_or_default(),
                         d.vendor,
                         d.model
                     )
@@ -126,7 +130,7 @@ pub fn open(
     let inner: Box<dyn Transport> = match spec {
         DeviceSpec::Virtual(path) => Box::new(
             crate::emu::EmuDrive::open(path, clock.clone())
-                .map_err(|e| CliError::new(ExitCode::Device, e.to_string()))?,
+                .map_err(|e| CliError::new(ExitCode::Device, format!("{spec}: {e}")))?,
         ),
         DeviceSpec::Node(path) => Box::new(SgDevice::open_with(path, access).map_err(open_error)?),
     };
@@ -155,6 +159,9 @@ mod tests {
             DeviceSpec::parse("/dev/sg1").unwrap(),
             DeviceSpec::Node("/dev/sg1".into())
         );
-        assert_eq!(DeviceSpec::parse("virtual:").unwrap_err().code, ExitCode::Usage);
+        assert_eq!(
+            DeviceSpec::parse("virtual:").unwrap_err().code,
+            ExitCode::Usage
+        );
     }
 }

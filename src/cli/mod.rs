@@ -1,9 +1,86 @@
-//! Command line (being wired up: see args.rs, device.rs, virt.rs).
+//! Command line: argument parsing, device selection, progress output, exit codes.
+//! The only layer that knows clap, indicatif, JSON and exit codes.
+
+pub mod args;
+pub mod device;
 pub mod error;
+pub mod info;
+pub mod iso;
 pub mod progress;
 pub mod signals;
+pub mod virt;
+
 pub use error::{CliError, ExitCode};
+
+use args::{Cli, Command};
+use clap::Parser;
+
 /// Entry point used by `main.rs`; returns the process exit code.
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // --help and --version are not errors.
+            let code = if e.use_stderr() {
+                ExitCode::Usage as i32
+            } else {
+                0
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let name = command_name(&cli.command);
+    match run(&cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("discrw: {name}: {e}");
+            e.code as i32
+        }
+    }
+}
+
+fn command_name(c: &Command) -> &'static str {
+    match c {
+        Command::Scan => "scan",
+        Command::Info => "info",
+        Command::Rip(_) => "rip",
+        Command::Burn(_) => "burn",
+        Command::Verify(_) => "verify",
+        Command::Blank(_) => "blank",
+        Command::Format(_) => "format",
+        Command::Eject(_) => "eject",
+        Command::Iso { .. } => "iso",
+        Command::Virtual { .. } => "virtual",
+    }
+}
+
+fn run(cli: &Cli) -> Result<(), CliError> {
+    match &cli.command {
+        Command::Scan => info::scan(cli),
+        Command::Info => info::info(cli),
+        Command::Eject(a) => info::eject(cli, a),
+        Command::Iso { cmd } => iso::run(cmd, cli.json),
+        Command::Virtual { cmd } => virt::run(cmd, cli.json),
+        Command::Rip(_) => Err(not_yet("rip", 3)),
+        Command::Burn(_) => Err(not_yet("burn", 4)),
+        Command::Verify(_) => Err(not_yet("verify", 4)),
+        Command::Blank(_) => Err(not_yet("blank", 4)),
+        Command::Format(_) => Err(not_yet("format", 4)),
+    }
+}
+
+/// Commands whose issue has not landed yet say so plainly instead of pretending.
+fn not_yet(what: &str, issue: u32) -> CliError {
+    CliError::failure(format!(
+        "`{what}` is not available in this build yet (issue #{issue})"
+    ))
+}
+
+/// Print a serializable value as one JSON document.
+pub fn print_json<T: serde::Serialize>(v: &T) -> Result<(), CliError> {
+    let s = serde_json::to_string_pretty(v)
+        .map_err(|e| CliError::failure(format!("cannot encode JSON: {e}")))?;
+    println!("{s}");
+    Ok(())
 }

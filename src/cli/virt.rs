@@ -53,7 +53,11 @@ fn create(a: &VirtualCreateArgs, json: bool) -> Result<(), CliError> {
             "created {} ({}{}) — use it with --device virtual:{}",
             a.path.display(),
             kind,
-            if a.from.is_some() { ", with image" } else { ", blank" },
+            if a.from.is_some() {
+                ", with image"
+            } else {
+                ", blank"
+            },
             a.path.display()
         );
     }

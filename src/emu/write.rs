@@ -1,0 +1,892 @@
+//! Recording in the emulated drive: write parameters (mode page 05h), the drive buffer that
+//! drains at the write speed, WRITE on sequential and random-access media, RESERVE TRACK,
+//! SEND CUE SHEET, CLOSE TRACK/SESSION, SYNCHRONIZE CACHE, FORMAT UNIT and BLANK.
+
+use super::layout;
+use super::medium::{Family, MediaKind, State, Track, WriteMethod};
+use super::{Busy, faults};
+use super::{EmuDrive, INVALID_FIELD, Reply, check, sense_of};
+use crate::transport::DataDirection;
+use std::time::Duration;
+
+/// Drive buffer: 4 MiB, as common DVD/BD writers have.
+pub const DRIVE_BUFFER: u64 = 4 << 20;
+
+const SEQUENCE_ERROR: (u8, u8, u8) = (5, 0x2C, 0x00);
+const INVALID_WRITE_ADDRESS: (u8, u8, u8) = (5, 0x21, 0x02);
+const INVALID_PARAMETER: (u8, u8, u8) = (5, 0x26, 0x00);
+const CANNOT_FORMAT: (u8, u8, u8) = (5, 0x30, 0x06);
+const INCOMPATIBLE: (u8, u8, u8) = (5, 0x30, 0x05);
+
+/// Mode page 05h, Write Parameters (MMC-6 §7.5.4, Table 669), as the host last set it.
+#[derive(Debug, Clone)]
+pub struct WriteParams {
+    page: [u8; 52],
+}
+
+impl WriteParams {
+    pub fn default_for(kind: MediaKind) -> WriteParams {
+        let mut page = [0u8; 52];
+        page[0] = 0x05;
+        page[1] = 0x32;
+        // Byte 2: BUFE 0, LS_V 0, TEST WRITE 0, WRITE TYPE: TAO on CD, incremental otherwise.
+        page[2] = if kind.family() == Family::Cd {
+            0x01
+        } else {
+            0x00
+        };
+        page[3] = 0x04; // MULTI-SESSION 00b, TRACK MODE 4 (data)
+        page[4] = 0x08; // DATA BLOCK TYPE 8: mode 1, 2048 bytes
+        page[5] = if kind.family() == Family::Cd { 0 } else { 16 }; // LINK SIZE
+        page[15] = 150; // AUDIO PAUSE LENGTH (bytes 14..=15)
+        WriteParams { page }
+    }
+
+    pub fn write_type(&self) -> u8 {
+        self.page[2] & 0x0F
+    }
+    pub fn test_write(&self) -> bool {
+        self.page[2] & 0x10 != 0
+    }
+    pub fn bufe(&self) -> bool {
+        self.page[2] & 0x40 != 0
+    }
+    /// MULTI-SESSION field: 11b leaves the disc appendable after the session is closed.
+    pub fn multi_session(&self) -> bool {
+        self.page[3] >> 6 == 0b11
+    }
+    pub fn data_block_type(&self) -> u8 {
+        self.page[4] & 0x0F
+    }
+
+    /// The page for MODE SENSE: current values, changeable mask, or defaults.
+    pub fn page(&self, changeable: bool, default: bool) -> Vec<u8> {
+        if changeable {
+            let mut m = [0u8; 52];
+            m[0] = 0x05;
+            m[1] = 0x32;
+            m[2] = 0x5F;
+            m[3] = 0xCF;
+            m[4] = 0x0F;
+            m[5] = 0xFF;
+            m[7] = 0x3F;
+            m[8] = 0xFF;
+            m[10..16].fill(0xFF);
+            return m.to_vec();
+        }
+        if default {
+            return WriteParams::default_for(MediaKind::CdR).page.to_vec();
+        }
+        self.page.to_vec()
+    }
+
+    /// MODE SELECT of page 05h: accept what the medium can do, refuse the rest.
+    pub fn select(&mut self, p: &[u8], s: &State) -> Result<(), ()> {
+        if p.len() < 6 {
+            return Err(());
+        }
+        let write_type = p[2] & 0x0F;
+        let test = p[2] & 0x10 != 0;
+        let block_type = p[4] & 0x0F;
+        let ok_type = match s.kind {
+            MediaKind::CdR | MediaKind::CdRw => matches!(write_type, 0..=2),
+            MediaKind::DvdR | MediaKind::DvdRw => matches!(write_type, 0 | 2),
+            _ => true,
+        };
+        // Test write exists on CD-R/RW and DVD-R/RW only (features 002Dh, 002Eh, 002Fh).
+        let ok_test = !test
+            || matches!(
+                s.kind,
+                MediaKind::CdR | MediaKind::CdRw | MediaKind::DvdR | MediaKind::DvdRw
+            );
+        let ok_block = match s.kind.family() {
+            Family::Cd => matches!(block_type, 0 | 8),
+            _ => block_type == 8 || block_type == 0,
+        };
+        if !(ok_type && ok_test && ok_block) {
+            return Err(());
+        }
+        let n = p.len().min(52);
+        self.page[2..n].copy_from_slice(&p[2..n]);
+        Ok(())
+    }
+}
+
+/// Mode page 01h, Read/Write Error Recovery (MMC-6 §7.3): AWRE, ARRE, 5 retries.
+pub fn page01(changeable: bool) -> Vec<u8> {
+    let mut p = vec![0u8; 12];
+    p[0] = 0x01;
+    p[1] = 0x0A;
+    if changeable {
+        p[2] = 0xFF;
+        p[3] = 0xFF;
+        p[8] = 0xFF;
+    } else {
+        p[2] = 0xC0;
+        p[3] = 5;
+        p[8] = 5;
+    }
+    p
+}
+
+/// Mode page 2Ah, MM Capabilities and Mechanical Status (MMC-3 §6.3.11, kept by MMC-6 as
+/// legacy): read/write abilities, buffer size, current write speed, write speed descriptors.
+pub fn page2a(s: &State, write_kbps: u32, changeable: bool) -> Vec<u8> {
+    let speeds = super::answers::write_speeds(s.kind);
+    let n = speeds.len();
+    let mut p = vec![0u8; 32 + 4 * n];
+    p[0] = 0x2A;
+    p[1] = (p.len() - 2) as u8;
+    if changeable {
+        return p;
+    }
+    p[2] = 0x1F; // CD-R, CD-RW read, method 2, DVD-ROM, DVD-R read
+    p[3] = 0x17; // CD-R, CD-RW write, test write, DVD-R write
+    p[4] = 0xC0; // BUF, multi-session
+    p[5] = 0x13; // CD-DA commands, accurate, C2 pointers
+    p[6] = 0x29; // tray, eject, lock
+    p[12..14].copy_from_slice(&((DRIVE_BUFFER / 1024) as u16).to_be_bytes());
+    let cur = write_kbps.min(u16::MAX as u32) as u16;
+    let max = speeds.first().copied().unwrap_or(0).min(u16::MAX as u32) as u16;
+    p[18..20].copy_from_slice(&max.to_be_bytes());
+    p[20..22].copy_from_slice(&cur.to_be_bytes());
+    p[28..30].copy_from_slice(&cur.to_be_bytes());
+    p[30..32].copy_from_slice(&(n as u16).to_be_bytes());
+    for (i, w) in speeds.iter().enumerate() {
+        p[34 + 4 * i..36 + 4 * i].copy_from_slice(&(*w as u16).to_be_bytes());
+    }
+    p
+}
+
+/// The drive buffer: filled by WRITE, drained onto the disc at the write speed once it has
+/// filled (or a flush asks for it). Running dry while recording is an underrun.
+#[derive(Debug, Clone)]
+pub struct Buffer {
+    pub size: u64,
+    pub fill: f64,
+    last: Duration,
+    pub draining: bool,
+}
+
+impl Buffer {
+    pub fn new(size: u64, now: Duration) -> Buffer {
+        Buffer {
+            size,
+            fill: 0.0,
+            last: now,
+            draining: false,
+        }
+    }
+
+    /// Drain up to `now` at `rate` bytes/s; true if the buffer ran dry while recording.
+    pub fn advance(&mut self, now: Duration, rate: f64) -> bool {
+        let dt = now.saturating_sub(self.last).as_secs_f64();
+        self.last = now;
+        if !self.draining {
+            return false;
+        }
+        let drained = dt * rate;
+        if drained > self.fill + 0.5 {
+            self.fill = 0.0;
+            self.draining = false;
+            return true;
+        }
+        self.fill = (self.fill - drained).max(0.0);
+        false
+    }
+}
+
+/// A cue sheet sent for session-at-once (MMC-6 §6.40): regions of the session with their
+/// block size, in LBA order, and where the host must write next.
+#[derive(Debug, Clone)]
+pub struct CueSheet {
+    /// (first LBA, block size in bytes, audio, how stored: 0 user 2048, 1 raw mode 1 2352,
+    /// 2 audio 2352).
+    regions: Vec<(i64, usize, bool, u8)>,
+    next: i64,
+    leadout: i64,
+    first_track: usize,
+}
+
+impl CueSheet {
+    fn region(&self, lba: i64) -> Option<(usize, bool, u8)> {
+        self.regions
+            .iter()
+            .rev()
+            .find(|r| r.0 <= lba)
+            .map(|r| (r.1, r.2, r.3))
+    }
+}
+
+fn bcd(b: u8) -> u8 {
+    (b >> 4) * 10 + (b & 0x0F)
+}
+
+impl EmuDrive {
+    /// Bytes per second of user data at the selected write speed.
+    fn rate(&self) -> f64 {
+        let kbps = self.write_kbps.max(1) as f64 * 1000.0;
+        if self.state.kind.family() == Family::Cd {
+            kbps * 2048.0 / 2352.0
+        } else {
+            kbps
+        }
+    }
+
+    /// Media that use page 05h get BURN-Free only with BUFE; DVD+R/+RW and BD link losslessly.
+    fn burnfree(&self) -> bool {
+        match self.state.kind {
+            MediaKind::CdR | MediaKind::CdRw | MediaKind::DvdR => self.wp.bufe(),
+            MediaKind::DvdRw if !self.state.formatted => self.wp.bufe(),
+            _ => true,
+        }
+    }
+
+    /// Bring the buffer up to now; an underrun damages the open track unless BURN-Free saves it.
+    fn drain(&mut self) {
+        let now = self.clock.now();
+        let rate = self.rate();
+        if self.buffer.advance(now, rate) {
+            if self.burnfree() {
+                self.stats.burnfree_events += 1;
+            } else {
+                self.stats.underruns += 1;
+                if let Some(t) = self.state.tracks.iter_mut().rev().find(|t| !t.closed) {
+                    t.damaged = true;
+                }
+                self.dirty = true;
+            }
+        }
+    }
+
+    /// Take `bytes` into the buffer, waiting (on the clock) for room as a drive holds the
+    /// command until it can accept the data.
+    fn fill_buffer(&mut self, bytes: u64) {
+        self.drain();
+        let rate = self.rate();
+        let room_needed = self.buffer.fill + bytes as f64 - self.buffer.size as f64;
+        if room_needed > 0.0 {
+            self.buffer.draining = true;
+            self.clock
+                .sleep(Duration::from_secs_f64(room_needed / rate));
+            self.drain();
+            self.buffer.draining = true;
+        }
+        self.buffer.fill += bytes as f64;
+        if self.buffer.fill >= self.buffer.size as f64 {
+            self.buffer.draining = true;
+        }
+    }
+
+    /// Time to write out what the buffer holds.
+    fn flush_time(&mut self) -> Duration {
+        self.drain();
+        let t = Duration::from_secs_f64(self.buffer.fill / self.rate());
+        self.buffer.fill = 0.0;
+        self.buffer.draining = false;
+        t
+    }
+
+    fn wait_or_busy(&mut self, t: Duration, immed: bool, asc: u8, ascq: u8) {
+        if immed {
+            let now = self.clock.now();
+            self.busy = Some(Busy {
+                started: now,
+                until: now + t,
+                asc,
+                ascq,
+            });
+        } else {
+            self.clock.sleep(t);
+        }
+    }
+
+    pub(super) fn set_write_speed(&mut self, kbps: u32) {
+        let speeds = super::answers::write_speeds(self.state.kind);
+        self.write_kbps = speeds
+            .iter()
+            .copied()
+            .find(|&w| w <= kbps)
+            .or_else(|| speeds.last().copied())
+            .unwrap_or(self.write_kbps);
+    }
+
+    pub(super) fn set_streaming(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
+        if cdb[8] != 0 {
+            return sense_of(INVALID_FIELD);
+        }
+        let len = u16::from_be_bytes([cdb[9], cdb[10]]) as usize;
+        let DataDirection::ToDevice(buf) = data else {
+            return sense_of(INVALID_FIELD);
+        };
+        if len < 28 || buf.len() < 28 {
+            return check(5, 0x1A, 0x00);
+        }
+        let be = |i: usize| u32::from_be_bytes([buf[i], buf[i + 1], buf[i + 2], buf[i + 3]]);
+        let (rs, rt, ws, wt) = (be(12), be(16), be(20), be(24));
+        if rt > 0 {
+            self.read_kbps = (rs as u64 * 1000 / rt as u64) as u32;
+        }
+        if wt > 0 {
+            self.set_write_speed((ws as u64 * 1000 / wt as u64).min(u32::MAX as u64) as u32);
+        }
+        Reply::Good(len)
+    }
+
+    pub(super) fn read_buffer_capacity(
+        &mut self,
+        cdb: &[u8],
+        data: &mut DataDirection<'_>,
+    ) -> Reply {
+        self.drain();
+        let alloc = u16::from_be_bytes([cdb[7], cdb[8]]) as usize;
+        let mut d = vec![0u8; 12];
+        d[1] = 10;
+        let free = (self.buffer.size as f64 - self.buffer.fill).max(0.0) as u64;
+        if cdb[1] & 0x01 != 0 {
+            d[3] = 0x01;
+            d[8..12].copy_from_slice(&((free / 2048) as u32).to_be_bytes());
+        } else {
+            d[4..8].copy_from_slice(&(self.buffer.size as u32).to_be_bytes());
+            d[8..12].copy_from_slice(&(free as u32).to_be_bytes());
+        }
+        self.data_in(data, alloc, &d)
+    }
+
+    pub(super) fn write(
+        &mut self,
+        lba: u32,
+        blocks: u32,
+        _fua: bool,
+        data: &mut DataDirection<'_>,
+    ) -> Reply {
+        if self.state.kind.is_rom() {
+            return sense_of(INCOMPATIBLE);
+        }
+        let DataDirection::ToDevice(buf) = data else {
+            return sense_of(INVALID_FIELD);
+        };
+        let buf: &[u8] = buf;
+        if blocks == 0 {
+            return Reply::Good(0);
+        }
+        if let Some(a) = faults::on_write(&mut self.state.faults, lba, blocks) {
+            self.dirty = true;
+            if let faults::Action::Sense { key: 3, .. } = a
+                && let Some(t) = self.state.tracks.iter_mut().rev().find(|t| !t.closed)
+            {
+                t.damaged = true;
+            }
+            if let Some(r) = self.apply_action(a, lba, blocks) {
+                if let Reply::Check {
+                    key,
+                    asc,
+                    ascq,
+                    info,
+                    ..
+                } = r
+                {
+                    return Reply::Check {
+                        key,
+                        asc,
+                        ascq,
+                        info,
+                        transferred: 0,
+                    };
+                }
+                return r;
+            }
+        }
+        self.stats.writes += 1;
+        if self.cue.is_some() {
+            return self.write_sao(lba as i32 as i64, blocks, buf);
+        }
+        if layout::is_random(&self.state) {
+            return self.write_random(lba, blocks, buf);
+        }
+        if self.state.finalized {
+            return sense_of(INVALID_WRITE_ADDRESS);
+        }
+        let bs = if self.state.kind.family() == Family::Cd && self.wp.data_block_type() == 0 {
+            2352
+        } else {
+            2048
+        };
+        if buf.len() < blocks as usize * bs {
+            return Reply::Host { host_status: 0x07 };
+        }
+        let targets = layout::writable_addresses(&self.state);
+        let Some(&(idx, _)) = targets.iter().find(|t| t.1 == lba) else {
+            return sense_of(INVALID_WRITE_ADDRESS);
+        };
+        if idx.is_none()
+            && matches!(self.state.kind, MediaKind::DvdR | MediaKind::DvdRw)
+            && self.wp.write_type() == 2
+        {
+            // Disc-at-once writes only into the reserved track.
+            return sense_of(INVALID_WRITE_ADDRESS);
+        }
+        if self.state.kind.family() == Family::Cd && self.wp.write_type() == 2 {
+            // Session-at-once needs a cue sheet first.
+            return sense_of(SEQUENCE_ERROR);
+        }
+        let limit = match idx {
+            Some(i) => {
+                let t = &self.state.tracks[i];
+                match t.reserved {
+                    Some(r) => t.start + r,
+                    None => self.state.capacity,
+                }
+            }
+            None => self.state.capacity,
+        };
+        if lba as u64 + blocks as u64 > limit as u64 {
+            return check(5, 0x21, 0x02);
+        }
+        if let Some(i) = idx
+            && self.state.tracks[i].damaged
+        {
+            return check(3, 0x0C, 0x09);
+        }
+        self.fill_buffer(blocks as u64 * bs as u64);
+        // An underrun while the host was away damages the track: this write fails.
+        let damaged = match idx {
+            Some(i) => self.state.tracks[i].damaged,
+            None => false,
+        };
+        if damaged {
+            return check(3, 0x0C, 0x09);
+        }
+        if self.wp.test_write() {
+            // Simulation: the laser stays cold; nothing is recorded.
+            return Reply::Good(buf.len().min(blocks as usize * bs));
+        }
+        let i = match idx {
+            Some(i) => i,
+            None => {
+                let method = match (self.state.kind.family(), self.wp.write_type()) {
+                    (Family::Cd, _) => WriteMethod::Tao,
+                    (_, 2) if matches!(self.state.kind, MediaKind::DvdR | MediaKind::DvdRw) => {
+                        WriteMethod::Dao
+                    }
+                    _ => WriteMethod::Incremental,
+                };
+                let audio = bs == 2352;
+                let t = layout::new_track(&self.state, method, audio);
+                self.state.tracks.push(t);
+                self.state.tracks.len() - 1
+            }
+        };
+        if let Err(e) = self.store(lba as u64, blocks, bs, buf) {
+            return self.io_failure(e);
+        }
+        let t = &mut self.state.tracks[i];
+        t.recorded += blocks;
+        self.dirty = true;
+        Reply::Good(blocks as usize * bs)
+    }
+
+    /// Put sectors into the medium file at their slots.
+    fn store(&mut self, lba: u64, blocks: u32, bs: usize, buf: &[u8]) -> std::io::Result<()> {
+        let stride = self.state.kind.stride();
+        if stride as usize == bs {
+            return self
+                .medium
+                .write_data(lba * stride, &buf[..blocks as usize * bs]);
+        }
+        for i in 0..blocks as usize {
+            self.medium
+                .write_data((lba + i as u64) * stride, &buf[i * bs..(i + 1) * bs])?;
+        }
+        Ok(())
+    }
+
+    fn write_random(&mut self, lba: u32, blocks: u32, buf: &[u8]) -> Reply {
+        if !self.state.formatted {
+            if self.state.kind == MediaKind::DvdPlusRw {
+                // DVD+RW drives start a background format on the first write.
+                self.state.formatted = true;
+            } else {
+                return check(3, 0x31, 0x00); // MEDIUM FORMAT CORRUPTED / not formatted
+            }
+        }
+        if lba as u64 + blocks as u64 > self.state.capacity as u64 {
+            return check(5, 0x21, 0x00);
+        }
+        if buf.len() < blocks as usize * 2048 {
+            return Reply::Host { host_status: 0x07 };
+        }
+        self.fill_buffer(blocks as u64 * 2048);
+        if let Err(e) = self.store(lba as u64, blocks, 2048, buf) {
+            return self.io_failure(e);
+        }
+        self.state.written_extent = self.state.written_extent.max(lba + blocks);
+        self.dirty = true;
+        Reply::Good(blocks as usize * 2048)
+    }
+
+    fn write_sao(&mut self, lba: i64, blocks: u32, buf: &[u8]) -> Reply {
+        let Some(cue) = self.cue.clone() else {
+            return sense_of(SEQUENCE_ERROR);
+        };
+        if lba != cue.next {
+            return sense_of(INVALID_WRITE_ADDRESS);
+        }
+        if lba + blocks as i64 > cue.leadout {
+            return sense_of(INVALID_WRITE_ADDRESS);
+        }
+        let mut pos = 0usize;
+        let mut total = 0u64;
+        for i in 0..blocks as i64 {
+            let Some((bs, _, _)) = cue.region(lba + i) else {
+                return sense_of(INVALID_WRITE_ADDRESS);
+            };
+            total += bs as u64;
+        }
+        if (buf.len() as u64) < total {
+            return Reply::Host { host_status: 0x07 };
+        }
+        self.fill_buffer(total);
+        let test = self.wp.test_write();
+        for i in 0..blocks as i64 {
+            let at = lba + i;
+            let Some((bs, _audio, how)) = cue.region(at) else {
+                break;
+            };
+            let sector = &buf[pos..pos + bs];
+            pos += bs;
+            if at < 0 || test {
+                continue;
+            }
+            let stored: &[u8] = match how {
+                1 => &sector[16..2064],
+                _ => sector,
+            };
+            if let Err(e) = self.medium.write_data(at as u64 * 2352, stored) {
+                return self.io_failure(e);
+            }
+            let at = at as u32;
+            if let Some(t) = self.state.tracks[cue.first_track..]
+                .iter_mut()
+                .find(|t| at >= t.start && at < t.start + t.reserved.unwrap_or(0))
+            {
+                t.recorded = t.recorded.max(at - t.start + 1);
+            }
+        }
+        if let Some(c) = self.cue.as_mut() {
+            c.next = lba + blocks as i64;
+        }
+        self.dirty = true;
+        Reply::Good(pos)
+    }
+
+    pub(super) fn synchronize_cache(&mut self, immed: bool) -> Reply {
+        let t = self.flush_time();
+        let damaged = self.state.tracks.iter().any(|t| !t.closed && t.damaged);
+        self.wait_or_busy(t, immed, 0x04, 0x08);
+        if let Some(cue) = self.cue.clone()
+            && cue.next >= cue.leadout
+        {
+            // The whole session is written: the drive writes lead-in and lead-out.
+            self.cue = None;
+            if !self.wp.test_write() {
+                for t in &mut self.state.tracks[cue.first_track..] {
+                    t.closed = true;
+                }
+                self.close_session(!self.wp.multi_session());
+            }
+        }
+        if damaged {
+            return check(3, 0x0C, 0x09);
+        }
+        let _ = self.medium.sync();
+        Reply::Good(0)
+    }
+
+    fn close_session(&mut self, finalize: bool) {
+        let sess = layout::open_session(&self.state);
+        if self.state.tracks.iter().any(|t| t.session == sess) {
+            self.state.closed_sessions = sess;
+        }
+        let room = layout::next_track_start(&self.state) < self.state.capacity;
+        if finalize || !room {
+            self.state.finalized = true;
+        }
+        self.dirty = true;
+    }
+
+    pub(super) fn reserve_track(&mut self, cdb: &[u8]) -> Reply {
+        if !layout::is_sequential(&self.state) || self.state.finalized {
+            return sense_of(SEQUENCE_ERROR);
+        }
+        if cdb[1] & 0x01 != 0 {
+            return sense_of(INVALID_FIELD); // ARSV (reservation by LBA) not supported
+        }
+        if layout::incomplete_track(&self.state).is_some() {
+            return sense_of(SEQUENCE_ERROR);
+        }
+        let size = super::be32(cdb, 5);
+        let start = layout::next_track_start(&self.state);
+        let a = layout::alignment(self.state.kind);
+        let size_aligned = size.div_ceil(a) * a;
+        if size == 0 || start as u64 + size_aligned as u64 > self.state.capacity as u64 {
+            return sense_of(INVALID_FIELD);
+        }
+        let method = match (self.state.kind, self.wp.write_type()) {
+            (MediaKind::DvdR | MediaKind::DvdRw, 2) => WriteMethod::Dao,
+            (k, _) if k.family() == Family::Cd => WriteMethod::Tao,
+            _ => WriteMethod::Incremental,
+        };
+        let mut t = layout::new_track(&self.state, method, false);
+        t.reserved = Some(size_aligned);
+        self.state.tracks.push(t);
+        self.dirty = true;
+        Reply::Good(0)
+    }
+
+    pub(super) fn close(&mut self, cdb: &[u8]) -> Reply {
+        let immed = cdb[1] & 0x01 != 0;
+        let function = cdb[2] & 0x07;
+        let number = u16::from_be_bytes([cdb[4], cdb[5]]);
+        let flush = self.flush_time();
+        if layout::is_random(&self.state) {
+            // DVD+RW / BD-RE: 001b-011b stop or complete background formatting.
+            return if function <= 3 {
+                self.wait_or_busy(flush, immed, 0x04, 0x07);
+                Reply::Good(0)
+            } else {
+                sense_of(INVALID_FIELD)
+            };
+        }
+        if self.state.kind.is_rom() || self.state.finalized {
+            return sense_of(SEQUENCE_ERROR);
+        }
+        if self.wp.test_write() {
+            self.wait_or_busy(flush, immed, 0x04, 0x07);
+            return Reply::Good(0);
+        }
+        let kind = self.state.kind;
+        match function {
+            0b001 => {
+                let idx = self.state.tracks.iter().position(|t| {
+                    !t.closed && (t.number == number || (number == 0xFF && t.reserved.is_none()))
+                });
+                let Some(i) = idx else {
+                    return sense_of(INVALID_FIELD);
+                };
+                let t = &mut self.state.tracks[i];
+                if t.recorded == 0 && t.reserved.is_none() {
+                    return sense_of(SEQUENCE_ERROR);
+                }
+                close_track(t, kind);
+            }
+            0b010 | 0b101 | 0b110 => {
+                let allowed = match function {
+                    0b010 => true,
+                    0b101 => matches!(kind, MediaKind::DvdPlusR | MediaKind::DvdPlusRDl),
+                    _ => matches!(kind, MediaKind::BdR | MediaKind::DvdPlusRDl),
+                };
+                if !allowed {
+                    return sense_of(INVALID_FIELD);
+                }
+                for t in self.state.tracks.iter_mut().filter(|t| !t.closed) {
+                    if t.recorded == 0 && t.reserved.is_none() {
+                        continue;
+                    }
+                    close_track(t, kind);
+                }
+                self.state.tracks.retain(|t| t.closed);
+                let finalize = match (kind, function) {
+                    (MediaKind::CdR | MediaKind::CdRw | MediaKind::DvdR | MediaKind::DvdRw, _) => {
+                        !self.wp.multi_session()
+                    }
+                    (_, 0b010) => false,
+                    _ => true,
+                };
+                if self
+                    .state
+                    .tracks
+                    .iter()
+                    .any(|t| t.session == layout::open_session(&self.state))
+                {
+                    self.close_session(finalize);
+                } else if finalize && !self.state.tracks.is_empty() {
+                    self.state.finalized = true;
+                }
+            }
+            _ => return sense_of(INVALID_FIELD),
+        }
+        self.dirty = true;
+        let t = flush + Duration::from_millis(if function == 1 { 200 } else { 2000 });
+        self.wait_or_busy(t, immed, 0x04, 0x07);
+        Reply::Good(0)
+    }
+
+    pub(super) fn send_cue_sheet(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
+        if self.state.kind.family() != Family::Cd
+            || self.state.kind.is_rom()
+            || self.state.finalized
+        {
+            return sense_of(INCOMPATIBLE);
+        }
+        if self.wp.write_type() != 2 {
+            return sense_of(SEQUENCE_ERROR);
+        }
+        let len = u32::from_be_bytes([0, cdb[6], cdb[7], cdb[8]]) as usize;
+        let DataDirection::ToDevice(buf) = data else {
+            return sense_of(INVALID_FIELD);
+        };
+        if len == 0 || !len.is_multiple_of(8) || buf.len() < len {
+            return sense_of(INVALID_PARAMETER);
+        }
+        match parse_cue(&buf[..len]) {
+            Some((regions, starts, leadout)) => {
+                let expect = layout::next_track_start(&self.state) as i64;
+                let Some(&(first_start, _)) = starts.first() else {
+                    return sense_of(INVALID_PARAMETER);
+                };
+                if first_start != expect || leadout > self.state.capacity as i64 {
+                    return sense_of(INVALID_PARAMETER);
+                }
+                let first_track = self.state.tracks.len();
+                for (k, &(start, audio)) in starts.iter().enumerate() {
+                    let end = starts.get(k + 1).map(|s| s.0).unwrap_or(leadout);
+                    let mut t = layout::new_track(&self.state, WriteMethod::Sao, audio);
+                    t.start = start as u32;
+                    t.reserved = Some((end - start) as u32);
+                    self.state.tracks.push(t);
+                }
+                let next = regions.first().map(|r| r.0).unwrap_or(first_start);
+                self.cue = Some(CueSheet {
+                    regions,
+                    next,
+                    leadout,
+                    first_track,
+                });
+                self.dirty = true;
+                Reply::Good(len)
+            }
+            None => sense_of(INVALID_PARAMETER),
+        }
+    }
+
+    pub(super) fn format_unit(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
+        if cdb[1] & 0x10 == 0 || cdb[1] & 0x07 != 1 {
+            return sense_of(INVALID_FIELD);
+        }
+        let DataDirection::ToDevice(buf) = data else {
+            return sense_of(INVALID_FIELD);
+        };
+        if buf.len() < 12 {
+            return check(5, 0x1A, 0x00);
+        }
+        let immed = buf[1] & 0x02 != 0;
+        let blocks = u32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]);
+        let ty = buf[8] >> 2;
+        let kind = self.state.kind;
+        let ok = match kind {
+            MediaKind::DvdPlusRw => ty == 0x26,
+            MediaKind::BdRe => matches!(ty, 0x00 | 0x30 | 0x31),
+            MediaKind::DvdRw => matches!(ty, 0x00 | 0x15),
+            _ => return sense_of(CANNOT_FORMAT),
+        };
+        if !ok {
+            return sense_of(INVALID_PARAMETER);
+        }
+        if kind == MediaKind::BdRe
+            && blocks > 0
+            && blocks <= kind.default_capacity().max(self.state.capacity)
+        {
+            self.state.capacity = blocks.min(self.state.capacity);
+        }
+        self.state.formatted = true;
+        self.state.tracks.clear();
+        self.state.closed_sessions = 0;
+        self.state.finalized = false;
+        self.state.written_extent = 0;
+        let _ = self.medium.discard_data();
+        self.dirty = true;
+        let t = if ty == 0x15 || ty == 0x26 { 1 } else { 5 };
+        self.wait_or_busy(Duration::from_secs(t), immed, 0x04, 0x04);
+        Reply::Good(buf.len().min(12))
+    }
+
+    pub(super) fn blank(&mut self, cdb: &[u8]) -> Reply {
+        if !matches!(self.state.kind, MediaKind::CdRw | MediaKind::DvdRw) {
+            return sense_of(CANNOT_FORMAT);
+        }
+        let immed = cdb[1] & 0x10 != 0;
+        let ty = cdb[1] & 0x07;
+        if ty > 1 {
+            return sense_of(INVALID_FIELD);
+        }
+        self.state.tracks.clear();
+        self.state.closed_sessions = 0;
+        self.state.finalized = false;
+        self.state.formatted = false;
+        self.state.written_extent = 0;
+        let _ = self.medium.discard_data();
+        self.dirty = true;
+        let secs = if ty == 0 { 60 } else { 2 };
+        self.wait_or_busy(Duration::from_secs(secs), immed, 0x04, 0x07);
+        Reply::Good(0)
+    }
+}
+
+fn close_track(t: &mut Track, kind: MediaKind) {
+    if let Some(r) = t.reserved {
+        // A reserved track is padded to its size when closed.
+        t.recorded = r;
+    } else if kind.family() == Family::Cd && t.method == WriteMethod::Tao && !t.audio {
+        t.runout = layout::CD_TAO_RUNOUT;
+    }
+    t.closed = true;
+}
+
+/// Parse a CD cue sheet (MMC-6 §6.40.3, Table 686: 8-byte entries CTL/ADR, TNO, INDEX, DATA
+/// FORM, SCMS, MIN, SEC, FRAME; TNO and INDEX in BCD, MSF binary): the write regions, each
+/// track's index-1 start with its audio flag, and the lead-out start.
+#[allow(clippy::type_complexity)]
+fn parse_cue(b: &[u8]) -> Option<(Vec<(i64, usize, bool, u8)>, Vec<(i64, bool)>, i64)> {
+    let mut regions = Vec::new();
+    let mut starts: Vec<(i64, bool)> = Vec::new();
+    let mut leadout = None;
+    let mut last_lba = i64::MIN;
+    for e in b.chunks_exact(8) {
+        let ctl = e[0] >> 4;
+        let tno = e[1];
+        let index = bcd(e[2]);
+        let form = e[3];
+        if e[5] > 99 || e[6] > 59 || e[7] > 74 {
+            return None;
+        }
+        let lba = (e[5] as i64 * 60 + e[6] as i64) * 75 + e[7] as i64 - 150;
+        match tno {
+            0x00 => continue, // lead-in
+            0xAA => {
+                leadout = Some(lba);
+                break;
+            }
+            _ => {}
+        }
+        if bcd(tno) == 0 || bcd(tno) > 99 || lba < last_lba {
+            return None;
+        }
+        last_lba = lba;
+        let audio = ctl & 0x04 == 0;
+        let (bs, how) = match form & 0x3F {
+            0x00 => (2352, 2),
+            0x10 => (2048, 0),
+            0x11 => (2352, 1),
+            _ => return None,
+        };
+        if audio != (bs == 2352 && how == 2) {
+            return None;
+        }
+        regions.push((lba, bs, audio, how));
+        if index == 1 {
+            starts.push((lba, audio));
+        }
+    }
+    Some((regions, starts, leadout?))
+}
