@@ -44,7 +44,11 @@ hw_scan_table() {
         sr=""; sg=""
         for x in "$d"/device/block/*; do [ -e "$x" ] && sr=${x##*/}; done
         for x in "$d"/device/scsi_generic/*; do [ -e "$x" ] && sg=${x##*/}; done
-        [ -n "$sr" ] && [ -n "$sg" ] && [ -e "/dev/$sr" ] && [ -e "/dev/$sg" ] || continue
+        [ -n "$sg" ] && [ -e "/dev/$sg" ] || continue
+        # CD/DVD (type 5) also needs its sr node; other devices (disks: no sd_mod in the
+        # guest) have only sg, shown as sr "-".
+        read -r x < "$d/device/type"
+        if [ "$x" = 5 ]; then [ -n "$sr" ] && [ -e "/dev/$sr" ] || continue; else sr=-; fi
         read -r pn < "/sys/class/scsi_host/host$hn/proc_name"
         case $pn in
             virtio_scsi) HW_TABLE="$HW_TABLE
@@ -60,7 +64,7 @@ hw_locate() { # BUS ID NAME (from HW_TABLE)
     local b i h sr sg
     while read -r b i h sr sg; do
         [ "$b" = "$1" ] && [ "$i" = "$2" ] || continue
-        echo "DEV_$3=/dev/$sr"
+        if [ "$sr" = - ]; then echo "DEV_$3="; else echo "DEV_$3=/dev/$sr"; fi
         echo "SG_$3=/dev/$sg"
         echo "HCTL_$3=$h"
         return 0

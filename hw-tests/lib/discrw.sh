@@ -41,19 +41,37 @@ discrw_build() {
 }
 
 # discrw_has TOKEN: does the built binary offer it? TOKEN is a subcommand ("rip") or
-# subcommand:flag ("rip:--raw"). A subcommand is there when `discrw help SUB` exits 0,
-# prints something that names it and does not say it is unavailable.
+# subcommand:flag ("rip:--raw"). The grammar lists every subcommand from the start, so help
+# text proves nothing: the subcommand is run against a virtual medium that does not exist.
+# A build without it says "not available in this build yet" before touching any device;
+# one with it fails to open the device instead. SUB:--flag also needs the flag in
+# `discrw SUB --help`.
 declare -A DISCRW_CAP=()
+discrw_probe_args() { # SUB -> its positional arguments for the probe
+    case $1 in
+        rip) echo /nonexistent/hw-probe.iso ;;
+        burn|verify) echo /nonexistent/hw-probe-image.iso ;;
+    esac
+}
 discrw_has() {
     local tok=$1 sub flag out rc=0
     [ "$DISCRW_BUILD_OK" = 1 ] || return 1
     [ -z "${DISCRW_CAP[$tok]:-}" ] || { [ "${DISCRW_CAP[$tok]}" = yes ]; return; }
     sub=${tok%%:*}; flag=""; [[ $tok == *:* ]] && flag=${tok#*:}
-    out=$(timeout 10 "$DISCRW_HOST_BIN" help "$sub" 2>&1) || rc=$?
-    if [ "$rc" = 0 ] && [ -n "$out" ] && grep -qw -- "$sub" <<< "$out" \
-        && ! grep -qiE 'not (yet )?(available|implemented)' <<< "$out" \
-        && { [ -z "$flag" ] || grep -q -- "$flag" <<< "$out"; }; then
+    DISCRW_CAP[$tok]=no
+    if [ -n "$flag" ]; then
+        discrw_has "$sub" || return 1
+        out=$(timeout 10 "$DISCRW_HOST_BIN" "$sub" --help 2>&1) || return 1
+        grep -q -- "$flag" <<< "$out" || return 1
         DISCRW_CAP[$tok]=yes; return 0
     fi
-    DISCRW_CAP[$tok]=no; return 1
+    case $sub in
+        scan) out=$(timeout 10 "$DISCRW_HOST_BIN" scan --help 2>&1) || return 1 ;;
+        *) out=$(timeout 10 "$DISCRW_HOST_BIN" "$sub" -d virtual:/nonexistent/hw-probe \
+                 $(discrw_probe_args "$sub") 2>&1) || rc=$? ;;
+    esac
+    if grep -qiE 'not (yet )?(available|implemented)' <<< "$out"; then return 1; fi
+    # Unknown subcommand: clap's usage error (exit 2, "unrecognized subcommand").
+    if grep -qi 'unrecognized subcommand' <<< "$out"; then return 1; fi
+    DISCRW_CAP[$tok]=yes; return 0
 }

@@ -9,7 +9,10 @@ GUEST_MODULES="virtio_pci virtio_scsi sr_mod sg ahci 9pnet_virtio 9p isofs"
 GUEST_CMDLINE="loglevel=4 quiet cryptomgr.notests mitigations=off ${HW_GUEST_CMDLINE:-}"
 
 # Peer tools copied into the guest with their ldd libraries.
-GUEST_TOOLS="sg_inq sg_dd sg_turs sg_raw sg_readcap sg_start sg_get_config growisofs xorriso cdrskin readom"
+# From util-linux: flock holds an advisory lock (discrw-busy); setpriv runs discrw as a
+# user without permission on the drive (discrw-not-mmc; busybox's setpriv cannot: call it as
+# /usr/bin/setpriv, busybox sh prefers its own applets over PATH).
+GUEST_TOOLS="sg_inq sg_dd sg_turs sg_raw sg_readcap sg_start sg_get_config growisofs xorriso cdrskin readom flock setpriv"
 
 kernel_deb() { # download (once per work dir) the kernel .deb linux-image-amd64 points at
     local name deb
@@ -95,6 +98,8 @@ guest_build() {
            | sha256sum | cut -c1-16)
     GUEST_KERNEL=$WORK/guest/$key/kernel.img
     GUEST_INITRD=$WORK/guest/$key/initrd.cpio
+    # Older builds (other inputs) are dropped: the work dir keeps one guest.
+    find "$WORK/guest" -mindepth 1 -maxdepth 1 -type d ! -name "$key" -exec rm -rf {} + 2>/dev/null || true
     if [ -s "$GUEST_INITRD" ] && [ -s "$GUEST_KERNEL" ]; then log "guest: cached build $key"; return 0; fi
     log "guest: building $key from ${deb##*/}"
     rm -rf "$WORK/guest/$key"; mkdir -p "$WORK/guest/$key"

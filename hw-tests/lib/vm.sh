@@ -37,6 +37,15 @@ add_scsi_cd() {
     _vm_name "$1" virtio "$VM_NEXT_SCSI"; VM_NEXT_SCSI=$((VM_NEXT_SCSI + 1))
 }
 
+# add_scsi_hd NAME IMAGE: a QEMU scsi-hd (a disk, peripheral type 0) on virtio-scsi. The
+# guest has no sd_mod, so it gets only SG_NAME (DEV_NAME is empty).
+add_scsi_hd() {
+    local id=d$VM_N; VM_N=$((VM_N + 1)); _vm_scsi_bus
+    VM_ARGS+=(-drive "if=none,id=$id,format=raw,file=$2")
+    VM_ARGS+=(-device "scsi-hd,drive=$id,bus=scsi0.0,channel=0,scsi-id=$VM_NEXT_SCSI,lun=0")
+    _vm_name "$1" virtio "$VM_NEXT_SCSI"; VM_NEXT_SCSI=$((VM_NEXT_SCSI + 1))
+}
+
 # add_ide_cd NAME [IMAGE]: QEMU ide-cd on AHCI, ATAPI through libata ("QEMU DVD-ROM").
 # A new AHCI controller every 6 drives; the guest counts ports over controllers in order.
 add_ide_cd() {

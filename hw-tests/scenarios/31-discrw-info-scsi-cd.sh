@@ -12,4 +12,9 @@ G
 sc_check() {
     check_info info QEMU "QEMU CD-ROM" CD-ROM 8 complete
     check_info info-sg QEMU "QEMU CD-ROM" CD-ROM 8 complete
+    # scsi-cd rejects READ TRACK INFORMATION (quirk-scsi-cd): the track list must come from
+    # the TOC, and the capacity from READ CAPACITY = the image's blocks.
+    expect_json info "$J_INFO_CAPACITY" "$(iso_blocks grub-rescue)"
+    expect_json info "$J_INFO_TRACKS" 1
+    expect_json info "$J_INFO_TRACKS_FROM" "READ TOC/PMA/ATIP"
 }

@@ -12,4 +12,6 @@ G
 sc_check() {
     check_info info QEMU "QEMU DVD-ROM" CD-ROM 8 complete
     check_info info-sg QEMU "QEMU DVD-ROM" CD-ROM 8 complete
+    expect_json info "$J_INFO_CAPACITY" "$(iso_blocks grub-rescue)"
+    expect_json info "$J_INFO_TRACKS" 1
 }

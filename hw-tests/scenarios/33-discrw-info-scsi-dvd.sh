@@ -13,4 +13,5 @@ G
 sc_check() {
     check_info info QEMU "QEMU CD-ROM" DVD-ROM 16 complete
     check_info info-sg QEMU "QEMU CD-ROM" DVD-ROM 16 complete
+    expect_json info "$J_INFO_CAPACITY" $((800 * 512))
 }

@@ -12,4 +12,7 @@ G
 sc_check() {
     check_info info IET VIRTUAL-CDROM DVD+R 27 blank
     check_info info-sg IET VIRTUAL-CDROM DVD+R 27 blank
+    # tgt's READ CAPACITY says last LBA 0 on a blank disc: not a capacity.
+    expect_json info "$J_INFO_CAPACITY" null
+    expect_json info "$J_INFO_NWA" 0
 }

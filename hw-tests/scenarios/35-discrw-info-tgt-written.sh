@@ -12,4 +12,5 @@ G
 sc_check() {
     check_info info IET VIRTUAL-CDROM DVD-ROM 16 complete
     check_info info-sg IET VIRTUAL-CDROM DVD-ROM 16 complete
+    expect_json info "$J_INFO_CAPACITY" "$(iso_blocks grub-rescue)"
 }

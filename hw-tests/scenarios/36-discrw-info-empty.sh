@@ -11,4 +11,5 @@ G
 sc_check() {
     check_info info QEMU "QEMU CD-ROM" - - none
     check_info info-sg QEMU "QEMU CD-ROM" - - none
+    expect_json info "$J_INFO_CAPACITY" null
 }

@@ -212,13 +212,18 @@ impl SgDevice {
 }
 
 /// Open and lock the other node of the same drive. O_EXCL on an sr block device fails with
-/// EBUSY while it is mounted, which is how a mounted drive is refused.
+/// EBUSY while it is mounted, which is how a mounted drive is refused. Read-write like the
+/// node itself: the sg driver answers O_EXCL on a read-only open with EPERM ("can't lock it
+/// with read only access", drivers/scsi/sg.c), which would turn every job on /dev/srN into
+/// "permission denied" (found by hw-tests discrw-eject). O_NONBLOCK keeps the sr driver
+/// from refusing the write open of a non-writable medium (EROFS).
 fn open_sibling(path: &Path) -> Result<File, OpenError> {
     let busy = || OpenError::Busy {
         path: path.to_path_buf(),
     };
     let f = OpenOptions::new()
         .read(true)
+        .write(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_EXCL)
         .open(path)
         .map_err(|e| match errno_of(&e) {
