@@ -63,6 +63,17 @@ free_port() {
     return 1
 }
 
+# Root is needed for apt-get and for tgtd (its control socket is in /var/run/tgtd). Not
+# root: passwordless sudo for those commands only (QEMU, cargo and the checks run as the
+# caller). Neither: the harness stops with a FATAL line (it never skips the writer).
+AS_ROOT=()
+root_setup() {
+    if [ "$(id -u)" = 0 ]; then AS_ROOT=(); return 0; fi
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then AS_ROOT=(sudo -n); return 0; fi
+    return 1
+}
+alive() { [ -d "/proc/$1" ]; }   # kill -0 cannot see a root process from a user
+
 hwcheck() { /usr/bin/python3 "$HW_DIR/lib/hwcheck.py" "$@"; }
 
 # expect_sense STEP WANT: the sg_raw -v step ended with sense KK/AA/QQ, DID_ERROR or GOOD.

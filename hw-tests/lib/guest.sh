@@ -14,23 +14,27 @@ GUEST_CMDLINE="loglevel=4 quiet cryptomgr.notests mitigations=off ${HW_GUEST_CMD
 # /usr/bin/setpriv, busybox sh prefers its own applets over PATH).
 GUEST_TOOLS="sg_inq sg_dd sg_turs sg_raw sg_readcap sg_start sg_get_config growisofs xorriso cdrskin readom flock setpriv"
 
-kernel_deb() { # download (once per work dir) the kernel .deb linux-image-amd64 points at
+kernel_deb() { # KERNEL_DEB: the kernel .deb linux-image-amd64 points at (downloaded once per work dir)
     local name deb
     mkdir -p "$WORK/cache"
     name=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-6\.1\.[^ ]*-amd64\)$/\1/p' | head -n1)
+    if [ -z "$name" ] && ! ls "$WORK"/cache/linux-image-6.1.*-amd64_*.deb > /dev/null 2>&1; then
+        apt_update_once || true
+        name=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-6\.1\.[^ ]*-amd64\)$/\1/p' | head -n1)
+    fi
     if [ -z "$name" ]; then
         deb=$(ls -t "$WORK"/cache/linux-image-6.1.*-amd64_*.deb 2>/dev/null | head -n1 || true)
-        [ -n "$deb" ] || die "cannot resolve linux-image-amd64's 6.1 kernel (run apt-get update)"
-        echo "$deb"; return
+        [ -n "$deb" ] || die "cannot resolve linux-image-amd64's 6.1 kernel (apt-get update did not help)"
+        KERNEL_DEB=$deb; return
     fi
     deb=$(ls "$WORK/cache/${name}"_*.deb 2>/dev/null | head -n1 || true)
     if [ -z "$deb" ]; then
         log "guest: apt-get download $name"
-        (cd "$WORK/cache" && apt-get download "$name" > "$WORK/cache/download.log" 2>&1) \
+        apt_download "$WORK/cache" "$name" "$WORK/cache/download.log" \
             || { cat "$WORK/cache/download.log" >&2; die "apt-get download $name failed"; }
         deb=$(ls "$WORK/cache/${name}"_*.deb | head -n1)
     fi
-    echo "$deb"
+    KERNEL_DEB=$deb
 }
 
 # Resolve module names to .ko paths, dependencies first (modules.dep lists the full closure).
@@ -92,7 +96,7 @@ PY
 # Build (or reuse) the guest; sets GUEST_KERNEL and GUEST_INITRD.
 guest_build() {
     local deb kv key kd root
-    deb=$(kernel_deb)
+    kernel_deb; deb=$KERNEL_DEB
     key=$( { echo "$deb" "$GUEST_MODULES" "$GUEST_TOOLS"; cat "$HW_DIR/guest/init" "$HW_DIR/lib/guest.sh";
              dpkg-query -W busybox-static sg3-utils growisofs xorriso cdrskin wodim libburn4 2>/dev/null; } \
            | sha256sum | cut -c1-16)

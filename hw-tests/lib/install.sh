@@ -17,6 +17,23 @@ HW_PACKAGES=(
     python3:/usr/bin/python3
 )
 
+# apt_update_once: `apt-get update` at most once per run (a fresh machine has no package
+# lists, so neither apt-cache nor apt-get download can resolve names).
+APT_UPDATED=0
+apt_update_once() {
+    [ "$APT_UPDATED" = 0 ] || return 0
+    APT_UPDATED=1
+    log "apt-get update"
+    "${AS_ROOT[@]}" apt-get update -q >> "$WORK/apt-update.log" 2>&1 || { tail -5 "$WORK/apt-update.log" >&2; return 1; }
+}
+
+# apt_download DIR PACKAGE LOG: apt-get download into DIR, updating the lists once on failure.
+apt_download() {
+    (cd "$1" && apt-get download "$2") > "$3" 2>&1 && return 0
+    apt_update_once || return 1
+    (cd "$1" && apt-get download "$2") >> "$3" 2>&1
+}
+
 hw_install() {
     local missing=() ent pkg prog
     for ent in "${HW_PACKAGES[@]}"; do
@@ -28,12 +45,11 @@ hw_install() {
     if [ -x /bin/busybox ] && ldd /bin/busybox >/dev/null 2>&1; then missing+=(busybox-static); fi
     if [ ${#missing[@]} -eq 0 ]; then log "install: all packages present"; return 0; fi
     log "install: apt-get install ${missing[*]}"
-    [ "$(id -u)" = 0 ] || die "need root to install: ${missing[*]}"
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
+    if ! "${AS_ROOT[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
             > "$WORK/apt-install.log" 2>&1; then
         log "install: apt-get install failed; trying apt-get update first"
-        apt-get update -q >> "$WORK/apt-install.log" 2>&1 || true
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
+        apt_update_once || true
+        "${AS_ROOT[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
             >> "$WORK/apt-install.log" 2>&1 || { tail -20 "$WORK/apt-install.log" >&2; die "apt-get install failed"; }
     fi
     for ent in "${HW_PACKAGES[@]}"; do

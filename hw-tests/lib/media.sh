@@ -19,7 +19,7 @@ media_prepare() {
         deb=$(ls "$WORK/cache/${pkg}"_*.deb 2>/dev/null | head -n1 || true)
         if [ -z "$deb" ]; then
             log "media: apt-get download $pkg"
-            (cd "$WORK/cache" && apt-get download "$pkg" > "$WORK/cache/download-$pkg.log" 2>&1) \
+            apt_download "$WORK/cache" "$pkg" "$WORK/cache/download-$pkg.log" \
                 || { cat "$WORK/cache/download-$pkg.log" >&2; die "apt-get download $pkg failed"; }
             deb=$(ls "$WORK/cache/${pkg}"_*.deb | head -n1)
         fi

@@ -7,14 +7,14 @@ TGT_PID=""; TGT_PORT=""; TGT_TID=0
 tgt_start() {
     [ -z "$TGT_PID" ] || return 0
     TGT_PORT=$(free_port 3260 3400) || die "no free port for tgtd"
-    mkdir -p /var/run/tgtd
-    tgtd -f --iscsi "portal=127.0.0.1:$TGT_PORT" -C "$TGT_PORT" > "$VMDIR/tgtd.log" 2>&1 &
+    "${AS_ROOT[@]}" mkdir -p /var/run/tgtd
+    "${AS_ROOT[@]}" tgtd -f --iscsi "portal=127.0.0.1:$TGT_PORT" -C "$TGT_PORT" > "$VMDIR/tgtd.log" 2>&1 &
     TGT_PID=$!
     echo "$TGT_PID" >> "$WORK/pids"
     local n=50
-    until tgtadm -C "$TGT_PORT" --op show --mode sys > /dev/null 2>&1; do
+    until "${AS_ROOT[@]}" tgtadm -C "$TGT_PORT" --op show --mode sys > /dev/null 2>&1; do
         n=$((n - 1)); [ "$n" -gt 0 ] || { cat "$VMDIR/tgtd.log" >&2; die "tgtd did not start"; }
-        kill -0 "$TGT_PID" 2>/dev/null || { cat "$VMDIR/tgtd.log" >&2; die "tgtd exited"; }
+        alive "$TGT_PID" || { cat "$VMDIR/tgtd.log" >&2; die "tgtd exited"; }
         sleep 0.1
     done
     TGT_TID=0
@@ -28,20 +28,20 @@ tgt_add_lun() {
     TGT_TID=$((TGT_TID + 1))
     iqn="iqn.2026-01.org.discrw.hw:${SCENARIO//[^a-z0-9]/-}.$name"
     {
-        tgtadm -C "$TGT_PORT" --lld iscsi --op new --mode target --tid "$TGT_TID" -T "$iqn"
-        tgtadm -C "$TGT_PORT" --lld iscsi --op new --mode logicalunit --tid "$TGT_TID" --lun 1 \
+        "${AS_ROOT[@]}" tgtadm -C "$TGT_PORT" --lld iscsi --op new --mode target --tid "$TGT_TID" -T "$iqn"
+        "${AS_ROOT[@]}" tgtadm -C "$TGT_PORT" --lld iscsi --op new --mode logicalunit --tid "$TGT_TID" --lun 1 \
             --device-type cd -b "$file"
-        tgtadm -C "$TGT_PORT" --lld iscsi --op bind --mode target --tid "$TGT_TID" -I 127.0.0.1
+        "${AS_ROOT[@]}" tgtadm -C "$TGT_PORT" --lld iscsi --op bind --mode target --tid "$TGT_TID" -I 127.0.0.1
     } >> "$VMDIR/tgtadm.log" 2>&1 || { cat "$VMDIR/tgtadm.log" >&2; die "tgtadm failed for $file"; }
     TGT_URL="iscsi://127.0.0.1:$TGT_PORT/$iqn/1"
 }
 
 tgt_stop() {
     [ -n "$TGT_PID" ] || return 0
-    kill "$TGT_PID" 2>/dev/null || true
+    "${AS_ROOT[@]}" kill "$TGT_PID" 2>/dev/null || true
     local n=30
-    while kill -0 "$TGT_PID" 2>/dev/null && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
-    kill -9 "$TGT_PID" 2>/dev/null || true
+    while alive "$TGT_PID" && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+    "${AS_ROOT[@]}" kill -9 "$TGT_PID" 2>/dev/null || true
     wait "$TGT_PID" 2>/dev/null || true
     TGT_PID=""
 }

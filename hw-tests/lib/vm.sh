@@ -8,7 +8,7 @@ AHCI_PORTS=6   # QEMU's ahci has 6 ports; each is one SCSI host in the guest
 
 vm_reset() { # start a new VM in $VMDIR
     VM_ARGS=(); VM_NEXT_SCSI=0; VM_NEXT_AHCI=0; VM_HAVE_SCSI=0; VM_N=0; VM_MEMBERS=()
-    : > "$VMDIR/drives.conf"
+    : > "$VMDIR/drives.conf"; : > "$VMDIR/non-mmc"
 }
 
 # vm_member NAME PREFIX: the following add_* and guest_script calls belong to scenario
@@ -44,6 +44,7 @@ add_scsi_hd() {
     VM_ARGS+=(-drive "if=none,id=$id,format=raw,file=$2")
     VM_ARGS+=(-device "scsi-hd,drive=$id,bus=scsi0.0,channel=0,scsi-id=$VM_NEXT_SCSI,lun=0")
     _vm_name "$1" virtio "$VM_NEXT_SCSI"; VM_NEXT_SCSI=$((VM_NEXT_SCSI + 1))
+    echo "${VM_PFX}$1" >> "$VMDIR/non-mmc"
 }
 
 # add_ide_cd NAME [IMAGE]: QEMU ide-cd on AHCI, ATAPI through libata ("QEMU DVD-ROM").
