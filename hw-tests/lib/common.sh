@@ -112,7 +112,12 @@ expect_json() { # STEP JQ-PATH WANT
 
 # bench NAME SECONDS BYTES: one benchmark figure into the run's table.
 bench_line() { printf '%s\n' "$*" >> "$BENCH_FILE"; echo "  bench: $*"; }
-step_secs() { [ -f "$OUT/$1.cs" ] && awk -v c="$(cat "$OUT/$1.cs")" 'BEGIN{printf "%.2f", c/100}' || echo "n/a"; }
+# step_secs STEP: its duration, or n/a when it did not run or failed (a failed step's time
+# is no figure).
+step_secs() {
+    if [ -f "$OUT/$1.cs" ] && [ "$(rc_of "$1")" = 0 ]; then awk -v c="$(cat "$OUT/$1.cs")" 'BEGIN{printf "%.2f", c/100}'
+    else echo "n/a"; fi
+}
 
 # expect_check_media STEP BLOCKS: xorriso -check_media reported BLOCKS good blocks from LBA 0
 # and nothing slow, unreadable or untested.
@@ -153,7 +158,7 @@ bench_report() {
     line="$what ${mb} MB:"
     for s in "$@"; do
         t=$(step_secs "$s")
-        if [ "$t" = n/a ]; then line+="  $s n/a"; else line+="  $s ${t}s ($(awk -v m="$mb" -v t="$t" 'BEGIN{printf "%.1f", m/t}') MB/s)"; fi
+        if [ "$t" = n/a ]; then line+="  $s n/a$([ -f "$OUT/$s.rc" ] && echo " (exit $(rc_of "$s"))")"; else line+="  $s ${t}s ($(awk -v m="$mb" -v t="$t" 'BEGIN{printf "%.1f", m/t}') MB/s)"; fi
     done
     bench_line "$line"
     d=$(step_secs discrw)
@@ -164,5 +169,6 @@ bench_report() {
             line+="  /$s $(awk -v a="$d" -v b="$t" 'BEGIN{printf "%.2f", a/b}')"
         done
         bench_line "$line"
+    elif [ -f "$OUT/discrw.rc" ]; then bench_line "$what ratio discrw/peer: n/a (discrw $what failed)"
     else bench_line "$what ratio discrw/peer: n/a (discrw $what not available yet)"; fi
 }

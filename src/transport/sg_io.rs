@@ -6,7 +6,7 @@
 use super::{DataDirection, Outcome, Transport};
 use std::fs::{File, OpenOptions};
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -166,6 +166,13 @@ impl SgDevice {
                 path: p.clone(),
                 reason,
             })?;
+        let max_transfer = if ft.is_block_device() {
+            block_queue_max_segments(meta.rdev())
+                .map(|segs| max_transfer.min(segment_bound(segs)))
+                .unwrap_or(max_transfer)
+        } else {
+            max_transfer
+        };
         if access == Access::Shared {
             return Ok(SgDevice {
                 file,
@@ -283,6 +290,29 @@ fn query_max_transfer(fd: i32, is_char: bool) -> Result<usize, String> {
     }
 }
 
+/// The block queue's max_segments of the device `rdev`, from sysfs; `None` when unknown.
+fn block_queue_max_segments(rdev: u64) -> Option<usize> {
+    let (major, minor) = (libc::major(rdev), libc::minor(rdev));
+    std::fs::read_to_string(format!("/sys/dev/block/{major}:{minor}/queue/max_segments"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Largest SG_IO transfer a block node surely takes with `max_segments` segments. SG_IO on
+/// a block node maps the caller's pages into the request directly, one segment per page
+/// unless pages happen to be physically adjacent; more pages than segments fail with EINVAL
+/// (bio_map_user_iov). BLKSECTGET alone does not say this: on virtio-scsi it allows 1 MiB
+/// (256 pages) while the queue has 126 segments, and a 1 MiB READ(10) through /dev/srN then
+/// fails at random LBAs (found by hw-tests discrw-rip-big-scsi-cd). The sg node copies
+/// through its own buffer and has no such bound.
+fn segment_bound(max_segments: usize) -> usize {
+    const PAGE: usize = 4096;
+    // A buffer that does not start on a page boundary touches one page more.
+    (max_segments.saturating_sub(1) * PAGE).max(PAGE)
+}
+
 impl Transport for SgDevice {
     fn execute(&mut self, cdb: &[u8], data: DataDirection<'_>, timeout: Duration) -> Outcome {
         let mut sense = [0u8; SENSE_LEN];
@@ -363,6 +393,16 @@ impl Transport for SgDevice {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn segment_bound_leaves_a_page_for_an_unaligned_buffer() {
+        // virtio-scsi: 126 segments -> 125 pages (500 KiB), below BLKSECTGET's 1 MiB.
+        assert_eq!(segment_bound(126), 125 * 4096);
+        // AHCI (168 segments) and a queue claiming nothing useful.
+        assert_eq!(segment_bound(168), 167 * 4096);
+        assert_eq!(segment_bound(0), 4096);
+        assert_eq!(segment_bound(1), 4096);
+    }
 
     #[test]
     fn regular_file_is_refused() {
