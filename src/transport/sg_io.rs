@@ -303,10 +303,10 @@ fn block_queue_max_segments(rdev: u64) -> Option<usize> {
 /// Largest SG_IO transfer a block node surely takes with `max_segments` segments. SG_IO on
 /// a block node maps the caller's pages into the request directly, one segment per page
 /// unless pages happen to be physically adjacent; more pages than segments fail with EINVAL
-/// (bio_map_user_iov). BLKSECTGET alone does not say this: on virtio-scsi it allows 1 MiB
-/// (256 pages) while the queue has 126 segments, and a 1 MiB READ(10) through /dev/srN then
-/// fails at random LBAs (found by hw-tests discrw-rip-big-scsi-cd). The sg node copies
-/// through its own buffer and has no such bound.
+/// (bio_map_user_iov). BLKSECTGET alone does not say this: on QEMU's virtio-scsi it allows
+/// 1 MiB (256 pages) while the queue has 254 segments, and a 1 MiB READ(10) through /dev/srN
+/// then fails wherever the buffer's pages are not adjacent (found by hw-tests
+/// discrw-rip-big-scsi-cd). The sg node copies through its own buffer and has no such bound.
 fn segment_bound(max_segments: usize) -> usize {
     const PAGE: usize = 4096;
     // A buffer that does not start on a page boundary touches one page more.
@@ -396,10 +396,10 @@ mod tests {
 
     #[test]
     fn segment_bound_leaves_a_page_for_an_unaligned_buffer() {
-        // virtio-scsi: 126 segments -> 125 pages (500 KiB), below BLKSECTGET's 1 MiB.
-        assert_eq!(segment_bound(126), 125 * 4096);
-        // AHCI (168 segments) and a queue claiming nothing useful.
-        assert_eq!(segment_bound(168), 167 * 4096);
+        // QEMU virtio-scsi: 254 segments -> 253 pages, below BLKSECTGET's 1 MiB.
+        assert_eq!(segment_bound(254), 253 * 4096);
+        // libata ATAPI (167 segments) and a queue claiming nothing useful.
+        assert_eq!(segment_bound(167), 166 * 4096);
         assert_eq!(segment_bound(0), 4096);
         assert_eq!(segment_bound(1), 4096);
     }
