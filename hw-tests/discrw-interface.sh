@@ -7,7 +7,8 @@ discrw_scan()    { discrw scan --json; }
 discrw_info()    { discrw info --json -d "$1"; }          # DEV
 discrw_rip()     { discrw rip -d "$1" "$2"; }              # DEV OUT.iso
 discrw_rip_raw() { discrw rip --raw -d "$1" "$2"; }        # DEV OUT.bin (2352-byte sectors)
-discrw_burn()    { discrw burn -d "$1" "$2"; }             # DEV IMAGE
+discrw_burn()    { discrw burn -d "$1" "$2"; }             # DEV IMAGE (then verifies it)
+discrw_burn_noverify() { discrw burn --no-verify -d "$1" "$2"; }  # DEV IMAGE (write only, like the peers)
 discrw_verify()  { discrw verify -d "$1" "$2"; }           # DEV IMAGE
 discrw_eject()   { discrw eject -d "$1"; }                 # DEV
 discrw_load()    { discrw eject --load -d "$1"; }          # DEV

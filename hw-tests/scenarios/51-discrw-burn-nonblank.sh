@@ -8,6 +8,6 @@ step burn discrw_burn "$DEV_w" /mnt/media/memtest86.iso
 G
 }
 sc_check() {
-    expect_error_line burn "$EXIT_MEDIA" 'blank|not (empty|writable)|written'
+    expect_error_line burn "$EXIT_MEDIA" 'blank|not (a )?(empty|writable)|written'
     expect_image "$RUN/written.img" grub-rescue exact
 }
