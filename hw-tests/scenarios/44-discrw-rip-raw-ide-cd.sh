@@ -1,4 +1,4 @@
-SC_DESC="rip --raw on ide-cd: 2352-byte sectors whose user data equals the ISO; the zeroed EDC/ECC is diagnosed once, not reported as thousands of errors"
+SC_DESC="rip --raw on ide-cd: 2352-byte sectors whose sync and user data equal the ISO; the zeroed EDC/ECC (and binary header addresses) are diagnosed once, not reported as thousands of errors"
 SC_GROUP=rip
 SC_NEEDS="rip rip:--raw"
 SC_TIMEOUT=180
@@ -15,6 +15,7 @@ sc_check() {
     need_file "$OUT/raw.bin" || return 0
     expect_eq "raw rip size" "$(stat -c %s "$OUT/raw.bin")" "$((n * 2352))"
     expect_eq "raw rip sectors" "$(hwcheck raw-rip "$OUT/raw.bin" "$WORK/media/grub-rescue.iso")" "sectors=$n bad=0 edc_zero=$n"
+    echo "  info: header addresses in the image: $(hwcheck raw-headers "$OUT/raw.bin") (the drive sends binary; ECMA-130 says BCD)"
     grep -qiE 'EDC' "$OUT/raw.err" "$OUT/raw.out" && pass "zeroed EDC/ECC diagnosed: $(grep -hiE -m1 'EDC' "$OUT/raw.err" "$OUT/raw.out")" \
         || fail "no diagnosis naming the zeroed EDC/ECC"
     local e; e=$(cat "$OUT/raw.err" "$OUT/raw.out" | grep -ciE 'error|mismatch' || true)
