@@ -302,7 +302,6 @@ fn rip_nonexistent_device() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_directory_device() {
     let d = tempfile::tempdir().unwrap();
     let img = d.path().join("x.iso");
@@ -314,7 +313,6 @@ fn burn_directory_device() {
 }
 
 #[test]
-#[ignore = "needs verify (issue 4)"]
 fn verify_regular_file_device() {
     let d = tempfile::tempdir().unwrap();
     let img = d.path().join("x.iso");
@@ -326,14 +324,12 @@ fn verify_regular_file_device() {
 }
 
 #[test]
-#[ignore = "needs blank (issue 4)"]
 fn blank_dev_null() {
     let l = fails_with(&["blank", "-d", "/dev/null"], 3);
     assert!(l.contains("/dev/null"), "{l}");
 }
 
 #[test]
-#[ignore = "needs format (issue 4)"]
 fn format_nonexistent_device() {
     let l = fails_with(&["format", "-d", "/dev/does-not-exist-discrw"], 3);
     assert!(l.contains("/dev/does-not-exist-discrw"), "{l}");
@@ -364,7 +360,6 @@ fn burn_refused(d: &Path, m: &Path, args: &[&str], code: i32) -> String {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_missing_image() {
     let (d, m) = blank_dvd(&[]);
     let img = d.path().join("nope.iso");
@@ -373,7 +368,6 @@ fn burn_missing_image() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_empty_image() {
     let (d, m) = blank_dvd(&[]);
     let img = d.path().join("empty.iso");
@@ -383,7 +377,6 @@ fn burn_empty_image() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_image_not_a_multiple_of_2048_offers_pad() {
     let (d, m) = blank_dvd(&[]);
     let img = d.path().join("odd.iso");
@@ -393,7 +386,6 @@ fn burn_image_not_a_multiple_of_2048_offers_pad() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_image_larger_than_the_medium() {
     let (d, m) = blank_dvd(&["--capacity", "16"]);
     let img = d.path().join("big.iso");
@@ -403,7 +395,6 @@ fn burn_image_larger_than_the_medium() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_cue_with_missing_bin() {
     let (d, m) = blank_dvd(&[]);
     let cue = d.path().join("disc.cue");
@@ -423,7 +414,6 @@ fn small_image(d: &Path) -> PathBuf {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_speed_zero() {
     let (d, m) = blank_dvd(&[]);
     let img = small_image(d.path());
@@ -432,7 +422,6 @@ fn burn_speed_zero() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_speed_nonsense() {
     let (d, m) = blank_dvd(&[]);
     let img = small_image(d.path());
@@ -441,7 +430,6 @@ fn burn_speed_nonsense() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_fifo_too_small() {
     let (d, m) = blank_dvd(&[]);
     let img = small_image(d.path());
@@ -450,7 +438,6 @@ fn burn_fifo_too_small() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_fifo_larger_than_memory() {
     let (d, m) = blank_dvd(&[]);
     let img = small_image(d.path());
@@ -459,7 +446,6 @@ fn burn_fifo_larger_than_memory() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_copies_zero() {
     let (d, m) = blank_dvd(&[]);
     let img = small_image(d.path());
@@ -468,7 +454,6 @@ fn burn_copies_zero() {
 }
 
 #[test]
-#[ignore = "needs burn (issue 4)"]
 fn burn_stdin_without_size() {
     let (d, m) = blank_dvd(&[]);
     let l = burn_refused(d.path(), &m, &["-"], 2);
@@ -476,7 +461,6 @@ fn burn_stdin_without_size() {
 }
 
 #[test]
-#[ignore = "needs verify (issue 4)"]
 fn verify_missing_image() {
     let d = tempfile::tempdir().unwrap();
     let img = small_image(d.path());

@@ -2,12 +2,15 @@
 //! The only layer that knows clap, indicatif, JSON and exit codes.
 
 pub mod args;
+pub mod blank;
+pub mod burn;
 pub mod device;
 pub mod error;
 pub mod info;
 pub mod iso;
 pub mod progress;
 pub mod signals;
+pub mod verify;
 pub mod virt;
 
 pub use error::{CliError, ExitCode};
@@ -63,10 +66,10 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Iso { cmd } => iso::run(cmd, cli.json),
         Command::Virtual { cmd } => virt::run(cmd, cli.json),
         Command::Rip(_) => Err(not_yet("rip", 3)),
-        Command::Burn(_) => Err(not_yet("burn", 4)),
-        Command::Verify(_) => Err(not_yet("verify", 4)),
-        Command::Blank(_) => Err(not_yet("blank", 4)),
-        Command::Format(_) => Err(not_yet("format", 4)),
+        Command::Burn(a) => burn::run(cli, a),
+        Command::Verify(a) => verify::run(cli, a),
+        Command::Blank(a) => blank::blank(cli, a),
+        Command::Format(a) => blank::format(cli, a),
     }
 }
 

@@ -2,6 +2,11 @@
 //! they report [`Event`]s to a [`ProgressSink`] and return typed errors; the CLI decides how
 //! to show them and which exit code they mean.
 
+pub mod blank;
+pub mod burn;
+pub mod longop;
+pub mod verify;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -8,6 +8,7 @@
 
 pub mod asc_table;
 pub mod config;
+pub mod cue;
 pub mod mmc;
 pub mod mode;
 pub mod profile;

@@ -1,0 +1,454 @@
+//! `discrw burn`: options, device opening, the summary (FIFO and drive buffer statistics
+//! like cdrskin's), and exit codes. The work is in `jobs::burn`.
+
+use super::args::{BurnArgs, Cli};
+use super::device;
+use super::progress::{Mode as ProgressMode, Progress};
+use super::{CliError, ExitCode, print_json};
+use crate::drive::Drive;
+use crate::jobs::Cancel;
+use crate::jobs::burn::plan::Choices;
+use crate::jobs::burn::source::{self, Image, ReadSource};
+use crate::jobs::burn::{
+    self as job, BurnError, BurnOptions, BurnReport, FailureKind, Input, Outcome, Speed, Target,
+};
+use crate::jobs::verify::VerifyReport;
+use crate::transport::sg_io::Access;
+use serde_json::json;
+
+/// Parse a size such as `32M`, `256m`, `64K`, `1G` or plain bytes.
+pub fn parse_size(s: &str) -> Result<u64, CliError> {
+    let t = s.trim();
+    let (num, mul) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m = match c.to_ascii_uppercase() {
+                'K' => 1u64 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                'T' => 1 << 40,
+                _ => {
+                    return Err(CliError::usage(format!(
+                        "bad size {s:?} (use e.g. 32M, 256M, 64K)"
+                    )));
+                }
+            };
+            (&t[..i], m)
+        }
+        _ => (t, 1),
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mul))
+        .ok_or_else(|| CliError::usage(format!("bad size {s:?} (use e.g. 32M, 256M, 64K)")))
+}
+
+/// Parse `--speed`: `max`, or an x-factor such as `4`, `4x`, `2.4`.
+pub fn parse_speed(s: Option<&str>) -> Result<Speed, CliError> {
+    let Some(s) = s else { return Ok(Speed::Max) };
+    if s.eq_ignore_ascii_case("max") {
+        return Ok(Speed::Max);
+    }
+    let n = s.trim_end_matches(['x', 'X']);
+    match n.parse::<f64>() {
+        Ok(x) if x > 0.0 && x.is_finite() => Ok(Speed::X(x)),
+        _ => Err(CliError::usage(format!(
+            "bad --speed {s:?} (an x-factor above 0, or max)"
+        ))),
+    }
+}
+
+/// Smallest FIFO: two 32 KiB chunks.
+const MIN_FIFO: u64 = 64 * 1024;
+
+fn options(a: &BurnArgs) -> Result<BurnOptions, CliError> {
+    if a.copies == 0 {
+        return Err(CliError::usage("--copies must be at least 1"));
+    }
+    let fifo_bytes = match &a.fifo {
+        Some(s) => parse_size(s).map_err(|e| CliError::usage(format!("--fifo {}", e.message)))?,
+        None => 32 << 20,
+    };
+    if fifo_bytes < MIN_FIFO {
+        return Err(CliError::usage(format!(
+            "--fifo {} is too small (at least 64K)",
+            a.fifo.as_deref().unwrap_or("")
+        )));
+    }
+    if a.sao && a.multi {
+        return Err(CliError::usage(
+            "--sao writes the session at once and closes the disc; it cannot be combined with --multi",
+        ));
+    }
+    Ok(BurnOptions {
+        choices: Choices {
+            sao: a.sao,
+            multi: a.multi,
+            simulate: a.simulate,
+            burnfree: !a.no_burnfree,
+        },
+        speed: parse_speed(a.speed.as_deref())?,
+        blank: a.blank,
+        format: a.format,
+        force: a.force,
+        fifo_bytes,
+        eject: a.eject,
+        verify: !a.no_verify,
+        ..BurnOptions::default()
+    })
+}
+
+fn exit_of(kind: FailureKind) -> ExitCode {
+    match kind {
+        FailureKind::Failure => ExitCode::Failure,
+        FailureKind::Media => ExitCode::Media,
+        FailureKind::Interrupted => ExitCode::Interrupted,
+    }
+}
+
+fn pct(f: f64) -> String {
+    format!("{:.0}%", f * 100.0)
+}
+
+/// The end-of-burn lines for one drive.
+fn summary(r: &BurnReport) -> Vec<String> {
+    let mut v = Vec::new();
+    let x = if r.write_seconds > 0.0 {
+        let one_x = match r.profile.as_str() {
+            p if p.starts_with("CD") => crate::jobs::one_x::CD,
+            p if p.starts_with("BD") => crate::jobs::one_x::BD,
+            _ => crate::jobs::one_x::DVD,
+        };
+        format!(
+            ", {:.1}x",
+            r.written_sectors as f64 * 2048.0 / r.write_seconds / one_x as f64
+        )
+    } else {
+        String::new()
+    };
+    v.push(format!(
+        "{}: {} {:?}{}: {} sectors at LBA {} ({} written with padding){}{}",
+        r.device,
+        r.profile,
+        r.mode,
+        if r.simulate { " (simulated)" } else { "" },
+        r.image_sectors,
+        r.start_lba,
+        r.written_sectors,
+        x,
+        if r.multi { ", left appendable" } else { "" },
+    ));
+    v.push(format!(
+        "  fifo: {} MiB, empty {} times, full {} times, minimum fill {}",
+        r.fifo.capacity_bytes >> 20,
+        r.fifo.times_empty,
+        r.fifo.times_full,
+        pct(r.fifo.min_fill_fraction())
+    ));
+    let b = &r.drive_buffer;
+    v.push(format!(
+        "  drive buffer: {}, minimum fill {}, waited for room {} times, long write in progress {} times",
+        b.size_bytes
+            .map(|s| format!("{} KiB", s / 1024))
+            .unwrap_or_else(|| "size unknown".into()),
+        b.min_fill
+            .map(|f| pct(f64::from(f)))
+            .unwrap_or_else(|| "not measured".into()),
+        b.full_waits,
+        b.long_write_waits
+    ));
+    v.push(match &r.verify {
+        Some(vr) => verify_line(vr),
+        None if r.simulate => "  verify: not done (simulated burn: nothing was recorded)".into(),
+        None => "  verify: SKIPPED (--no-verify): the burn is unverified".into(),
+    });
+    v
+}
+
+/// One line for a verify result.
+pub fn verify_line(vr: &VerifyReport) -> String {
+    if vr.is_match() {
+        format!(
+            "  verify: {} sectors match, SHA-256 {}",
+            vr.sectors, vr.image_sha256
+        )
+    } else {
+        let mut s = "  verify: FAILED".to_string();
+        if !vr.mismatched.is_empty() {
+            s.push_str(&format!(
+                "; {} sectors differ at LBA {}",
+                vr.mismatched.sectors(),
+                vr.mismatched.display()
+            ));
+        }
+        if !vr.unreadable.is_empty() {
+            s.push_str(&format!(
+                "; {} sectors unreadable at LBA {}",
+                vr.unreadable.sectors(),
+                vr.unreadable.display()
+            ));
+        }
+        if let Some((p, false)) = &vr.sha256_file {
+            s.push_str(&format!("; the image does not match {}", p.display()));
+        }
+        if vr.mismatched.is_empty() && vr.unreadable.is_empty() {
+            s.push_str(&format!(
+                "; SHA-256 of the disc {} differs from the image's {}",
+                vr.disc_sha256.as_deref().unwrap_or("-"),
+                vr.image_sha256
+            ));
+        }
+        s
+    }
+}
+
+/// The exit code a verify result means: 0 match, 6 mismatch, 5 unreadable only.
+pub fn verify_code(vr: &VerifyReport) -> ExitCode {
+    if vr.is_match() {
+        ExitCode::Ok
+    } else if !vr.mismatched.is_empty() || vr.unreadable.is_empty() {
+        ExitCode::Mismatch
+    } else {
+        ExitCode::Unreadable
+    }
+}
+
+/// Physical memory in bytes, from /proc/meminfo (None where it cannot be read).
+fn physical_memory() -> Option<u64> {
+    let m = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
+/// The data files a cue sheet names (`FILE "name" TYPE`), relative to the sheet.
+fn cue_files(cue: &std::path::Path) -> Result<Vec<std::path::PathBuf>, CliError> {
+    let text = std::fs::read_to_string(cue)
+        .map_err(|e| CliError::usage(format!("{}: {e}", cue.display())))?;
+    let dir = cue.parent().unwrap_or(std::path::Path::new("."));
+    let mut out = Vec::new();
+    for l in text.lines() {
+        let l = l.trim();
+        let Some(rest) = l.strip_prefix("FILE ") else {
+            continue;
+        };
+        let name = match rest.strip_prefix('"') {
+            Some(r) => r.split('"').next().unwrap_or(""),
+            None => rest.split_whitespace().next().unwrap_or(""),
+        };
+        out.push(dir.join(name));
+    }
+    Ok(out)
+}
+
+/// Checks on IMAGE that need no drive: it exists, is not empty, is whole sectors (or
+/// `--pad`). Usage errors (exit 2), before any device is opened.
+fn check_image_file(a: &BurnArgs) -> Result<u64, CliError> {
+    let path = &a.image;
+    let meta = std::fs::metadata(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            CliError::usage(format!("{}: no such file", path.display()))
+        } else {
+            CliError::usage(format!("{}: {e}", path.display()))
+        }
+    })?;
+    if meta.is_dir() {
+        return Err(CliError::usage(format!(
+            "{} is a directory, not an image",
+            path.display()
+        )));
+    }
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("cue"))
+    {
+        for f in cue_files(path)? {
+            if !f.exists() {
+                return Err(CliError::usage(format!(
+                    "{} (named in {}): no such file",
+                    f.display(),
+                    path.display()
+                )));
+            }
+        }
+        return Err(CliError::usage(format!(
+            "{}: burning .cue/.bin images is not supported yet; burn the data track's .iso",
+            path.display()
+        )));
+    }
+    let size = meta.len();
+    if size == 0 {
+        return Err(CliError::usage(format!("{} is empty", path.display())));
+    }
+    if !size.is_multiple_of(2048) && !a.pad {
+        return Err(CliError::usage(format!(
+            "{} is {size} bytes, not a multiple of 2048",
+            path.display()
+        ))
+        .with_hint("--pad pads the last sector with zeros"));
+    }
+    Ok(size)
+}
+
+/// `discrw burn [-d DEV ...] IMAGE`.
+pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
+    let opts = options(a)?;
+    if let Some(mem) = physical_memory()
+        && opts.fifo_bytes > mem / 2
+    {
+        return Err(CliError::usage(format!(
+            "--fifo {} is more than half of the {} MiB of memory",
+            a.fifo.as_deref().unwrap_or(""),
+            mem >> 20
+        )));
+    }
+    let stdin = a.image.as_os_str() == "-";
+    if stdin && a.size.is_none() {
+        return Err(CliError::usage(
+            "burning standard input (-) needs --size BYTES",
+        ));
+    }
+    if stdin && a.copies > 1 {
+        return Err(CliError::usage(
+            "--copies needs an image file: standard input can be read only once",
+        ));
+    }
+    let size = if stdin {
+        let size = a.size.unwrap_or(0);
+        source::image_sectors(size, a.pad).map_err(|e| CliError::usage(e.to_string()))?;
+        size
+    } else {
+        check_image_file(a)?
+    };
+    let specs = device::resolve(&cli.device)?;
+    let cancel = Cancel::new();
+    super::signals::install(&cancel)
+        .map_err(|e| CliError::failure(format!("cannot install signal handlers: {e}")))?;
+    let mut targets = Vec::new();
+    for spec in &specs {
+        let clock = device::clock_for(spec);
+        let t = device::open(spec, Access::Exclusive, &clock, cli.verbose)?;
+        let mut drive = Drive::with_clock(t, clock.clone());
+        super::info::identify(spec, &mut drive)?;
+        targets.push(Target {
+            drive,
+            clock,
+            name: spec.to_string(),
+        });
+    }
+    // The medium is checked (present, blank, large enough) before the image is read.
+    for t in targets.iter_mut() {
+        job::preflight(t, size, &opts).map_err(|e| {
+            let mut ce = CliError::new(exit_of(e.kind()), format!("{}: {e}", t.name));
+            if let Some(h) = e.hint() {
+                ce = ce.with_hint(h);
+            }
+            ce
+        })?;
+    }
+    let sink = Progress::new(ProgressMode::pick(cli.json));
+    let input: Input = if stdin {
+        Image::Stream {
+            source: Box::new(ReadSource(std::io::stdin())),
+            size,
+        }
+        .into()
+    } else {
+        let img = Image::precheck_file(&a.image, &sink, &cancel).map_err(|e| match e {
+            source::SourceError::Interrupted => {
+                CliError::new(ExitCode::Interrupted, "interrupted before writing")
+            }
+            e => CliError::failure(e.to_string()),
+        })?;
+        img.into()
+    };
+    let results = job::burn(&mut targets, input, a.copies, &opts, &sink, &cancel);
+    sink.finish();
+    report(cli, specs.len(), &results)
+}
+
+fn report(cli: &Cli, ndev: usize, results: &[Outcome]) -> Result<(), CliError> {
+    let mut worst: Option<CliError> = None;
+    let mut failed = 0usize;
+    let mut json_items = Vec::new();
+    for o in results {
+        let dev = &o.device;
+        match &o.result {
+            Ok(rep) => {
+                let code = rep.verify.as_ref().map(verify_code).unwrap_or(ExitCode::Ok);
+                if cli.json {
+                    json_items.push(json!({"device": dev, "copy": o.copy, "ok": code == ExitCode::Ok, "report": rep}));
+                } else {
+                    for l in summary(rep) {
+                        println!("{l}");
+                    }
+                }
+                if code != ExitCode::Ok {
+                    failed += 1;
+                    let vr = rep.verify.as_ref().map(verify_line).unwrap_or_default();
+                    worst.get_or_insert(CliError::new(
+                        code,
+                        format!(
+                            "{dev}: verify after burn failed:{}",
+                            vr.trim_start_matches("  verify: FAILED")
+                        ),
+                    ));
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                let mut msg = format!("{dev}: {e}");
+                if matches!(
+                    e,
+                    BurnError::Write(_) | BurnError::Drive { .. } | BurnError::Wait { .. }
+                ) {
+                    msg.push_str(" (the disc is not verified)");
+                }
+                if cli.json {
+                    json_items
+                        .push(json!({"device": dev, "copy": o.copy, "ok": false, "error": msg}));
+                } else if ndev > 1 || results.len() > 1 {
+                    println!("{msg}");
+                }
+                let mut ce = CliError::new(exit_of(e.kind()), msg);
+                if let Some(h) = e.hint() {
+                    ce = ce.with_hint(h);
+                }
+                worst.get_or_insert(ce);
+            }
+        }
+    }
+    if cli.json {
+        print_json(&json!({"burns": json_items}))?;
+    }
+    match worst {
+        None => Ok(()),
+        Some(mut e) if results.len() > 1 => {
+            e.message = format!(
+                "{failed} of {} burns failed; first: {}",
+                results.len(),
+                e.message
+            );
+            Err(e)
+        }
+        Some(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_speeds() {
+        assert_eq!(parse_size("32M").unwrap(), 32 << 20);
+        assert_eq!(parse_size("64k").unwrap(), 65536);
+        assert_eq!(parse_size("4096").unwrap(), 4096);
+        assert_eq!(parse_size("1G").unwrap(), 1 << 30);
+        assert!(parse_size("12Q").is_err());
+        assert!(parse_size("M").is_err());
+        assert_eq!(parse_speed(Some("max")).unwrap(), Speed::Max);
+        assert_eq!(parse_speed(Some("4x")).unwrap(), Speed::X(4.0));
+        assert_eq!(parse_speed(None).unwrap(), Speed::Max);
+        assert_eq!(parse_speed(Some("0")).unwrap_err().code, ExitCode::Usage);
+    }
+}

@@ -1,0 +1,106 @@
+//! `discrw verify IMAGE`: compare the disc with the image, sector by sector and by SHA-256.
+
+use super::args::{Cli, VerifyArgs};
+use super::burn::{verify_code, verify_line};
+use super::device;
+use super::info::{drive_error, identify};
+use super::progress::{Mode as ProgressMode, Progress};
+use super::{CliError, ExitCode, print_json};
+use crate::drive::{Drive, MediaStatus};
+use crate::jobs::Cancel;
+use crate::jobs::verify::{self, DriveReader, Reference, VerifyError};
+use crate::transport::sg_io::Access;
+use serde_json::json;
+
+pub fn run(cli: &Cli, a: &VerifyArgs) -> Result<(), CliError> {
+    let spec = device::resolve_one(&cli.device)?;
+    let size = std::fs::metadata(&a.image)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                CliError::usage(format!("{}: no such file", a.image.display()))
+            } else {
+                CliError::failure(format!("cannot read image {}: {e}", a.image.display()))
+            }
+        })?
+        .len();
+    if size == 0 {
+        return Err(CliError::usage(format!("{} is empty", a.image.display())));
+    }
+    let cancel = Cancel::new();
+    super::signals::install(&cancel)
+        .map_err(|e| CliError::failure(format!("cannot install signal handlers: {e}")))?;
+    let clock = device::clock_for(&spec);
+    let t = device::open(&spec, Access::Exclusive, &clock, cli.verbose)?;
+    let mut drive = Drive::with_clock(t, clock);
+    identify(&spec, &mut drive)?;
+    let media = drive.media_info().map_err(|e| drive_error(&spec, &e))?;
+    if matches!(media.status, MediaStatus::None) {
+        return Err(CliError::new(
+            ExitCode::Media,
+            format!("{spec}: no medium in the drive"),
+        ));
+    }
+    if media.status == MediaStatus::Blank {
+        return Err(CliError::new(
+            ExitCode::Media,
+            format!("{spec}: the disc is blank"),
+        ));
+    }
+    // The image is where a burn put it: the start of the last track holding enough
+    // sectors, else LBA 0 (random-access media, or no track list).
+    let sectors = size.div_ceil(2048);
+    let start = media
+        .tracks
+        .iter()
+        .rev()
+        .filter(|t| t.blank != Some(true))
+        .find(|t| t.size.is_none_or(|s| u64::from(s) >= sectors))
+        .map(|t| u64::from(t.start))
+        .unwrap_or(0);
+    let one_x = if media.profile.is_cd() {
+        crate::jobs::one_x::CD
+    } else if media.profile.is_bd() {
+        crate::jobs::one_x::BD
+    } else {
+        crate::jobs::one_x::DVD
+    };
+    let sink = Progress::new(ProgressMode::pick(cli.json));
+    let mut reader = DriveReader::new(&mut drive);
+    let rep = verify::verify(
+        &mut reader,
+        Reference::File(&a.image),
+        size,
+        start,
+        one_x,
+        &sink,
+        &cancel,
+    )
+    .map_err(|e| match e {
+        VerifyError::Interrupted => {
+            CliError::new(ExitCode::Interrupted, format!("{spec}: interrupted"))
+        }
+        e => CliError::failure(format!("{spec}: {e}")),
+    })?;
+    sink.finish();
+    let code = verify_code(&rep);
+    if cli.json {
+        print_json(
+            &json!({"device": spec.to_string(), "ok": code == ExitCode::Ok, "verify": rep}),
+        )?;
+    } else {
+        println!("{spec}: {}", verify_line(&rep).trim_start());
+    }
+    if code == ExitCode::Ok {
+        Ok(())
+    } else {
+        Err(CliError::new(
+            code,
+            format!(
+                "{spec}: {}",
+                verify_line(&rep)
+                    .trim_start()
+                    .trim_start_matches("verify: ")
+            ),
+        ))
+    }
+}

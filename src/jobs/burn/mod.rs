@@ -1,0 +1,1086 @@
+//! Burn: write an image to blank (or erasable) media with the MMC sequence its family
+//! needs (see [`plan`]), streaming through a FIFO so the drive never runs dry, then verify.
+//!
+//! One reader thread fills the FIFO from the image; one writer thread per drive takes every
+//! chunk from it, so several drives burn the same image at once and a failing drive only
+//! detaches itself. Every wait sleeps on the job's clock, so the emulated drive's virtual
+//! clock makes underrun and back-off behaviour deterministic in tests.
+
+pub mod fifo;
+pub mod plan;
+pub mod source;
+pub mod writer;
+
+#[cfg(test)]
+mod tests;
+
+use self::fifo::{Chunk, Fifo, FifoStats};
+use self::plan::{Choices, Close, Family, Mode, Plan, PlanError};
+use self::source::{Image, SECTOR, Source, read_full, written_sectors};
+use self::writer::{DriveBufferStats, WriteError, WriteParams};
+use crate::clock::SharedClock;
+use crate::drive::{Drive, DriveError};
+use crate::jobs::longop::{self, WaitError};
+use crate::jobs::verify::{self, Digester, Digests, Reference, VerifyReport};
+use crate::jobs::{Cancel, Event, ProgressSink};
+use crate::scsi::Profile;
+use crate::scsi::mmc::{
+    BlankingType, CapacityDescriptorType, CloseFunction, DiscStatus, TrackAddress,
+};
+use crate::scsi::mode::WriteParametersPage;
+use crate::transport::Transport;
+use std::sync::{Arc, Barrier, Mutex};
+use std::time::Duration;
+
+/// Write speed as asked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Speed {
+    Max,
+    /// An x-factor of the medium's 1x.
+    X(f64),
+}
+
+/// Everything the user chose.
+#[derive(Debug, Clone, Copy)]
+pub struct BurnOptions {
+    pub choices: Choices,
+    pub speed: Speed,
+    /// Blank an erasable non-blank disc first.
+    pub blank: bool,
+    /// Format an overwritable disc first (it is formatted anyway when unformatted).
+    pub format: bool,
+    /// Write although the medium is not blank (overwritable media, appendable discs).
+    pub force: bool,
+    pub fifo_bytes: u64,
+    pub eject: bool,
+    pub verify: bool,
+    /// How long the drive may refuse data or stay busy before the burn fails as stuck.
+    pub stuck_after: Duration,
+    /// Longest wait for a long operation (close, format, blank).
+    pub long_op_max: Duration,
+    /// How long to wait for the next blank disc between copies.
+    pub next_disc_max: Duration,
+}
+
+impl Default for BurnOptions {
+    fn default() -> Self {
+        BurnOptions {
+            choices: Choices {
+                burnfree: true,
+                ..Choices::default()
+            },
+            speed: Speed::Max,
+            blank: false,
+            format: false,
+            force: false,
+            fifo_bytes: 32 << 20,
+            eject: false,
+            verify: true,
+            stuck_after: Duration::from_secs(120),
+            long_op_max: Duration::from_secs(3 * 3600),
+            next_disc_max: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// What happened on one drive.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BurnReport {
+    pub device: String,
+    pub copy: u32,
+    pub profile: String,
+    pub mode: Mode,
+    pub simulate: bool,
+    pub multi: bool,
+    /// First LBA of the image on the disc.
+    pub start_lba: u32,
+    pub image_bytes: u64,
+    pub image_sectors: u64,
+    /// Sectors written, padding included.
+    pub written_sectors: u64,
+    pub fifo: FifoStats,
+    pub drive_buffer: DriveBufferStats,
+    /// Seconds on the job's clock from the first WRITE to the last (flush and close not
+    /// included).
+    pub write_seconds: f64,
+    /// The verify pass, unless skipped or simulated.
+    pub verify: Option<VerifyReport>,
+}
+
+/// How the CLI should treat a failure (it picks the exit code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// Failure of the job (exit 1).
+    Failure,
+    /// Media problem: none, wrong kind, not blank, too small (exit 4).
+    Media,
+    /// Stopped by the user (exit 130).
+    Interrupted,
+}
+
+/// Why a burn failed on one drive.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BurnError {
+    #[error("{0}")]
+    Plan(#[from] PlanError),
+    #[error("no medium in the drive")]
+    NoMedium,
+    #[error("{what}")]
+    Media { what: String, hint: Option<String> },
+    #[error("{}", too_small_text(*image, *need, *free))]
+    TooSmall { image: u64, need: u64, free: u64 },
+    #[error("{step}: {error}")]
+    Drive {
+        step: &'static str,
+        error: DriveError,
+    },
+    #[error("{0}")]
+    Write(WriteError),
+    #[error("{step}: {error}")]
+    Wait {
+        step: &'static str,
+        error: WaitError,
+    },
+    #[error("verify: {0}")]
+    Verify(String),
+    #[error("interrupted; {0}")]
+    Interrupted(String),
+    #[error("another drive's failure stopped the image reader")]
+    Aborted,
+}
+
+impl BurnError {
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            BurnError::Plan(_)
+            | BurnError::NoMedium
+            | BurnError::Media { .. }
+            | BurnError::TooSmall { .. } => FailureKind::Media,
+            BurnError::Write(WriteError::MediumRemoved(_)) => FailureKind::Media,
+            BurnError::Drive { error, .. } if error.is_media_absent() => FailureKind::Media,
+            BurnError::Write(WriteError::Interrupted) | BurnError::Interrupted(_) => {
+                FailureKind::Interrupted
+            }
+            _ => FailureKind::Failure,
+        }
+    }
+
+    /// A hint for the one-line error, where one helps.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            BurnError::Media { hint, .. } => hint.clone(),
+            BurnError::TooSmall { .. } => Some("use a larger medium".into()),
+            BurnError::Write(WriteError::Underrun { .. }) => {
+                Some("keep BURN-Free on, give a larger --fifo, or lower --speed".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+fn too_small_text(image: u64, need: u64, free: u64) -> String {
+    if image == need {
+        format!("image needs {need} sectors, the medium holds {free} (nothing was written)")
+    } else {
+        format!(
+            "image needs {image} sectors ({need} in whole write units), the medium holds {free} (nothing was written)"
+        )
+    }
+}
+
+fn drive_err(step: &'static str) -> impl Fn(DriveError) -> BurnError {
+    move |error| BurnError::Drive { step, error }
+}
+
+fn wait_err(step: &'static str) -> impl Fn(WaitError) -> BurnError {
+    move |error| BurnError::Wait { step, error }
+}
+
+/// One drive taking part: the drive and the clock it runs on.
+pub struct Target<T: Transport> {
+    pub drive: Drive<T>,
+    pub clock: SharedClock,
+    pub name: String,
+}
+
+/// Where the image comes from for each copy.
+pub enum Input {
+    /// A file checked readable to the end and hashed by [`Image::precheck_file`].
+    File {
+        path: std::path::PathBuf,
+        digests: Digests,
+    },
+    /// A one-shot source of `size` bytes (standard input, test sources).
+    Stream { source: Box<dyn Source>, size: u64 },
+}
+
+impl From<Image> for Input {
+    fn from(i: Image) -> Input {
+        match i {
+            Image::File { path, digests } => Input::File { path, digests },
+            Image::Stream { source, size } => Input::Stream { source, size },
+        }
+    }
+}
+
+impl Input {
+    pub fn size(&self) -> u64 {
+        match self {
+            Input::File { digests, .. } => digests.size,
+            Input::Stream { size, .. } => *size,
+        }
+    }
+}
+
+/// FIFO chunk size: at most 1 MiB, at least 32 KiB, and at most a quarter of the FIFO so a
+/// small FIFO still holds several chunks; a multiple of 32 KiB so writes come straight
+/// from chunks.
+pub fn chunk_bytes(fifo_bytes: u64) -> usize {
+    let unit = 32 * 1024u64;
+    let c = (fifo_bytes / 4).clamp(unit, 1 << 20);
+    (c / unit * unit) as usize
+}
+
+/// One drive's result for one copy.
+#[derive(Debug)]
+pub struct Outcome {
+    pub device: String,
+    pub copy: u32,
+    pub result: Result<BurnReport, BurnError>,
+}
+
+/// Burn `copies` copies of the image on every target. Returns one outcome per target and
+/// copy, in order (copy 1 of every drive, then copy 2, ...); a drive that failed takes no
+/// further copies. Copies after the first wait for the drive to be given a new blank
+/// medium.
+pub fn burn<T: Transport>(
+    targets: &mut [Target<T>],
+    mut input: Input,
+    copies: u32,
+    opts: &BurnOptions,
+    sink: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Vec<Outcome> {
+    let mut out = Vec::new();
+    let size = input.size();
+    let mut digests: Option<Digests> = match &input {
+        Input::File { digests, .. } => Some(digests.clone()),
+        Input::Stream { .. } => None,
+    };
+    let image_path: Option<std::path::PathBuf> = match &input {
+        Input::File { path, .. } => Some(path.clone()),
+        Input::Stream { .. } => None,
+    };
+    let mut alive: Vec<bool> = vec![true; targets.len()];
+    for copy in 1..=copies.max(1) {
+        if cancel.is_cancelled() {
+            break;
+        }
+        let source: Box<dyn Source> = match &mut input {
+            Input::File { path, .. } => match std::fs::File::open(&*path) {
+                Ok(f) => Box::new(source::ReadSource(std::io::BufReader::with_capacity(
+                    1 << 20,
+                    f,
+                ))),
+                Err(e) => {
+                    let err = BurnError::Media {
+                        what: format!("cannot open {}: {e}", path.display()),
+                        hint: None,
+                    };
+                    for t in targets.iter() {
+                        out.push(Outcome {
+                            device: t.name.clone(),
+                            copy,
+                            result: Err(err.clone()),
+                        });
+                    }
+                    break;
+                }
+            },
+            Input::Stream { source, .. } => {
+                if copy > 1 {
+                    break;
+                }
+                std::mem::replace(source, Box::new(source::ReadSource(std::io::empty())))
+            }
+        };
+        let round = burn_round(
+            targets,
+            &alive,
+            source,
+            size,
+            &mut digests,
+            image_path.as_deref(),
+            copy,
+            opts,
+            sink,
+            cancel,
+        );
+        for (i, r) in round.into_iter().enumerate() {
+            if let Some(r) = r {
+                if r.is_err() {
+                    alive[i] = false;
+                }
+                out.push(Outcome {
+                    device: targets[i].name.clone(),
+                    copy,
+                    result: r,
+                });
+            }
+        }
+        if !alive.iter().any(|&a| a) {
+            break;
+        }
+    }
+    out
+}
+
+/// One copy on every live target, in parallel from one reader.
+#[allow(clippy::too_many_arguments)]
+fn burn_round<T: Transport>(
+    targets: &mut [Target<T>],
+    alive: &[bool],
+    mut source: Box<dyn Source>,
+    size: u64,
+    digests: &mut Option<Digests>,
+    image_path: Option<&std::path::Path>,
+    copy: u32,
+    opts: &BurnOptions,
+    sink: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Vec<Option<Result<BurnReport, BurnError>>> {
+    let n = alive.iter().filter(|&&a| a).count();
+    let fifo = Fifo::new(opts.fifo_bytes, chunk_bytes(opts.fifo_bytes), n.max(1));
+    source.bind(&fifo);
+    let barrier = Barrier::new(n + 1);
+    let stream_digests: Mutex<Option<Digests>> = Mutex::new(None);
+    let hash_stream = digests.is_none();
+    let known: Option<Digests> = digests.clone();
+    let mut results: Vec<Option<Result<BurnReport, BurnError>>> = Vec::new();
+    std::thread::scope(|s| {
+        let fifo_r = fifo.clone();
+        let (barrier_r, sd) = (&barrier, &stream_digests);
+        let reader = s.spawn(move || {
+            // Every drive prepares (blank, format, size checks) before the reader starts, so
+            // a slow preparation does not hold the FIFO against the others.
+            barrier_r.wait();
+            let mut d = hash_stream.then(Digester::new);
+            let r = read_image(&mut *source, &fifo_r, size, d.as_mut(), cancel);
+            if let (Ok(()), Some(d)) = (&r, d)
+                && let Ok(mut g) = sd.lock()
+            {
+                *g = Some(d.finish());
+            }
+            fifo_r.finish(r);
+        });
+        let mut handles = Vec::new();
+        let mut id = 0usize;
+        for (t, &a) in targets.iter_mut().zip(alive) {
+            if !a {
+                handles.push(None);
+                continue;
+            }
+            let my = id;
+            id += 1;
+            let (fifo, barrier, known, sd) =
+                (fifo.clone(), &barrier, known.clone(), &stream_digests);
+            handles.push(Some(s.spawn(move || {
+                burn_one(
+                    t, &fifo, my, barrier, size, known, sd, image_path, copy, opts, sink, cancel,
+                )
+            })));
+        }
+        for h in handles {
+            results.push(h.map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(BurnError::Verify("writer thread panicked".into())))
+            }));
+        }
+        let _ = reader.join();
+    });
+    if digests.is_none()
+        && let Ok(mut g) = stream_digests.lock()
+    {
+        *digests = g.take();
+    }
+    results
+}
+
+/// The reader thread: `size` bytes from `src` into the FIFO in chunks.
+fn read_image(
+    src: &mut dyn Source,
+    fifo: &Arc<Fifo>,
+    size: u64,
+    mut digest: Option<&mut Digester>,
+    cancel: &Cancel,
+) -> Result<(), String> {
+    let mut off = 0u64;
+    while off < size {
+        if cancel.is_cancelled() {
+            return Err("interrupted".into());
+        }
+        let want = (fifo.chunk_bytes() as u64).min(size - off) as usize;
+        let mut buf = fifo.buffer();
+        buf.resize(want, 0);
+        let got = read_full(src, &mut buf).map_err(|e| format!("image read at byte {off}: {e}"))?;
+        if got < want {
+            return Err(format!(
+                "image ended after {} bytes, {size} expected",
+                off + got as u64
+            ));
+        }
+        if let Some(d) = digest.as_deref_mut() {
+            d.update(&buf);
+        }
+        if !fifo.push(Chunk {
+            offset: off,
+            data: buf,
+        }) {
+            // Every writer has gone.
+            return Ok(());
+        }
+        off += want as u64;
+    }
+    Ok(())
+}
+
+/// State found on the medium before writing.
+struct Prepared {
+    plan: Plan,
+    start_lba: u32,
+    track: u16,
+    written: u64,
+    rate: u64,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn burn_one<T: Transport>(
+    t: &mut Target<T>,
+    fifo: &Arc<Fifo>,
+    id: usize,
+    barrier: &Barrier,
+    size: u64,
+    known: Option<Digests>,
+    stream_digests: &Mutex<Option<Digests>>,
+    image_path: Option<&std::path::Path>,
+    copy: u32,
+    opts: &BurnOptions,
+    sink: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Result<BurnReport, BurnError> {
+    let prep = if copy > 1 {
+        next_medium(t, opts, sink, cancel).and_then(|_| prepare(t, size, opts, sink, cancel))
+    } else {
+        prepare(t, size, opts, sink, cancel)
+    };
+    barrier.wait();
+    let prep = match prep {
+        Ok(p) => p,
+        Err(e) => {
+            fifo.detach(id);
+            return Err(e);
+        }
+    };
+    let r = write_and_close(t, fifo, id, &prep, size, opts, sink, cancel);
+    fifo.detach(id);
+    let (drive_buffer, write_seconds) = r?;
+    let image_sectors = size.div_ceil(SECTOR);
+    let mut report = BurnReport {
+        device: t.name.clone(),
+        copy,
+        profile: prep.plan.profile.name(),
+        mode: prep.plan.mode,
+        simulate: opts.choices.simulate,
+        multi: prep.plan.multi,
+        start_lba: prep.start_lba,
+        image_bytes: size,
+        image_sectors,
+        written_sectors: prep.written,
+        fifo: fifo.stats(),
+        drive_buffer,
+        write_seconds,
+        verify: None,
+    };
+    if opts.verify && !opts.choices.simulate {
+        let digests = match known {
+            Some(d) => Some(d),
+            None => stream_digests.lock().ok().and_then(|g| g.clone()),
+        };
+        let Some(digests) = digests else {
+            return Err(BurnError::Verify("the image's digests are missing".into()));
+        };
+        report.verify = Some(verify_burned(t, &prep, &digests, image_path, sink, cancel)?);
+    }
+    if opts.eject {
+        t.drive.eject().map_err(drive_err("eject"))?;
+    }
+    Ok(report)
+}
+
+/// Eject the last disc and wait for a new medium (GET EVENT STATUS NOTIFICATION where the
+/// drive has it, TEST UNIT READY always).
+fn next_medium<T: Transport>(
+    t: &mut Target<T>,
+    opts: &BurnOptions,
+    sink: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Result<(), BurnError> {
+    if !opts.eject {
+        let _ = t.drive.eject();
+    }
+    sink.event(&Event::Notice {
+        message: format!("{}: insert the next blank disc", t.name),
+    });
+    let start = t.clock.now();
+    // A tray that was opened must first report no medium, then a medium.
+    let mut saw_empty = false;
+    loop {
+        if cancel.is_cancelled() {
+            return Err(BurnError::Interrupted("no disc was written".into()));
+        }
+        let _ = t.drive.get_event_status_notification();
+        match t.drive.test_unit_ready() {
+            Ok(()) if saw_empty || t.drive.take_media_changed() => return Ok(()),
+            Ok(()) => {}
+            Err(e) if e.is_media_absent() => saw_empty = true,
+            Err(_) => {}
+        }
+        if t.clock.now().saturating_sub(start) >= opts.next_disc_max {
+            return Err(BurnError::NoMedium);
+        }
+        t.clock.sleep(Duration::from_millis(500));
+    }
+}
+
+fn status_name(s: DiscStatus) -> &'static str {
+    match s {
+        DiscStatus::Empty => "blank",
+        DiscStatus::Incomplete => "appendable",
+        DiscStatus::Complete => "complete (closed)",
+        DiscStatus::Other => "formatted/in use",
+    }
+}
+
+/// Read-only checks before the image is read or anything is written: a medium is there,
+/// the plan for it exists (e.g. `--simulate` on DVD+R is refused), it is blank (or the
+/// options allow what it holds), and the image fits. Refusals here cost the user nothing:
+/// no image pass, no blanking, no write. [`burn`] checks again after blanking/formatting.
+pub fn preflight<T: Transport>(
+    t: &mut Target<T>,
+    size: u64,
+    opts: &BurnOptions,
+) -> Result<(), BurnError> {
+    let d = &mut t.drive;
+    if d.media_status().map_err(drive_err("TEST UNIT READY"))? == crate::drive::MediaStatus::None {
+        return Err(BurnError::NoMedium);
+    }
+    let profile = d.profiles().map_err(drive_err("GET CONFIGURATION"))?.0;
+    let plan = plan::plan(profile, opts.choices)?;
+    let disc = d
+        .read_disc_information()
+        .map_err(drive_err("READ DISC INFORMATION"))?;
+    let image_sectors = size.div_ceil(SECTOR);
+    let need = written_sectors(image_sectors, u64::from(plan.unit_sectors));
+    let free = if plan.overwrite {
+        let caps = d.read_format_capacities().ok();
+        let unformatted = caps
+            .as_ref()
+            .map(|c| c.descriptor_type == CapacityDescriptorType::Unformatted)
+            .unwrap_or(disc.disc_status == DiscStatus::Empty);
+        let will_format = unformatted || opts.format;
+        let allowed = opts.force || opts.blank || disc.disc_status == DiscStatus::Empty;
+        if !will_format && !allowed {
+            return Err(BurnError::Media {
+                what: format!("{} is formatted and may hold data", profile.name()),
+                hint: Some("use --force to overwrite it, or --format to format it first".into()),
+            });
+        }
+        if unformatted {
+            // The formatted size is not known before formatting; the maximum capacity
+            // descriptor is the best bound there is.
+            caps.and_then(|c| crate::jobs::blank::choose_format(profile, &c, false).ok())
+                .map(|(blocks, _, _)| u64::from(blocks))
+        } else {
+            d.read_capacity_10().ok().map(|c| u64::from(c.last_lba) + 1)
+        }
+    } else {
+        if disc.disc_status != DiscStatus::Empty {
+            let erasable = profile.is_erasable();
+            let append = disc.disc_status == DiscStatus::Incomplete
+                && opts.force
+                && !plan.reserve_track
+                && !plan.cue_sheet;
+            if opts.blank && erasable {
+                // The room after blanking is checked after blanking.
+                return Ok(());
+            }
+            if !append {
+                let hint = if erasable {
+                    "use --blank to erase it first"
+                } else if disc.disc_status == DiscStatus::Incomplete {
+                    "use --force to append a session (not with --sao), or use a blank disc"
+                } else {
+                    "use a blank disc"
+                };
+                return Err(BurnError::Media {
+                    what: format!(
+                        "medium is not blank: {} is {}",
+                        profile.name(),
+                        status_name(disc.disc_status)
+                    ),
+                    hint: Some(hint.into()),
+                });
+            }
+        }
+        let n = disc.last_track_in_last_session.max(1);
+        d.read_track_information(TrackAddress::Track(u32::from(n)))
+            .ok()
+            .map(|ti| u64::from(ti.free_blocks))
+    };
+    match free {
+        Some(free) if need > free => Err(BurnError::TooSmall {
+            image: image_sectors,
+            need,
+            free,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Check the medium, blank or format it if asked or needed, set up page 05h, speed, and
+/// the track, and check the size. Nothing is written to the user area here.
+fn prepare<T: Transport>(
+    t: &mut Target<T>,
+    size: u64,
+    opts: &BurnOptions,
+    sink: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Result<Prepared, BurnError> {
+    let d = &mut t.drive;
+    if d.media_status().map_err(drive_err("TEST UNIT READY"))? == crate::drive::MediaStatus::None {
+        return Err(BurnError::NoMedium);
+    }
+    let mut profile = d.profiles().map_err(drive_err("GET CONFIGURATION"))?.0;
+    let mut plan = plan::plan(profile, opts.choices)?;
+    let mut disc = d
+        .read_disc_information()
+        .map_err(drive_err("READ DISC INFORMATION"))?;
+
+    if plan.overwrite {
+        let caps = d.read_format_capacities().ok();
+        let unformatted = caps
+            .as_ref()
+            .map(|c| c.descriptor_type == CapacityDescriptorType::Unformatted)
+            .unwrap_or(disc.disc_status == DiscStatus::Empty);
+        if unformatted || opts.format {
+            format_medium(t, profile, false, opts.long_op_max, sink, cancel)?;
+        } else if disc.disc_status != DiscStatus::Empty && !(opts.force || opts.blank) {
+            return Err(BurnError::Media {
+                what: format!("{} is formatted and may hold data", profile.name()),
+                hint: Some("use --force to overwrite it, or --format to format it first".into()),
+            });
+        }
+    } else if disc.disc_status != DiscStatus::Empty {
+        let erasable = profile.is_erasable();
+        if opts.blank && erasable {
+            blank_medium(
+                t,
+                profile,
+                BlankingType::Minimal,
+                opts.long_op_max,
+                sink,
+                cancel,
+            )?;
+            let d = &mut t.drive;
+            profile = d.profiles().map_err(drive_err("GET CONFIGURATION"))?.0;
+            plan = plan::plan(profile, opts.choices)?;
+            disc = d
+                .read_disc_information()
+                .map_err(drive_err("READ DISC INFORMATION"))?;
+        } else if disc.disc_status == DiscStatus::Incomplete
+            && opts.force
+            && !plan.reserve_track
+            && !plan.cue_sheet
+        {
+            sink.event(&Event::Notice {
+                message: format!("{}: appending a session to the appendable disc", t.name),
+            });
+        } else {
+            let hint = if erasable {
+                "use --blank to erase it first"
+            } else if disc.disc_status == DiscStatus::Incomplete {
+                "use --force to append a session (not with --sao), or use a blank disc"
+            } else {
+                "use a blank disc"
+            };
+            return Err(BurnError::Media {
+                what: format!(
+                    "medium is not blank: {} is {}",
+                    profile.name(),
+                    status_name(disc.disc_status)
+                ),
+                hint: Some(hint.into()),
+            });
+        }
+        if disc.disc_status != DiscStatus::Empty && disc.disc_status != DiscStatus::Incomplete {
+            return Err(BurnError::Media {
+                what: format!(
+                    "{} is still {} after blanking",
+                    profile.name(),
+                    status_name(disc.disc_status)
+                ),
+                hint: None,
+            });
+        }
+    }
+    let _ = cancel;
+    let d = &mut t.drive;
+    let image_sectors = size.div_ceil(SECTOR);
+    let written = written_sectors(image_sectors, u64::from(plan.unit_sectors));
+
+    // Where the track goes and how much room there is.
+    let (start_lba, track, free) = if plan.overwrite {
+        let cap = d.read_capacity_10().map_err(drive_err("READ CAPACITY"))?;
+        (0u32, 1u16, u64::from(cap.last_lba) + 1)
+    } else {
+        let n = disc.last_track_in_last_session.max(1);
+        let ti = d
+            .read_track_information(TrackAddress::Track(u32::from(n)))
+            .map_err(drive_err("READ TRACK INFORMATION"))?;
+        let Some(nwa) = ti.next_writable_address else {
+            return Err(BurnError::Media {
+                what: format!("{}: the drive reports no writable address", profile.name()),
+                hint: None,
+            });
+        };
+        (nwa, ti.track_number, u64::from(ti.free_blocks))
+    };
+    // The CD SAO pregap needs room too; SAO starts on a blank disc only.
+    let need = written;
+    if need > free {
+        return Err(BurnError::TooSmall {
+            image: image_sectors,
+            need,
+            free,
+        });
+    }
+
+    if let Some(p05) = plan.page05 {
+        let mut page = d
+            .write_parameters_page()
+            .map_err(drive_err("MODE SENSE(10) page 05h"))?;
+        apply_page05(&mut page, p05);
+        d.mode_select_10(&page.to_bytes())
+            .map_err(drive_err("MODE SELECT(10) page 05h"))?;
+    }
+    let rate = set_speed(t, &plan, opts.speed, sink);
+    let d = &mut t.drive;
+    if plan.reserve_track {
+        let blocks = u32::try_from(written).map_err(|_| BurnError::TooSmall {
+            image: image_sectors,
+            need,
+            free,
+        })?;
+        d.reserve_track(blocks)
+            .map_err(drive_err("RESERVE TRACK"))?;
+    }
+    if plan.cue_sheet {
+        let blocks = u32::try_from(written).map_err(|_| BurnError::TooSmall {
+            image: image_sectors,
+            need,
+            free,
+        })?;
+        d.send_cue_sheet(&crate::scsi::cue::single_data_track(blocks))
+            .map_err(drive_err("SEND CUE SHEET"))?;
+    }
+    Ok(Prepared {
+        plan,
+        start_lba,
+        track,
+        written,
+        rate,
+    })
+}
+
+fn apply_page05(page: &mut WriteParametersPage, p: plan::Page05) {
+    page.write_type = p.write_type;
+    page.bufe = p.bufe;
+    page.test_write = p.test_write;
+    page.multi_session = p.multi_session;
+    page.track_mode = p.track_mode;
+    page.data_block_type = p.data_block_type;
+    page.fp = false;
+    page.session_format = 0;
+    match p.link_size {
+        Some(l) => {
+            page.ls_v = true;
+            page.link_size = l;
+        }
+        None => {
+            page.ls_v = false;
+            page.link_size = 0;
+        }
+    }
+}
+
+/// Set the write speed; returns the rate to pace on, bytes per second. A drive that will
+/// not take the speed is told so in a notice; the burn goes on at its own speed.
+fn set_speed<T: Transport>(
+    t: &mut Target<T>,
+    plan: &Plan,
+    speed: Speed,
+    sink: &dyn ProgressSink,
+) -> u64 {
+    let one_x = plan.one_x_bytes_per_sec;
+    let d = &mut t.drive;
+    let wanted_kbps: Option<u32> = match speed {
+        Speed::X(x) => Some((x * one_x as f64 / 1000.0).round().max(1.0) as u32),
+        Speed::Max => None,
+    };
+    let result = if plan.profile.is_cd() {
+        let w = wanted_kbps.map(|k| k.min(0xFFFE) as u16).unwrap_or(0xFFFF);
+        d.set_cd_speed(0xFFFF, w)
+    } else {
+        let w = match wanted_kbps {
+            Some(k) => Some(k),
+            None => d
+                .get_write_speeds()
+                .ok()
+                .and_then(|v| v.iter().map(|s| s.write_speed_kbps).max()),
+        };
+        match w {
+            Some(w) => d.set_streaming(0, u32::MAX, w, w),
+            None => Ok(()),
+        }
+    };
+    if let Err(e) = result
+        && !e.is_optional_miss()
+    {
+        sink.event(&Event::Notice {
+            message: format!("{}: could not set the write speed: {e}", t.name),
+        });
+    }
+    // Pace on what the drive says it does now, else on what was asked, else 4x.
+    let current = d
+        .capabilities_page()
+        .ok()
+        .map(|c| u64::from(c.current_write_speed_kbps) * 1000)
+        .filter(|&r| r > 0);
+    current
+        .or(wanted_kbps.map(|k| u64::from(k) * 1000))
+        .unwrap_or(4 * one_x)
+}
+
+/// Write the stream (and the SAO pregap), flush, close as the plan says.
+#[allow(clippy::too_many_arguments)]
+fn write_and_close<T: Transport>(
+    t: &mut Target<T>,
+    fifo: &Arc<Fifo>,
+    id: usize,
+    prep: &Prepared,
+    size: u64,
+    opts: &BurnOptions,
+    sink: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Result<(DriveBufferStats, f64), BurnError> {
+    let plan = &prep.plan;
+    sink.event(&Event::Phase {
+        name: if opts.choices.simulate {
+            "writing (simulated)".into()
+        } else {
+            "writing".into()
+        },
+    });
+    let started = t.clock.now();
+    let pregap: u64 = if plan.cue_sheet { 150 } else { 0 };
+    let write_sectors = 16u32;
+    let mut params = WriteParams {
+        start_lba: prep.start_lba,
+        image_bytes: size,
+        written_sectors: prep.written,
+        write_sectors,
+        rate_bytes_per_sec: prep.rate,
+        one_x_bytes_per_sec: plan.one_x_bytes_per_sec,
+        stuck_after: opts.stuck_after,
+        progress_total: size,
+    };
+    let mut stats = DriveBufferStats::default();
+    if pregap > 0 {
+        // SAO: the host sends the pregap of track 1 from LBA −150 (MMC-6 §4.3.6.3).
+        let p = WriteParams {
+            start_lba: (-150i32) as u32,
+            ..params
+        };
+        if let Err(e) =
+            writer::write_zeros(&mut t.drive, &t.clock, p, pregap, sink, cancel, &mut stats)
+        {
+            return Err(stop(t, prep, opts, BurnError::Write(e)));
+        }
+        params.start_lba = 0;
+    }
+    match writer::write_stream(&mut t.drive, &t.clock, fifo, id, params, sink, cancel) {
+        Ok(s) => {
+            stats.size_bytes = s.size_bytes.or(stats.size_bytes);
+            stats.min_fill = s.min_fill;
+            stats.full_waits += s.full_waits;
+            stats.long_write_waits += s.long_write_waits;
+        }
+        Err((e, _)) => return Err(stop(t, prep, opts, BurnError::Write(e))),
+    }
+    let secs = t.clock.now().saturating_sub(started).as_secs_f64();
+    finish(t, prep, opts, sink)?;
+    Ok((stats, secs))
+}
+
+/// Flush the drive buffer and close what the plan closes.
+fn finish<T: Transport>(
+    t: &mut Target<T>,
+    prep: &Prepared,
+    opts: &BurnOptions,
+    sink: &dyn ProgressSink,
+) -> Result<(), BurnError> {
+    sink.event(&Event::Phase {
+        name: "closing".into(),
+    });
+    let d = &mut t.drive;
+    let poll = Duration::from_millis(200);
+    d.synchronize_cache_10(true)
+        .map_err(drive_err("SYNCHRONIZE CACHE"))?;
+    longop::wait(
+        d,
+        &t.clock,
+        "SYNCHRONIZE CACHE",
+        opts.long_op_max,
+        poll,
+        sink,
+        None,
+    )
+    .map_err(wait_err("SYNCHRONIZE CACHE"))?;
+    let mut close = prep.plan.close.clone();
+    if prep.plan.mode == Mode::Dao
+        && d.read_disc_information()
+            .is_ok_and(|i| i.disc_status != DiscStatus::Complete)
+    {
+        // DAO discs close themselves once the reserved track is full (MMC-6 §4.10.5); a
+        // drive that left the session open gets the CLOSE SESSION an incremental burn sends.
+        close.push(Close::Session(CloseFunction::Session));
+    }
+    for c in &close {
+        let (f, track, step) = match c {
+            Close::Track => (CloseFunction::Track, prep.track, "CLOSE TRACK"),
+            Close::Session(f) => (*f, 0, "CLOSE SESSION"),
+        };
+        d.close_track_session(f, track, true)
+            .map_err(drive_err(step))?;
+        longop::wait(d, &t.clock, step, opts.long_op_max, poll, sink, None)
+            .map_err(wait_err(step))?;
+    }
+    Ok(())
+}
+
+/// After a failed or interrupted write: flush and close as far as the medium allows, then
+/// give back the error (an interruption says what state the disc was left in).
+fn stop<T: Transport>(
+    t: &mut Target<T>,
+    prep: &Prepared,
+    opts: &BurnOptions,
+    e: BurnError,
+) -> BurnError {
+    let interrupted = matches!(e, BurnError::Write(WriteError::Interrupted));
+    if !interrupted {
+        // After a write error only a flush is tried: closing could finalize a bad disc.
+        let _ = t.drive.synchronize_cache_10(false);
+        return e;
+    }
+    let closable = matches!(
+        prep.plan.mode,
+        Mode::Tao | Mode::Incremental | Mode::Sequential | Mode::Overwrite
+    );
+    let short = BurnOptions {
+        long_op_max: opts.long_op_max.min(Duration::from_secs(600)),
+        ..*opts
+    };
+    // Close the track and the session but leave the disc appendable where possible, so
+    // what was written stays readable.
+    let mut p = Prepared {
+        plan: prep.plan.clone(),
+        ..*prep
+    };
+    for c in p.plan.close.iter_mut() {
+        if let Close::Session(f) = c {
+            *f = CloseFunction::Session;
+        }
+    }
+    if closable && finish(t, &p, &short, &crate::jobs::NoProgress).is_ok() {
+        BurnError::Interrupted("the track was closed; the disc holds a partial image".into())
+    } else {
+        BurnError::Interrupted(
+            "the disc could not be closed cleanly (disc-at-once media are lost)".into(),
+        )
+    }
+}
+
+/// Read back the image's sectors (never the padding) and compare with the digests.
+fn verify_burned<T: Transport>(
+    t: &mut Target<T>,
+    prep: &Prepared,
+    digests: &Digests,
+    image_path: Option<&std::path::Path>,
+    sink: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Result<VerifyReport, BurnError> {
+    // The drive may need a moment after closing (and a media-change attention).
+    let _ = t.drive.take_media_changed();
+    let mut reader = verify::DriveReader::new(&mut t.drive);
+    verify::verify(
+        &mut reader,
+        // The file, where there is one, is re-read only for blocks that differ or hold
+        // unreadable sectors, to name exactly the sectors that differ.
+        Reference::Digests {
+            digests,
+            file: image_path,
+        },
+        digests.size,
+        u64::from(prep.start_lba),
+        prep.plan.one_x_bytes_per_sec,
+        sink,
+        cancel,
+    )
+    .map_err(|e| match e {
+        verify::VerifyError::Interrupted => {
+            BurnError::Interrupted("the burn finished; verify was interrupted".into())
+        }
+        e => BurnError::Verify(e.to_string()),
+    })
+}
+
+/// Blank an erasable medium with Immed and poll it to the end (progress from the drive).
+pub fn blank_medium<T: Transport>(
+    t: &mut Target<T>,
+    profile: Profile,
+    kind: BlankingType,
+    max: Duration,
+    sink: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Result<(), BurnError> {
+    crate::jobs::blank::blank(&mut t.drive, &t.clock, profile, kind, max, sink, cancel)
+        .map_err(|e| e.into_burn())
+}
+
+/// Format an overwritable medium with Immed and poll it to the end.
+pub fn format_medium<T: Transport>(
+    t: &mut Target<T>,
+    profile: Profile,
+    full: bool,
+    max: Duration,
+    sink: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Result<(), BurnError> {
+    crate::jobs::blank::format(&mut t.drive, &t.clock, profile, full, max, sink, cancel)
+        .map_err(|e| e.into_burn())
+}
+
+/// The family of the medium now in the drive (for the CLI's messages).
+pub fn family_of(p: Profile) -> Option<Family> {
+    plan::family(p)
+}

@@ -1,0 +1,547 @@
+//! Verify: read back exactly the image's sectors (never the padding or run-out a burn adds
+//! after them), compare sector by sector, and compare SHA-256s (also against `IMAGE.sha256`
+//! when present). Every mismatching or unreadable LBA is named, as ranges.
+//!
+//! The comparison needs the image's bytes only where a block differs: a burn reads its
+//! image once, computing the SHA-256 and a CRC-64 per 64 KiB block ([`Digests`]); verify
+//! then checks the disc against those and re-reads just the differing blocks of the image
+//! file to name the exact sectors. `discrw verify IMAGE` reads the image alongside the disc.
+
+use crate::jobs::{Cancel, Event, ProgressSink};
+use sha2::{Digest, Sha256};
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+/// Bytes per sector.
+pub const SECTOR: usize = 2048;
+/// Bytes covered by one block digest.
+pub const BLOCK: usize = 64 * 1024;
+const BLOCK_SECTORS: u64 = (BLOCK / SECTOR) as u64;
+
+const CRC64: crc::Crc<u64, crc::Table<16>> = crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_XZ);
+
+/// What is known about an image's bytes after reading it once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Digests {
+    /// Size in bytes.
+    pub size: u64,
+    pub sha256: [u8; 32],
+    /// CRC-64/XZ of each 64 KiB block (the last one may be shorter).
+    pub block_crc: Vec<u64>,
+}
+
+impl Digests {
+    pub fn sha256_hex(&self) -> String {
+        hex(&self.sha256)
+    }
+}
+
+/// Lower-case hex.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Computes [`Digests`] over bytes fed in order, in any slicing.
+pub struct Digester {
+    sha: Sha256,
+    crc: crc::Digest<'static, u64, crc::Table<16>>,
+    in_block: usize,
+    blocks: Vec<u64>,
+    size: u64,
+}
+
+impl Default for Digester {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Digester {
+    pub fn new() -> Self {
+        Digester {
+            sha: Sha256::new(),
+            crc: CRC64.digest(),
+            in_block: 0,
+            blocks: Vec::new(),
+            size: 0,
+        }
+    }
+
+    pub fn update(&mut self, mut d: &[u8]) {
+        self.sha.update(d);
+        self.size += d.len() as u64;
+        while !d.is_empty() {
+            let take = (BLOCK - self.in_block).min(d.len());
+            self.crc.update(&d[..take]);
+            self.in_block += take;
+            d = &d[take..];
+            if self.in_block == BLOCK {
+                let done = std::mem::replace(&mut self.crc, CRC64.digest());
+                self.blocks.push(done.finalize());
+                self.in_block = 0;
+            }
+        }
+    }
+
+    pub fn finish(mut self) -> Digests {
+        if self.in_block > 0 {
+            self.blocks.push(self.crc.finalize());
+        }
+        Digests {
+            size: self.size,
+            sha256: self.sha.finalize().into(),
+            block_crc: self.blocks,
+        }
+    }
+}
+
+/// Sorted, merged LBA ranges `[start, start+count)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Ranges(pub Vec<(u64, u64)>);
+
+impl Ranges {
+    /// Add one LBA (callers add in increasing order; out-of-order LBAs still merge if
+    /// adjacent to the last range).
+    pub fn add(&mut self, lba: u64, count: u64) {
+        if count == 0 {
+            return;
+        }
+        if let Some(last) = self.0.last_mut()
+            && last.0 + last.1 == lba
+        {
+            last.1 += count;
+            return;
+        }
+        self.0.push((lba, count));
+    }
+
+    pub fn sectors(&self) -> u64 {
+        self.0.iter().map(|r| r.1).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `16-31, 40, 100-103` (inclusive ends, as people read them).
+    pub fn display(&self) -> String {
+        self.0
+            .iter()
+            .map(|&(s, n)| {
+                if n == 1 {
+                    s.to_string()
+                } else {
+                    format!("{s}-{}", s + n - 1)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Reads disc sectors for verify (the drive, or anything else in tests).
+pub trait SectorReader {
+    /// Read `buf.len() / 2048` sectors from `lba`. The error says why (decoded sense).
+    fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), String>;
+    /// Largest number of sectors one read may ask for.
+    fn max_sectors(&self) -> u64 {
+        32
+    }
+}
+
+/// A drive as a [`SectorReader`]: READ(10) of up to 32 sectors (64 KiB), fewer when the
+/// transport cannot carry that much.
+pub struct DriveReader<'a, T: crate::transport::Transport> {
+    drive: &'a mut crate::drive::Drive<T>,
+    max: u64,
+}
+
+impl<'a, T: crate::transport::Transport> DriveReader<'a, T> {
+    pub fn new(drive: &'a mut crate::drive::Drive<T>) -> Self {
+        let max = (drive.max_transfer_bytes() / SECTOR).clamp(1, 32) as u64;
+        DriveReader { drive, max }
+    }
+}
+
+impl<T: crate::transport::Transport> SectorReader for DriveReader<'_, T> {
+    fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), String> {
+        let blocks = u16::try_from(buf.len() / SECTOR).map_err(|_| "read too large".to_string())?;
+        let lba = u32::try_from(lba).map_err(|_| format!("LBA {lba} out of range"))?;
+        self.drive
+            .read_10(lba, blocks, buf, false)
+            .map_err(|e| e.to_string())
+    }
+    fn max_sectors(&self) -> u64 {
+        self.max
+    }
+}
+
+/// What the disc is compared with.
+pub enum Reference<'a> {
+    /// The image file itself, read alongside the disc.
+    File(&'a Path),
+    /// Digests from the burn's single read of the image, and the file (when there is one)
+    /// to re-read differing blocks from.
+    Digests {
+        digests: &'a Digests,
+        file: Option<&'a Path>,
+    },
+}
+
+/// The result of a verify pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct VerifyReport {
+    /// First LBA of the image on the disc.
+    pub start_lba: u64,
+    /// Image size in bytes and sectors.
+    pub size: u64,
+    pub sectors: u64,
+    pub mismatched: Ranges,
+    pub unreadable: Ranges,
+    /// SHA-256 of what was read from the disc (absent when sectors were unreadable).
+    pub disc_sha256: Option<String>,
+    /// SHA-256 of the image.
+    pub image_sha256: String,
+    /// `IMAGE.sha256`'s checksum, when that file exists, and whether the image matched it.
+    pub sha256_file: Option<(PathBuf, bool)>,
+    /// Files (ISO 9660 / UDF) that hold mismatching or unreadable sectors.
+    pub damaged_files: Vec<String>,
+}
+
+impl VerifyReport {
+    /// Every sector read and equal, SHA-256 equal, and `IMAGE.sha256` (if any) agreeing.
+    pub fn is_match(&self) -> bool {
+        self.mismatched.is_empty()
+            && self.unreadable.is_empty()
+            && self.disc_sha256.as_deref() == Some(self.image_sha256.as_str())
+            && self.sha256_file.as_ref().is_none_or(|s| s.1)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("cannot read image {path}: {source}")]
+    Image {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("image {path} is {got} bytes, expected {expected}")]
+    ImageSize {
+        path: PathBuf,
+        expected: u64,
+        got: u64,
+    },
+    #[error("interrupted")]
+    Interrupted,
+}
+
+/// The checksum in `IMAGE.sha256` (sha256sum format: 64 hex digits, then the name).
+pub fn read_sha256_file(image: &Path) -> Option<(PathBuf, Option<String>)> {
+    let mut p = image.as_os_str().to_owned();
+    p.push(".sha256");
+    let p = PathBuf::from(p);
+    let text = std::fs::read_to_string(&p).ok()?;
+    let word = text
+        .split_whitespace()
+        .next()
+        .map(|w| w.to_ascii_lowercase());
+    let ok = word.filter(|w| w.len() == 64 && w.bytes().all(|b| b.is_ascii_hexdigit()));
+    Some((p, ok))
+}
+
+fn image_err(path: &Path) -> impl Fn(std::io::Error) -> VerifyError + '_ {
+    move |source| VerifyError::Image {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Compare `size` bytes of image against the disc from `start_lba`.
+pub fn verify(
+    disc: &mut dyn SectorReader,
+    reference: Reference<'_>,
+    size: u64,
+    start_lba: u64,
+    one_x: u64,
+    sink: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Result<VerifyReport, VerifyError> {
+    sink.event(&Event::Phase {
+        name: "verifying".into(),
+    });
+    let sectors = size.div_ceil(SECTOR as u64);
+    let mut rep = VerifyReport {
+        start_lba,
+        size,
+        sectors,
+        ..VerifyReport::default()
+    };
+    let (mut file, digests) = match reference {
+        Reference::File(p) => {
+            let f = std::fs::File::open(p).map_err(image_err(p))?;
+            let got = f.metadata().map_err(image_err(p))?.len();
+            if got != size {
+                return Err(VerifyError::ImageSize {
+                    path: p.to_path_buf(),
+                    expected: size,
+                    got,
+                });
+            }
+            (Some((p, f)), None)
+        }
+        Reference::Digests { digests, file } => {
+            let f = match file {
+                Some(p) => Some((p, std::fs::File::open(p).map_err(image_err(p))?)),
+                None => None,
+            };
+            (f, Some(digests))
+        }
+    };
+    let sequential = digests.is_none();
+    let mut image_sha = Sha256::new();
+    let mut disc_sha = Sha256::new();
+    let per_read = (disc.max_sectors().max(1) / BLOCK_SECTORS).max(1) * BLOCK_SECTORS;
+    let mut buf = vec![0u8; per_read as usize * SECTOR];
+    let mut img = vec![0u8; BLOCK];
+    let mut done = 0u64; // sectors
+    while done < sectors {
+        if cancel.is_cancelled() {
+            return Err(VerifyError::Interrupted);
+        }
+        let n = per_read.min(sectors - done);
+        let bytes = &mut buf[..n as usize * SECTOR];
+        let mut bad = vec![false; n as usize];
+        if disc.read_sectors(start_lba + done, bytes).is_err() {
+            // Narrow down to the sectors that really fail.
+            for i in 0..n {
+                let s = &mut bytes[i as usize * SECTOR..(i as usize + 1) * SECTOR];
+                if let Err(reason) = disc.read_sectors(start_lba + done + i, s) {
+                    bad[i as usize] = true;
+                    s.fill(0);
+                    sink.event(&Event::ReadError {
+                        lba: start_lba + done + i,
+                        count: 1,
+                        reason,
+                    });
+                }
+            }
+        }
+        // Block by block (64 KiB, aligned to the image start).
+        let mut b = 0u64;
+        while b < n {
+            let bn = BLOCK_SECTORS.min(n - b);
+            let first = done + b; // image sector index
+            let off = first * SECTOR as u64;
+            let len = (bn * SECTOR as u64).min(size - off) as usize;
+            let dblock = &bytes[(b as usize) * SECTOR..(b as usize) * SECTOR + len];
+            disc_sha.update(dblock);
+            let block_bad = &bad[b as usize..(b + bn) as usize];
+            let need_image = match digests {
+                None => true,
+                Some(d) => {
+                    let idx = (first / BLOCK_SECTORS) as usize;
+                    block_bad.iter().any(|&x| x)
+                        || d.block_crc.get(idx) != Some(&CRC64.checksum(dblock))
+                }
+            };
+            let have_image = if need_image {
+                match file.as_mut() {
+                    Some((p, f)) => {
+                        if !sequential {
+                            f.seek(SeekFrom::Start(off)).map_err(image_err(p))?;
+                        }
+                        f.read_exact(&mut img[..len]).map_err(image_err(p))?;
+                        if sequential {
+                            image_sha.update(&img[..len]);
+                        }
+                        true
+                    }
+                    None => false,
+                }
+            } else {
+                false
+            };
+            for i in 0..bn {
+                let lba = start_lba + first + i;
+                if block_bad[i as usize] {
+                    rep.unreadable.add(lba, 1);
+                    continue;
+                }
+                if !need_image {
+                    continue;
+                }
+                let s = i as usize * SECTOR;
+                let e = (s + SECTOR).min(len);
+                if !have_image || dblock[s..e] != img[s..e] {
+                    rep.mismatched.add(lba, 1);
+                }
+            }
+            b += bn;
+        }
+        done += n;
+        sink.event(&Event::Progress {
+            done_bytes: (done * SECTOR as u64).min(size),
+            total_bytes: size,
+            lba: start_lba + done,
+            one_x_bytes_per_sec: one_x,
+            errors: rep.unreadable.sectors() + rep.mismatched.sectors(),
+            fifo_fill: None,
+            drive_buffer_fill: None,
+        });
+    }
+    rep.image_sha256 = match digests {
+        Some(d) => d.sha256_hex(),
+        None => hex(&image_sha.finalize()),
+    };
+    if rep.unreadable.is_empty() {
+        rep.disc_sha256 = Some(hex(&disc_sha.finalize()));
+    }
+    if let Some((p, _)) = file.as_ref()
+        && let Some((sp, sum)) = read_sha256_file(p)
+    {
+        let ok = sum.as_deref() == Some(rep.image_sha256.as_str());
+        rep.sha256_file = Some((sp, ok));
+    }
+    Ok(rep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::NoProgress;
+
+    struct Mem {
+        data: Vec<u8>,
+        bad: Vec<u64>,
+    }
+
+    impl SectorReader for Mem {
+        fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), String> {
+            let n = (buf.len() / SECTOR) as u64;
+            if self.bad.iter().any(|&b| b >= lba && b < lba + n) {
+                return Err("MEDIUM ERROR".into());
+            }
+            let s = lba as usize * SECTOR;
+            buf.copy_from_slice(&self.data[s..s + buf.len()]);
+            Ok(())
+        }
+        fn max_sectors(&self) -> u64 {
+            64
+        }
+    }
+
+    fn image(n: usize) -> Vec<u8> {
+        (0..n).map(|i| (i * 7 + i / 4096) as u8).collect()
+    }
+
+    #[test]
+    fn digests_do_not_depend_on_slicing() {
+        let img = image(BLOCK * 2 + 100);
+        let mut a = Digester::new();
+        a.update(&img);
+        let mut b = Digester::new();
+        for c in img.chunks(777) {
+            b.update(c);
+        }
+        let (a, b) = (a.finish(), b.finish());
+        assert_eq!(a, b);
+        assert_eq!(a.block_crc.len(), 3);
+        // CRC-64/XZ check value for "123456789".
+        assert_eq!(CRC64.checksum(b"123456789"), 0x995dc9bbdf1939fa);
+    }
+
+    #[test]
+    fn ranges_merge_and_print() {
+        let mut r = Ranges::default();
+        for l in [16, 17, 18, 40, 100, 101] {
+            r.add(l, 1);
+        }
+        assert_eq!(r.display(), "16-18, 40, 100-101");
+        assert_eq!(r.sectors(), 6);
+    }
+
+    fn setup(img: &[u8], disc: Vec<u8>, bad: Vec<u64>) -> (tempfile::TempDir, PathBuf, Mem) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("img.iso");
+        std::fs::write(&p, img).unwrap();
+        (dir, p, Mem { data: disc, bad })
+    }
+
+    #[test]
+    fn names_mismatching_and_unreadable_sectors_and_ignores_padding() {
+        let img = image(SECTOR * 100 + 1000); // partial last sector (--pad)
+        let mut disc = img.clone();
+        disc.resize(SECTOR * 160, 0xAA); // padding + run-out differ: never compared
+        disc[SECTOR * 40 + 5] ^= 1;
+        disc[SECTOR * 41] ^= 1;
+        disc[SECTOR * 97] ^= 1;
+        let mut d = Digester::new();
+        d.update(&img);
+        let digests = d.finish();
+        for with_digests in [false, true] {
+            let (_dir, p, mut mem) = setup(&img, disc.clone(), vec![70]);
+            let reference = if with_digests {
+                Reference::Digests {
+                    digests: &digests,
+                    file: Some(&p),
+                }
+            } else {
+                Reference::File(&p)
+            };
+            let rep = verify(
+                &mut mem,
+                reference,
+                img.len() as u64,
+                0,
+                0,
+                &NoProgress,
+                &Cancel::new(),
+            )
+            .unwrap();
+            assert_eq!(rep.sectors, 101);
+            assert_eq!(rep.mismatched.display(), "40-41, 97");
+            assert_eq!(rep.unreadable.display(), "70");
+            assert!(rep.disc_sha256.is_none());
+            assert_eq!(rep.image_sha256, digests.sha256_hex());
+            assert!(!rep.is_match());
+        }
+    }
+
+    #[test]
+    fn match_and_sha256_file() {
+        let img = image(SECTOR * 50);
+        let mut disc = img.clone();
+        disc.resize(SECTOR * 64, 0);
+        let (_dir, p, mut mem) = setup(&img, disc, vec![]);
+        let mut d = Digester::new();
+        d.update(&img);
+        let sum = d.finish().sha256_hex();
+        let mut sp = p.as_os_str().to_owned();
+        sp.push(".sha256");
+        std::fs::write(&sp, format!("{sum}  img.iso\n")).unwrap();
+        let rep = verify(
+            &mut mem,
+            Reference::File(&p),
+            img.len() as u64,
+            0,
+            0,
+            &NoProgress,
+            &Cancel::new(),
+        )
+        .unwrap();
+        assert!(rep.is_match(), "{rep:?}");
+        assert_eq!(rep.sha256_file.as_ref().map(|s| s.1), Some(true));
+        std::fs::write(&sp, format!("{}  img.iso\n", "0".repeat(64))).unwrap();
+        let rep = verify(
+            &mut mem,
+            Reference::File(&p),
+            img.len() as u64,
+            0,
+            0,
+            &NoProgress,
+            &Cancel::new(),
+        )
+        .unwrap();
+        assert!(!rep.is_match());
+    }
+}

@@ -1,0 +1,795 @@
+//! `discrw burn`, `verify`, `blank` and `format` through the real binary against the
+//! emulated drive (issue 4, "Done means").
+//!
+//! What a burn put on the disc is read back independently of discrw's read path: straight
+//! out of the virtual medium file at the documented offsets (docs/virtual-drive.md, "The
+//! medium file": 65536 + LBA × 2352 on CD, × 2048 otherwise), hashed with the external
+//! `sha256sum` and compared byte for byte with the image. The disc state is checked twice:
+//! `discrw info --json` (READ DISC INFORMATION) and the medium file's own metadata.
+
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_discrw"));
+    c.env_remove("DISCRW_DEVICE").env_remove("DISCRW_EMU_CLOCK");
+    c
+}
+
+fn discrw(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run discrw")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Run and require exit 0.
+fn ok(args: &[&str]) -> Output {
+    let o = discrw(args);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o));
+    o
+}
+
+/// Run and require `code`; returns the last stderr line (the one-line error).
+fn fails(args: &[&str], code: i32) -> (Output, String) {
+    let o = discrw(args);
+    assert_eq!(o.status.code(), Some(code), "{args:?}: {}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    let last = err
+        .lines()
+        .rfind(|l| l.starts_with("discrw: "))
+        .unwrap_or_else(|| panic!("no `discrw: ` error line: {}", text(&o)))
+        .to_string();
+    (o, last)
+}
+
+fn p(x: &Path) -> &str {
+    x.to_str().expect("utf-8 temp path")
+}
+
+fn dev(m: &Path) -> String {
+    format!("virtual:{}", m.display())
+}
+
+/// A blank (or `--from`) virtual medium.
+fn medium(dir: &Path, name: &str, kind: &str, extra: &[&str]) -> PathBuf {
+    let m = dir.join(name);
+    let mut a = vec!["virtual", "create", p(&m), "--media", kind];
+    a.extend_from_slice(extra);
+    ok(&a);
+    m
+}
+
+/// An image of `sectors` 2048-byte sectors of xorshift noise (every sector differs).
+fn image(dir: &Path, name: &str, sectors: u64, seed: u64) -> PathBuf {
+    let mut x = seed | 1;
+    let mut v = Vec::with_capacity((sectors * 2048) as usize);
+    for _ in 0..sectors * 256 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v.extend_from_slice(&x.to_le_bytes());
+    }
+    let f = dir.join(name);
+    std::fs::write(&f, v).expect("write image");
+    f
+}
+
+/// SHA-256 by the external `sha256sum` (a missing tool fails the test loudly).
+fn sha256sum(f: &Path) -> String {
+    let o = Command::new("sha256sum")
+        .arg(f)
+        .output()
+        .expect("sha256sum (coreutils) is needed by this test and was not found");
+    assert!(o.status.success(), "sha256sum {}", f.display());
+    String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .next()
+        .expect("sha256sum output")
+        .to_string()
+}
+
+/// The medium file's JSON metadata (bytes 20..24 length, JSON at 24).
+fn meta(m: &Path) -> Value {
+    let b = std::fs::read(m).expect("read medium");
+    assert_eq!(&b[..14], b"DISCRW-VMEDIUM", "magic");
+    let n = u32::from_le_bytes([b[20], b[21], b[22], b[23]]) as usize;
+    serde_json::from_slice(&b[24..24 + n]).expect("metadata JSON")
+}
+
+/// `count` user-data sectors from LBA `start`, straight from the medium file.
+fn medium_sectors(m: &Path, start: u64, count: u64) -> Vec<u8> {
+    let kind = meta(m)["kind"].as_str().expect("kind").to_string();
+    let stride: u64 = if kind.starts_with("cd") { 2352 } else { 2048 };
+    let b = std::fs::read(m).expect("read medium");
+    let mut out = Vec::with_capacity((count * 2048) as usize);
+    for lba in start..start + count {
+        let off = (65536 + lba * stride) as usize;
+        // Never-written blocks are holes past the end of the file: zeros.
+        let mut s = vec![0u8; 2048];
+        if off < b.len() {
+            let end = (off + 2048).min(b.len());
+            s[..end - off].copy_from_slice(&b[off..end]);
+        }
+        out.extend_from_slice(&s);
+    }
+    out
+}
+
+/// `discrw info --json`'s media object (READ DISC INFORMATION / TRACK INFORMATION).
+fn info(m: &Path) -> Value {
+    let o = ok(&["info", "-d", &dev(m), "--json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).expect("info JSON");
+    v["media"].clone()
+}
+
+/// The image is on the disc at `start`: same bytes, same SHA-256 (external tool), and
+/// `discrw verify` (reading through the drive) agrees.
+fn assert_on_disc(dir: &Path, m: &Path, img: &Path, start: u64) {
+    let want = std::fs::read(img).expect("read image");
+    let sectors = (want.len() as u64).div_ceil(2048);
+    let mut got = medium_sectors(m, start, sectors);
+    got.truncate(want.len());
+    let back = dir.join(format!(
+        "{}.readback",
+        m.file_name().and_then(|n| n.to_str()).unwrap_or("m")
+    ));
+    std::fs::write(&back, &got).expect("write readback");
+    assert_eq!(
+        sha256sum(&back),
+        sha256sum(img),
+        "SHA-256 of the disc's sectors {start}.. differs from the image's"
+    );
+    if let Some(i) = got.iter().zip(&want).position(|(a, b)| a != b) {
+        panic!("byte {i} (LBA {}) differs", start + i as u64 / 2048);
+    }
+    let o = ok(&["verify", "-d", &dev(m), p(img)]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(s.contains(&format!("{sectors} sectors match")), "{s}");
+}
+
+/// Burn `img` (extra options first), check exit 0, the summary and a verified copy.
+fn burn_ok(m: &Path, img: &Path, extra: &[&str]) -> String {
+    let d = dev(m);
+    let mut a = vec!["burn", "-d", d.as_str()];
+    a.extend_from_slice(extra);
+    a.push(p(img));
+    let o = ok(&a);
+    let s = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(s.contains("sectors match, SHA-256"), "{s}");
+    s
+}
+
+/// The disc is finalized: READ DISC INFORMATION says complete and so does the medium.
+fn assert_finalized(m: &Path) {
+    assert_eq!(info(m)["status"], "complete", "{}", info(m));
+    assert_eq!(meta(m)["finalized"], true, "{}", meta(m));
+}
+
+/// The disc is left appendable.
+fn assert_appendable(m: &Path) {
+    assert_eq!(info(m)["status"], "appendable", "{}", info(m));
+    assert_eq!(meta(m)["finalized"], false, "{}", meta(m));
+}
+
+fn tracks(m: &Path) -> Vec<Value> {
+    meta(m)["tracks"].as_array().cloned().unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------
+// Every writable family
+
+/// Burn a fresh medium of `kind` and check the copy and the finalized state.
+fn family(kind: &str, extra: &[&str], sectors: u64) -> (tempfile::TempDir, PathBuf, String) {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), &format!("{kind}.vd"), kind, &[]);
+    let img = image(d.path(), "a.iso", sectors, 0x5eed ^ sectors);
+    let out = burn_ok(&m, &img, extra);
+    assert_on_disc(d.path(), &m, &img, 0);
+    (d, m, out)
+}
+
+#[test]
+fn cd_r_tao() {
+    let (_d, m, out) = family("cd-r", &[], 1000);
+    assert!(out.contains("CD-R Tao"), "{out}");
+    assert_finalized(&m);
+    let t = tracks(&m);
+    assert_eq!(t.len(), 1, "{t:?}");
+    assert_eq!(t[0]["method"], "tao", "{t:?}");
+    // TAO: the drive adds 2 run-out blocks; the image is 1000 sectors, nothing padded.
+    assert_eq!(t[0]["recorded"], 1000, "{t:?}");
+}
+
+#[test]
+fn cd_r_sao() {
+    let (_d, m, out) = family("cd-r", &["--sao"], 1000);
+    assert!(out.contains("CD-R Sao"), "{out}");
+    assert_finalized(&m);
+    let t = tracks(&m);
+    assert_eq!(t.len(), 1, "{t:?}");
+    assert_ne!(t[0]["method"], "tao", "{t:?}");
+}
+
+#[test]
+fn dvd_r_dao() {
+    let (_d, m, out) = family("dvd-r", &["--sao"], 1000);
+    assert!(out.contains("Dao"), "{out}");
+    assert_finalized(&m);
+    let t = tracks(&m);
+    assert_eq!(t.len(), 1, "{t:?}");
+    // RESERVE TRACK of the exact written size: 1000 sectors in 16-sector units.
+    assert_eq!(t[0]["reserved"], 1008, "{t:?}");
+    assert_eq!(t[0]["recorded"], 1008, "{t:?}");
+}
+
+#[test]
+fn dvd_r_incremental() {
+    let (_d, m, out) = family("dvd-r", &[], 1000);
+    assert!(out.contains("Incremental"), "{out}");
+    assert_finalized(&m);
+    assert_eq!(tracks(&m)[0]["method"], "incremental");
+}
+
+#[test]
+fn dvd_rw_sequential() {
+    let (_d, m, out) = family("dvd-rw", &[], 1000);
+    assert!(out.contains("DVD-RW"), "{out}");
+    assert_finalized(&m);
+}
+
+#[test]
+fn dvd_plus_r() {
+    let (_d, m, out) = family("dvd+r", &[], 1000);
+    assert!(out.contains("DVD+R Sequential"), "{out}");
+    assert_finalized(&m);
+}
+
+#[test]
+fn dvd_plus_r_dl() {
+    let (_d, m, out) = family("dvd+r-dl", &[], 1000);
+    assert!(out.contains("DVD+R DL"), "{out}");
+    assert_finalized(&m);
+}
+
+#[test]
+fn dvd_plus_rw_formats_and_overwrites_from_lba_0() {
+    let (_d, m, out) = family("dvd+rw", &[], 1000);
+    assert!(out.contains("DVD+RW Overwrite"), "{out}");
+    assert_eq!(meta(&m)["formatted"], true, "{}", meta(&m));
+}
+
+#[test]
+fn bd_r() {
+    let (_d, m, out) = family("bd-r", &[], 1000);
+    assert!(out.contains("BD-R"), "{out}");
+    assert_finalized(&m);
+}
+
+#[test]
+fn bd_re_is_formatted_first() {
+    let (_d, m, out) = family("bd-re", &[], 1000);
+    assert!(out.contains("BD-RE Overwrite"), "{out}");
+    assert_eq!(meta(&m)["formatted"], true, "{}", meta(&m));
+}
+
+#[test]
+fn multi_leaves_the_disc_appendable_and_a_second_session_goes_after_it() {
+    for kind in ["cd-r", "dvd-r", "dvd+r", "bd-r"] {
+        let d = tempfile::tempdir().unwrap();
+        let m = medium(d.path(), "m.vd", kind, &[]);
+        let a = image(d.path(), "a.iso", 300, 1);
+        let b = image(d.path(), "b.iso", 200, 2);
+        burn_ok(&m, &a, &["--multi"]);
+        assert_appendable(&m);
+        assert_on_disc(d.path(), &m, &a, 0);
+        // An appendable disc is not blank: refused without --force.
+        let (_, l) = fails(&["burn", "-d", &dev(&m), p(&b)], 4);
+        assert!(
+            l.contains("not blank") && l.contains("--force"),
+            "{kind}: {l}"
+        );
+        let out = burn_ok(&m, &b, &["--force"]);
+        assert_finalized(&m);
+        let t = tracks(&m);
+        assert_eq!(t.len(), 2, "{kind}: {t:?}");
+        let start = t[1]["start"].as_u64().expect("start");
+        assert!(start > 300, "{kind}: {t:?}");
+        assert!(out.contains(&format!("at LBA {start}")), "{kind}: {out}");
+        assert_on_disc(d.path(), &m, &b, start);
+        assert_on_disc(d.path(), &m, &a, 0);
+    }
+}
+
+#[test]
+fn cd_rw_after_blank() {
+    let d = tempfile::tempdir().unwrap();
+    let old = image(d.path(), "old.iso", 500, 7);
+    let m = medium(d.path(), "rw.vd", "cd-rw", &["--from", p(&old)]);
+    let img = image(d.path(), "new.iso", 800, 8);
+    // Written and closed: refused without --blank, nothing changed.
+    let before = std::fs::read(&m).unwrap();
+    let (_, l) = fails(&["burn", "-d", &dev(&m), p(&img)], 4);
+    assert!(l.contains("not blank") && l.contains("--blank"), "{l}");
+    assert_eq!(
+        std::fs::read(&m).unwrap(),
+        before,
+        "a refused burn changed the disc"
+    );
+    // `discrw blank` with progress, then burn.
+    let o = ok(&["blank", "-d", &dev(&m)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("blanking"), "{}", text(&o));
+    assert_eq!(info(&m)["status"], "blank");
+    burn_ok(&m, &img, &[]);
+    assert_on_disc(d.path(), &m, &img, 0);
+    assert_finalized(&m);
+    // And `burn --blank` in one go.
+    let img2 = image(d.path(), "new2.iso", 600, 9);
+    burn_ok(&m, &img2, &["--blank"]);
+    assert_on_disc(d.path(), &m, &img2, 0);
+    assert_finalized(&m);
+}
+
+#[test]
+fn dvd_rw_blank_full_then_burn() {
+    let d = tempfile::tempdir().unwrap();
+    let old = image(d.path(), "old.iso", 300, 3);
+    let m = medium(d.path(), "rw.vd", "dvd-rw", &["--from", p(&old)]);
+    ok(&["blank", "--full", "-d", &dev(&m)]);
+    assert_eq!(info(&m)["status"], "blank");
+    let img = image(d.path(), "a.iso", 400, 4);
+    burn_ok(&m, &img, &[]);
+    assert_on_disc(d.path(), &m, &img, 0);
+}
+
+#[test]
+fn format_with_progress_and_json() {
+    let d = tempfile::tempdir().unwrap();
+    for kind in ["bd-re", "dvd+rw", "dvd-rw"] {
+        let m = medium(d.path(), &format!("{kind}.vd"), kind, &[]);
+        let o = ok(&["format", "-d", &dev(&m)]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("formatting"), "{kind}: {}", text(&o));
+        assert_eq!(meta(&m)["formatted"], true, "{kind}: {}", meta(&m));
+        let img = image(d.path(), "a.iso", 100, 5);
+        // A formatted medium holds data now: overwriting it needs --force.
+        let (_, l) = fails(&["burn", "-d", &dev(&m), p(&img)], 4);
+        assert!(l.contains("--force"), "{kind}: {l}");
+        burn_ok(&m, &img, &["--force"]);
+        assert_on_disc(d.path(), &m, &img, 0);
+    }
+    // --json: progress as JSON lines, then one result document.
+    let m = medium(d.path(), "j.vd", "bd-re", &[]);
+    let o = ok(&["format", "--json", "-d", &dev(&m)]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    let first: Value = serde_json::from_str(s.lines().next().unwrap_or("")).expect("JSON line");
+    assert!(first.is_object(), "{s}");
+}
+
+#[test]
+fn blank_refuses_media_that_cannot_be_blanked() {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "r.vd", "dvd+r", &[]);
+    let (_, l) = fails(&["blank", "-d", &dev(&m)], 4);
+    assert!(l.contains("DVD+R"), "{l}");
+    let m = medium(d.path(), "cd.vd", "cd-r", &[]);
+    let (_, l) = fails(&["format", "-d", &dev(&m)], 4);
+    assert!(l.contains("CD-R"), "{l}");
+}
+
+#[test]
+fn standard_input_with_size() {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "s.vd", "dvd+r", &[]);
+    let img = image(d.path(), "a.iso", 700, 11);
+    let bytes = std::fs::read(&img).unwrap();
+    let size = bytes.len().to_string();
+    let mut c = bin()
+        .args(["burn", "-d", &dev(&m), "--size", &size, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = c.stdin.take().expect("stdin");
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin.write_all(&bytes);
+    });
+    let o = c.wait_with_output().expect("wait");
+    feeder.join().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("700 sectors match"));
+    assert_on_disc(d.path(), &m, &img, 0);
+    assert_finalized(&m);
+}
+
+#[test]
+fn burn_json_reports_fifo_and_drive_buffer_statistics() {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "j.vd", "dvd-r", &[]);
+    let img = image(d.path(), "a.iso", 4000, 12);
+    let o = ok(&["burn", "--json", "-d", &dev(&m), p(&img)]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    // Progress lines first (one JSON object each), then the pretty-printed result.
+    let start = s.find("{\n").expect("result document");
+    let v: Value = serde_json::from_str(&s[start..]).expect("result JSON");
+    let r = &v["burns"][0]["report"];
+    assert_eq!(v["burns"][0]["ok"], true, "{v}");
+    assert_eq!(r["image_sectors"], 4000, "{r}");
+    assert!(
+        r["fifo"]["capacity_bytes"].as_u64().unwrap_or(0) >= 32 << 20,
+        "{r}"
+    );
+    assert_eq!(r["drive_buffer"]["size_bytes"], 4 << 20, "{r}");
+    // 8 MB through a 4 MiB drive buffer: it filled, so a minimum fill was measured.
+    assert!(r["drive_buffer"]["min_fill"].is_number(), "{r}");
+    assert!(r["verify"]["sectors"] == 4000, "{r}");
+    for l in s[..start].lines() {
+        let e: Value = serde_json::from_str(l).expect("progress JSON line");
+        assert!(e.is_object(), "{l}");
+    }
+}
+
+#[test]
+fn simulate_where_allowed_and_refused_where_not() {
+    let d = tempfile::tempdir().unwrap();
+    // One WRITE's worth (16 sectors): the emulated drive does not advance its NWA during a
+    // test write, so a second WRITE would be refused there (a real drive accepts it).
+    let img = image(d.path(), "a.iso", 16, 13);
+    for kind in ["cd-r", "dvd-r"] {
+        let m = medium(d.path(), &format!("{kind}.vd"), kind, &[]);
+        let o = ok(&["burn", "--simulate", "-d", &dev(&m), p(&img)]);
+        let s = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            s.contains("(simulated)") && s.contains("verify: not done"),
+            "{s}"
+        );
+        assert_eq!(
+            info(&m)["status"],
+            "blank",
+            "{kind}: a test write recorded data"
+        );
+    }
+    for kind in ["dvd+r", "bd-r", "bd-re", "dvd+rw"] {
+        let m = medium(d.path(), &format!("{kind}.vd"), kind, &[]);
+        let before = std::fs::read(&m).unwrap();
+        let (_, l) = fails(&["burn", "--simulate", "-d", &dev(&m), p(&img)], 4);
+        assert!(l.contains("--simulate"), "{kind}: {l}");
+        assert_eq!(std::fs::read(&m).unwrap(), before, "{kind}");
+    }
+}
+
+#[test]
+fn no_verify_says_the_burn_is_unverified() {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "n.vd", "bd-r", &[]);
+    let img = image(d.path(), "a.iso", 100, 14);
+    let o = ok(&["burn", "--no-verify", "-d", &dev(&m), p(&img)]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(s.contains("unverified"), "{s}");
+    assert_on_disc(d.path(), &m, &img, 0);
+}
+
+#[test]
+fn pad_writes_a_partial_last_sector_padded_with_zeros() {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "p.vd", "cd-r", &[]);
+    let img = d.path().join("odd.iso");
+    let mut v = std::fs::read(image(d.path(), "x.iso", 10, 15)).unwrap();
+    v.truncate(2048 * 9 + 5);
+    std::fs::write(&img, &v).unwrap();
+    burn_ok(&m, &img, &["--pad"]);
+    let got = medium_sectors(&m, 0, 10);
+    assert_eq!(&got[..v.len()], &v[..]);
+    assert!(got[v.len()..].iter().all(|&b| b == 0), "padding is zeros");
+}
+
+// ---------------------------------------------------------------------------------------
+// Media refusals: before anything is read or written
+
+#[test]
+fn non_blank_media_is_refused_unchanged() {
+    let d = tempfile::tempdir().unwrap();
+    let old = image(d.path(), "old.iso", 64, 16);
+    let img = image(d.path(), "a.iso", 64, 17);
+    for kind in ["cd-r", "dvd-r", "dvd+r", "bd-r"] {
+        let m = medium(d.path(), &format!("{kind}.vd"), kind, &["--from", p(&old)]);
+        let before = std::fs::read(&m).unwrap();
+        let (o, l) = fails(&["burn", "-d", &dev(&m), p(&img)], 4);
+        assert!(l.contains("not blank"), "{kind}: {l}");
+        // Refused before the image was read (no "checking image" phase).
+        assert!(
+            !String::from_utf8_lossy(&o.stderr).contains("checking image"),
+            "{}",
+            text(&o)
+        );
+        assert_eq!(std::fs::read(&m).unwrap(), before, "{kind}");
+    }
+    // No medium at all.
+    let m = medium(d.path(), "none.vd", "dvd+r", &["--faults", "no-medium"]);
+    let (_, l) = fails(&["burn", "-d", &dev(&m), p(&img)], 4);
+    assert!(l.contains("no medium"), "{l}");
+    // A pressed disc.
+    let m = medium(d.path(), "rom.vd", "dvd-rom", &["--from", p(&old)]);
+    let (_, l) = fails(&["burn", "-d", &dev(&m), p(&img)], 4);
+    assert!(l.contains("not a writable medium"), "{l}");
+}
+
+#[test]
+fn image_larger_than_the_medium_is_refused_before_writing() {
+    let d = tempfile::tempdir().unwrap();
+    // (kind, capacity, an image one sector too large, an image that fits: BD-RE loses
+    // blocks to spare areas when formatted, so less than its capacity fits there).
+    for (kind, cap, sectors, fits) in [
+        ("cd-r", "100", 101, 100),
+        ("dvd-r", "96", 97, 96),
+        ("bd-r", "64", 65, 64),
+        ("bd-re", "64", 65, 32),
+    ] {
+        let m = medium(d.path(), &format!("{kind}.vd"), kind, &["--capacity", cap]);
+        let img = image(d.path(), &format!("{kind}.iso"), sectors, 18);
+        let before = std::fs::read(&m).unwrap();
+        let (_, l) = fails(&["burn", "-d", &dev(&m), p(&img)], 4);
+        assert!(l.contains(&sectors.to_string()), "{kind}: {l}");
+        assert!(l.contains("nothing was written"), "{kind}: {l}");
+        assert_eq!(std::fs::read(&m).unwrap(), before, "{kind}");
+        // The exact size fits.
+        let img = image(d.path(), &format!("{kind}-fit.iso"), fits, 19);
+        burn_ok(&m, &img, &[]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Faults during the burn
+
+#[test]
+fn long_write_in_progress_is_waited_out() {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "l.vd", "dvd-r", &["--faults", "long-write@512x5"]);
+    let img = image(d.path(), "a.iso", 1000, 20);
+    let out = burn_ok(&m, &img, &[]);
+    assert!(out.contains("long write in progress 5 times"), "{out}");
+    assert_on_disc(d.path(), &m, &img, 0);
+    assert_finalized(&m);
+}
+
+/// A failed write: exit 1, the WRITE and sense named, no verify claimed, no success line.
+fn write_fault(kind: &str, fault: &str, sense: &str) {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "w.vd", kind, &["--faults", fault]);
+    let img = image(d.path(), "a.iso", 1000, 21);
+    let (o, l) = fails(&["burn", "-d", &dev(&m), p(&img)], 1);
+    assert!(l.contains("WRITE") && l.contains(sense), "{fault}: {l}");
+    assert!(l.contains("not verified"), "{fault}: {l}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!out.contains("match"), "{fault}: {out}");
+    // The disc was not finalized over a bad track.
+    assert_eq!(meta(&m)["finalized"], false, "{fault}: {}", meta(&m));
+}
+
+#[test]
+fn write_error_fails_clearly() {
+    write_fault("dvd-r", "write-error@700", "03/0C/00");
+    write_fault("cd-r", "write-error@10", "03/0C/00");
+    write_fault("bd-r", "write-error@300", "03/0C/00");
+}
+
+#[test]
+fn power_calibration_error_fails_clearly() {
+    write_fault("dvd+r", "power-calibration", "03/73/03");
+}
+
+#[test]
+fn medium_removed_mid_burn() {
+    for fault in ["media-change@cmd40", "tray-opened@cmd40"] {
+        let d = tempfile::tempdir().unwrap();
+        let m = medium(d.path(), "r.vd", "dvd-r", &["--faults", fault]);
+        let img = image(d.path(), "a.iso", 2000, 22);
+        let (o, l) = fails(&["burn", "-d", &dev(&m), p(&img)], 4);
+        assert!(l.contains("medium removed"), "{fault}: {l}");
+        assert!(l.contains("not verified"), "{fault}: {l}");
+        assert!(!String::from_utf8_lossy(&o.stdout).contains("match"));
+    }
+}
+
+#[test]
+fn corrupted_sector_on_the_disc_is_named_by_verify() {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "c.vd", "dvd+r", &[]);
+    let img = image(d.path(), "a.iso", 500, 23);
+    burn_ok(&m, &img, &[]);
+    // Flip bytes of LBA 321 in the medium file (documented layout).
+    let mut b = std::fs::read(&m).unwrap();
+    let off = 65536 + 321 * 2048 + 100;
+    b[off] ^= 0xFF;
+    b[off + 1] ^= 0x55;
+    std::fs::write(&m, &b).unwrap();
+    let (o, l) = fails(&["verify", "-d", &dev(&m), p(&img)], 6);
+    assert!(l.contains("321"), "{l}");
+    assert!(l.contains("1 sectors differ"), "{l}");
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("sectors match"));
+    // Two separate ranges are both named.
+    let mut b = std::fs::read(&m).unwrap();
+    for lba in [10u64, 11, 12, 400] {
+        b[(65536 + lba * 2048) as usize] ^= 1;
+    }
+    std::fs::write(&m, &b).unwrap();
+    let (_, l) = fails(&["verify", "-d", &dev(&m), p(&img)], 6);
+    assert!(
+        l.contains("10-12") && l.contains("321") && l.contains("400"),
+        "{l}"
+    );
+}
+
+#[test]
+fn unreadable_sector_after_the_burn_is_exit_5() {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(
+        d.path(),
+        "u.vd",
+        "bd-r",
+        &["--faults", "medium-error@200-201"],
+    );
+    let img = image(d.path(), "a.iso", 500, 24);
+    let (_, l) = fails(&["burn", "-d", &dev(&m), p(&img)], 5);
+    assert!(l.contains("200-201") && l.contains("unreadable"), "{l}");
+    let (_, l) = fails(&["verify", "-d", &dev(&m), p(&img)], 5);
+    assert!(l.contains("200-201"), "{l}");
+}
+
+#[test]
+fn verify_uses_the_sha256_file_next_to_the_image() {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "s.vd", "dvd+r", &[]);
+    let img = image(d.path(), "a.iso", 100, 25);
+    burn_ok(&m, &img, &[]);
+    let sum = sha256sum(&img);
+    std::fs::write(d.path().join("a.iso.sha256"), format!("{sum}  a.iso\n")).unwrap();
+    ok(&["verify", "-d", &dev(&m), p(&img)]);
+    // A .sha256 that does not match the image: the image is not what was meant.
+    let bad = "0".repeat(64);
+    std::fs::write(d.path().join("a.iso.sha256"), format!("{bad}  a.iso\n")).unwrap();
+    let (_, l) = fails(&["verify", "-d", &dev(&m), p(&img)], 6);
+    assert!(l.contains(".sha256"), "{l}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Several drives from one reader
+
+#[test]
+fn parallel_burn_to_three_drives_verifies_each() {
+    let d = tempfile::tempdir().unwrap();
+    let img = image(d.path(), "a.iso", 3000, 26);
+    let ms = [
+        medium(d.path(), "a.vd", "dvd+r", &[]),
+        medium(d.path(), "b.vd", "bd-r", &[]),
+        medium(d.path(), "c.vd", "cd-r", &[]),
+    ];
+    let devs = ms.iter().map(|m| dev(m)).collect::<Vec<_>>().join(",");
+    let o = ok(&["burn", "-d", &devs, p(&img)]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(s.matches("3000 sectors match").count(), 3, "{s}");
+    for m in &ms {
+        assert_on_disc(d.path(), m, &img, 0);
+        assert_finalized(m);
+    }
+}
+
+#[test]
+fn parallel_burn_with_one_drive_failing_finishes_the_others() {
+    let d = tempfile::tempdir().unwrap();
+    let img = image(d.path(), "a.iso", 3000, 27);
+    let good1 = medium(d.path(), "g1.vd", "dvd-r", &[]);
+    let bad = medium(
+        d.path(),
+        "bad.vd",
+        "dvd-r",
+        &["--faults", "write-error@1000"],
+    );
+    let good2 = medium(d.path(), "g2.vd", "dvd+r", &[]);
+    let devs = format!("{},{},{}", dev(&good1), dev(&bad), dev(&good2));
+    let (o, l) = fails(&["burn", "-d", &devs, p(&img)], 1);
+    assert!(
+        l.contains("1 of 3 burns failed") && l.contains("bad.vd"),
+        "{l}"
+    );
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(s.matches("3000 sectors match").count(), 2, "{s}");
+    assert!(s.contains("bad.vd") && s.contains("03/0C/00"), "{s}");
+    for m in [&good1, &good2] {
+        assert_on_disc(d.path(), m, &img, 0);
+        assert_finalized(m);
+    }
+    assert_eq!(meta(&bad)["finalized"], false);
+}
+
+// ---------------------------------------------------------------------------------------
+// Buffer underrun (wall clock: the drive drains in real time while the source stalls)
+
+/// Feed `bytes` to a burn of standard input: `first` bytes at once, a stall of `stall`,
+/// then the rest.
+fn stalled_stdin_burn(
+    m: &Path,
+    bytes: Vec<u8>,
+    first: usize,
+    stall: std::time::Duration,
+    extra: &[&str],
+) -> Output {
+    let size = bytes.len().to_string();
+    let d = dev(m);
+    let mut args = vec!["burn", "-d", d.as_str(), "--size", size.as_str()];
+    args.extend_from_slice(extra);
+    args.push("-");
+    let mut c = bin()
+        .args(&args)
+        .env("DISCRW_EMU_CLOCK", "real")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = c.stdin.take().expect("stdin");
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin.write_all(&bytes[..first]);
+        std::thread::sleep(stall);
+        let _ = stdin.write_all(&bytes[first..]);
+    });
+    let o = c.wait_with_output().expect("wait");
+    feeder.join().unwrap();
+    o
+}
+
+#[test]
+fn underrun_without_burnfree_and_a_tiny_fifo_fails_the_burn() {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "u.vd", "dvd-r", &[]);
+    let img = image(d.path(), "a.iso", 8192, 28);
+    let bytes = std::fs::read(&img).unwrap();
+    // 8 MiB at once fills the 4 MiB drive buffer; at 16x it drains in ~0.2 s, so a 1.5 s
+    // stall of the source runs it dry.
+    let o = stalled_stdin_burn(
+        &m,
+        bytes,
+        8 << 20,
+        std::time::Duration::from_millis(1500),
+        &["--fifo", "64K", "--no-burnfree"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let l = err
+        .lines()
+        .rfind(|l| l.starts_with("discrw: "))
+        .unwrap_or("");
+    assert!(l.contains("underrun") && l.contains("03/0C/09"), "{l}");
+    assert!(l.contains("BURN-Free"), "hint: {l}");
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("match"));
+    assert_eq!(meta(&m)["tracks"][0]["damaged"], true, "{}", meta(&m));
+}
+
+#[test]
+fn underrun_with_burnfree_is_survived() {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "u.vd", "dvd-r", &[]);
+    let img = image(d.path(), "a.iso", 8192, 29);
+    let bytes = std::fs::read(&img).unwrap();
+    let o = stalled_stdin_burn(
+        &m,
+        bytes,
+        8 << 20,
+        std::time::Duration::from_millis(1500),
+        &["--fifo", "64K"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("8192 sectors match"));
+    assert_on_disc(d.path(), &m, &img, 0);
+    assert_eq!(meta(&m)["tracks"][0]["damaged"], false);
+}
