@@ -1,18 +1,25 @@
-//! `discrw iso ...`: info, ls, extract, create over image files.
+//! `discrw iso ...`: info, ls, extract, lba over image files or a drive's medium
+//! (`/dev/srN`, `/dev/sgN`, `virtual:PATH` in place of IMAGE, as `isoinfo -i /dev/sr0` and
+//! `xorriso -indev /dev/sr0` take them); create writes image files.
 
+use crate::cli::device::{self, DeviceSpec};
+use crate::cli::info::{drive_error, identify};
 use crate::cli::{CliError, ExitCode};
-use crate::iso::{self, EntryKind, ImageFile, IsoError, IsoImage};
+use crate::drive::{Drive, DriveSectors, MediaStatus};
+use crate::iso::{self, EntryKind, ImageFile, IsoError, IsoImage, SectorSource};
+use crate::transport::sg_io::Access;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum IsoCommand {
     /// Volume descriptors, Joliet/Rock Ridge/El Torito, UDF anchor, partition table, sizes.
     Info {
-        /// Image file.
+        /// Image file, or a drive: /dev/srN, /dev/sgN, virtual:PATH.
         image: PathBuf,
     },
     /// List a directory (Rock Ridge names, else Joliet, else ISO 9660).
     Ls {
+        /// Image file, or a drive: /dev/srN, /dev/sgN, virtual:PATH.
         image: PathBuf,
         /// Directory or file in the image.
         #[arg(default_value = "/")]
@@ -26,6 +33,7 @@ pub enum IsoCommand {
     },
     /// Extract files or trees (default: everything) into DIR.
     Extract {
+        /// Image file, or a drive: /dev/srN, /dev/sgN, virtual:PATH.
         image: PathBuf,
         /// Paths in the image.
         paths: Vec<String>,
@@ -35,6 +43,7 @@ pub enum IsoCommand {
     },
     /// Name the files (and directories, shown with a trailing '/') that hold sectors.
     Lba {
+        /// Image file, or a drive: /dev/srN, /dev/sgN, virtual:PATH.
         image: PathBuf,
         /// Sectors (2048 bytes) as N or FIRST-LAST.
         #[arg(required = true)]
@@ -70,6 +79,7 @@ fn err(context: &Path, e: IsoError) -> CliError {
         IsoError::File { .. } | IsoError::Io(_) | IsoError::Create(_) => ExitCode::Failure,
         IsoError::Exists(_) | IsoError::BadArgument(_) => ExitCode::Usage,
         IsoError::NotFound(_) | IsoError::NotADirectory(_) => ExitCode::Usage,
+        IsoError::Read { .. } => ExitCode::Unreadable,
         _ => ExitCode::Media,
     };
     let hint = match &e {
@@ -78,6 +88,7 @@ fn err(context: &Path, e: IsoError) -> CliError {
             Some("the image is hostile or damaged; nothing was written outside the target")
         }
         IsoError::NotIso => Some("not an ISO 9660 image; `discrw iso info` also reports UDF"),
+        IsoError::Read { .. } => Some("`discrw rip` rescues what reads, with retries and a map"),
         _ => None,
     };
     // A bad argument names what is wrong itself.
@@ -92,8 +103,54 @@ fn err(context: &Path, e: IsoError) -> CliError {
     }
 }
 
-/// An input image must be an existing file (or device): anything else is a usage error.
-fn image_file(image: &Path) -> Result<ImageFile<std::fs::File>, CliError> {
+/// Sectors of an image file or of a drive's medium.
+type Source = Box<dyn SectorSource>;
+
+/// The drive IMAGE names, if it names one: `virtual:PATH`, a character device (/dev/sgN) or
+/// a SCSI CD-ROM block device (/dev/srN, major 11). Other block devices (a loop device, a
+/// disk partition holding an ISO) are read as files.
+fn drive_spec(image: &Path) -> Result<Option<DeviceSpec>, CliError> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    if let Some(s) = image.to_str()
+        && s.starts_with("virtual:")
+    {
+        return DeviceSpec::parse(s).map(Some);
+    }
+    let Ok(md) = std::fs::metadata(image) else {
+        return Ok(None);
+    };
+    let ft = md.file_type();
+    let scsi_cdrom = ft.is_block_device() && nix::sys::stat::major(md.rdev()) == 11;
+    Ok((ft.is_char_device() || scsi_cdrom).then(|| DeviceSpec::Node(image.to_path_buf())))
+}
+
+/// The medium in a drive, bounded by its readable size (READ CAPACITY). No medium or a blank
+/// one is a media error (exit 4), like `verify`.
+fn drive_source(spec: &DeviceSpec) -> Result<Source, CliError> {
+    let clock = device::clock_for(spec);
+    // Shared: looking only, like `discrw info`; a mounted /dev/srN still reads.
+    let t = device::open(spec, Access::Shared, &clock, 0)?;
+    let mut drive = Drive::with_clock(t, clock);
+    identify(spec, &mut drive)?;
+    let media = drive.media_info().map_err(|e| drive_error(spec, &e))?;
+    let media_err = |m: &str| CliError::new(ExitCode::Media, format!("{spec}: {m}"));
+    match media.status {
+        MediaStatus::None => return Err(media_err("no medium in the drive")),
+        MediaStatus::Blank => return Err(media_err("the disc is blank")),
+        _ => {}
+    }
+    let sectors = match media.capacity_blocks {
+        Some(n) if n > 0 => u64::from(n),
+        _ => return Err(media_err("the drive reports no readable sectors")),
+    };
+    Ok(Box::new(DriveSectors::new(drive, sectors)))
+}
+
+/// An input image must be an existing file or a drive: anything else is a usage error.
+fn image_file(image: &Path) -> Result<Source, CliError> {
+    if let Some(spec) = drive_spec(image)? {
+        return drive_source(&spec);
+    }
     match std::fs::metadata(image) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(CliError::usage(format!(
@@ -109,10 +166,10 @@ fn image_file(image: &Path) -> Result<ImageFile<std::fs::File>, CliError> {
         }
         _ => {}
     }
-    ImageFile::open(image).map_err(|e| err(image, e))
+    Ok(Box::new(ImageFile::open(image).map_err(|e| err(image, e))?))
 }
 
-fn open(image: &Path) -> Result<IsoImage<ImageFile<std::fs::File>>, CliError> {
+fn open(image: &Path) -> Result<IsoImage<Source>, CliError> {
     let src = image_file(image)?;
     IsoImage::open(src).map_err(|e| err(image, e))
 }

@@ -7,11 +7,13 @@
 
 mod error;
 mod media;
+pub mod sectors;
 #[cfg(test)]
 mod tests;
 
 pub use error::{DriveError, DriveErrorKind, ErrorClass};
 pub use media::{MediaInfo, MediaStatus, TrackSummary};
+pub use sectors::DriveSectors;
 
 use crate::clock::{RealClock, SharedClock};
 use crate::scsi::config::{self, Configuration, RequestType};

@@ -1,5 +1,5 @@
 //! ISO 9660 / Joliet / Rock Ridge images and UDF detection: pure parsers and writers over a
-//! [`SectorSource`] (an image file today, a drive later) and plain files.
+//! [`SectorSource`] (an image file, or a drive's medium: `drive::DriveSectors`) and plain files.
 //!
 //! Specs: ECMA-119 (ISO 9660), Joliet (Microsoft, 1995), SUSP 1.12 / RRIP 1.12 (IEEE P1281,
 //! P1282), El Torito 1.0, ECMA-167 3rd ed. / OSTA UDF 2.60 for the anchor and the main volume
@@ -42,6 +42,10 @@ pub enum IsoError {
     },
     #[error("image is truncated: sectors {lba}..{end} are past its end ({total} sectors)")]
     Truncated { lba: u64, end: u64, total: u64 },
+    /// A drive could not read sector `lba`; `detail` names the command, the LBA and the
+    /// decoded sense.
+    #[error("{detail}")]
+    Read { lba: u64, detail: String },
     #[error("no ISO 9660 primary volume descriptor at LBA 16..")]
     NotIso,
     #[error("bad {what} at LBA {lba}: {detail}")]

@@ -1,4 +1,5 @@
-//! Where sectors come from: an image file now, an optical drive later (same trait).
+//! Where sectors come from: an image file here, an optical drive's medium in
+//! `drive::DriveSectors` (same trait).
 
 use super::{IsoError, Result};
 use std::io::{Read, Seek, SeekFrom};
@@ -49,6 +50,18 @@ pub trait SectorSource {
 }
 
 impl<T: SectorSource + ?Sized> SectorSource for &mut T {
+    fn read_sectors(&mut self, lba: u64, count: u32, buf: &mut [u8]) -> Result<()> {
+        (**self).read_sectors(lba, count, buf)
+    }
+    fn sector_count(&self) -> Option<u64> {
+        (**self).sector_count()
+    }
+    fn zero_sectors(&mut self, lba: u64, max: u64) -> u64 {
+        (**self).zero_sectors(lba, max)
+    }
+}
+
+impl<T: SectorSource + ?Sized> SectorSource for Box<T> {
     fn read_sectors(&mut self, lba: u64, count: u32, buf: &mut [u8]) -> Result<()> {
         (**self).read_sectors(lba, count, buf)
     }

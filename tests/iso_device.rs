@@ -1,0 +1,152 @@
+//! `discrw iso info|ls|lba|extract` on a drive (`virtual:PATH`): the emulated disc made from a
+//! genisoimage image reads exactly like the image file; no medium, a blank disc and an
+//! unreadable sector are one-line errors with the codes of docs/exit-codes.md.
+
+mod iso_common;
+
+use iso_common::*;
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+/// A small Rock Ridge + Joliet tree made into an image by genisoimage (not by discrw).
+fn genisoimage_image(dir: &Path) -> std::path::PathBuf {
+    let src = dir.join("src");
+    fs::create_dir_all(src.join("sub/deeper")).unwrap();
+    fs::write(src.join("hello.txt"), b"hello\n").unwrap();
+    fs::write(src.join("sub/data.bin"), pseudo_random(300_000, 7)).unwrap();
+    fs::write(src.join("sub/deeper/empty"), b"").unwrap();
+    std::os::unix::fs::symlink("../hello.txt", src.join("sub/link")).unwrap();
+    let img = dir.join("g.iso");
+    run(Command::new(need("genisoimage"))
+        .args(["-quiet", "-R", "-J", "-V", "DEVTEST", "-o"])
+        .arg(&img)
+        .arg(&src));
+    img
+}
+
+fn virtual_disc(
+    dir: &Path,
+    name: &str,
+    media: &str,
+    from: Option<&Path>,
+    faults: Option<&str>,
+) -> String {
+    let p = dir.join(name);
+    let mut args = vec!["virtual", "create", s(&p), "--media", media];
+    if let Some(f) = from {
+        args.extend(["--from", s(f)]);
+    }
+    if let Some(f) = faults {
+        args.extend(["--faults", f]);
+    }
+    discrw(&args);
+    format!("virtual:{}", p.display())
+}
+
+fn stdout(args: &[&str]) -> String {
+    String::from_utf8(discrw(args).stdout).unwrap()
+}
+
+#[test]
+fn iso_on_a_virtual_drive_reads_like_the_image_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = genisoimage_image(tmp.path());
+    let file = s(&img).to_string();
+    let data_lba = isoinfo_records(&img, &["-R"], "data.bin")[0].0.to_string();
+    for media in ["dvd-rom", "cd-rom", "dvd-r", "bd-rom"] {
+        let dev = virtual_disc(tmp.path(), &format!("{media}.vd"), media, Some(&img), None);
+        for args in [
+            vec!["iso", "info", "--json"],
+            vec!["iso", "ls", "-R", "-l"],
+            vec!["iso", "ls", "--json", "-R", "-l"],
+            vec!["iso", "ls", "-l", "/sub"],
+            vec!["iso", "lba", "0-20", &data_lba],
+        ] {
+            let of = |x: &str| {
+                let mut a = args.clone();
+                a.insert(2, x);
+                stdout(&a)
+            };
+            assert_eq!(of(&dev), of(&file), "{media}: {args:?}");
+        }
+        let (a, b) = (
+            tmp.path().join(format!("{media}-d")),
+            tmp.path().join(format!("{media}-f")),
+        );
+        discrw(&["iso", "extract", &dev, "-o", s(&a)]);
+        discrw(&["iso", "extract", &file, "-o", s(&b)]);
+        assert_eq!(snapshot(&a), snapshot(&b), "{media}: extract");
+        assert_eq!(
+            snapshot(&a),
+            snapshot(&tmp.path().join("src")),
+            "{media}: extract vs source"
+        );
+    }
+}
+
+fn fails(args: &[&str]) -> (i32, String) {
+    let o = Command::new(BIN).args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(err.lines().count(), 1, "{args:?}: not one line: {err:?}");
+    assert!(err.starts_with("discrw: iso: "), "{err}");
+    (o.status.code().unwrap_or(-1), err)
+}
+
+#[test]
+fn iso_on_a_blank_disc_or_no_medium_is_a_media_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = genisoimage_image(tmp.path());
+    let blank = virtual_disc(tmp.path(), "blank.vd", "dvd-r", None, None);
+    let none = virtual_disc(
+        tmp.path(),
+        "none.vd",
+        "dvd-rom",
+        Some(&img),
+        Some("no-medium"),
+    );
+    let out = tmp.path().join("out");
+    for (dev, want) in [
+        (&blank, "the disc is blank"),
+        (&none, "no medium in the drive"),
+    ] {
+        for args in [
+            vec!["iso", "info", dev],
+            vec!["iso", "ls", dev],
+            vec!["iso", "lba", dev, "16"],
+            vec!["iso", "extract", dev, "-o", s(&out)],
+        ] {
+            let (code, err) = fails(&args);
+            assert_eq!(code, 4, "{args:?}: {err}");
+            assert!(err.contains(&format!("{dev}: {want}")), "{err}");
+        }
+        assert!(!out.exists(), "extract created its target");
+    }
+}
+
+#[test]
+fn iso_extract_from_a_drive_with_an_unreadable_sector_is_exit_5() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = genisoimage_image(tmp.path());
+    let (lba, _) = isoinfo_records(&img, &["-R"], "data.bin")[0];
+    let bad = format!("medium-error@{}", lba + 3);
+    let dev = virtual_disc(tmp.path(), "bad.vd", "dvd-rom", Some(&img), Some(&bad));
+    // The tree itself reads: listing works.
+    let listing = stdout(&["iso", "ls", "-R", &dev]);
+    assert!(listing.contains("/sub/data.bin"), "{listing}");
+    let (code, err) = fails(&[
+        "iso",
+        "extract",
+        &dev,
+        "/sub/data.bin",
+        "-o",
+        s(&tmp.path().join("o")),
+    ]);
+    assert_eq!(code, 5, "{err}");
+    // The exact sector, with the decoded sense.
+    assert!(
+        err.contains(&format!("READ(10) at LBA {}: MEDIUM ERROR", lba + 3)),
+        "{err}"
+    );
+    assert!(err.contains("(03/11/00)"), "{err}");
+}
