@@ -150,3 +150,81 @@ fn iso_extract_from_a_drive_with_an_unreadable_sector_is_exit_5() {
     );
     assert!(err.contains("(03/11/00)"), "{err}");
 }
+
+/// `rip` of a disc with an unreadable sector: exit 5, and the line names the file of the
+/// image's ISO 9660 tree that holds it (the file's LBA from isoinfo, not from discrw).
+#[test]
+fn rip_names_the_file_holding_an_unreadable_sector() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = genisoimage_image(tmp.path());
+    let (lba, _) = isoinfo_records(&img, &["-R"], "data.bin")[0];
+    let bad = format!("medium-error@{}-{}", lba + 3, lba + 4);
+    for json in [false, true] {
+        let dev = virtual_disc(
+            tmp.path(),
+            &format!("r{json}.vd"),
+            "dvd-rom",
+            Some(&img),
+            Some(&bad),
+        );
+        let out = tmp.path().join(format!("r{json}.iso"));
+        let mut args = vec!["rip", "-d", &dev, s(&out), "--retries", "0"];
+        if json {
+            args.push("--json");
+        }
+        let o = Command::new(BIN).args(&args).output().unwrap();
+        assert_eq!(o.status.code(), Some(5));
+        let err = String::from_utf8_lossy(&o.stderr);
+        let line = err.lines().last().unwrap();
+        assert!(
+            line.contains(&format!(
+                "(LBA {}-{}); in /sub/data.bin; see ",
+                lba + 3,
+                lba + 4
+            )),
+            "{line}"
+        );
+        let so = String::from_utf8_lossy(&o.stdout);
+        if json {
+            let summary: serde_json::Value =
+                serde_json::from_str(so.lines().last().unwrap()).unwrap();
+            assert_eq!(
+                summary["damaged_files"],
+                serde_json::json!({"files": ["/sub/data.bin"], "file_count": 1, "outside_sectors": 0}),
+                "{so}"
+            );
+        } else {
+            assert!(so.contains("  files:      in /sub/data.bin\n"), "{so}");
+        }
+    }
+}
+
+/// An unreadable sector in the system area (LBA 0..16 of an ISO 9660 volume, ECMA-119 §6.2.1)
+/// is in no file, and the report says so.
+#[test]
+fn rip_says_when_unreadable_sectors_are_outside_any_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = genisoimage_image(tmp.path());
+    let dev = virtual_disc(
+        tmp.path(),
+        "sys.vd",
+        "dvd-rom",
+        Some(&img),
+        Some("medium-error@5"),
+    );
+    let out = tmp.path().join("sys.iso");
+    let o = Command::new(BIN)
+        .args(["rip", "-d", &dev, s(&out), "--retries", "0", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("(LBA 5); 1 sector outside any file (system area"),
+        "{err}"
+    );
+    let so = String::from_utf8_lossy(&o.stdout);
+    let summary: serde_json::Value = serde_json::from_str(so.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["damaged_files"]["file_count"], 0);
+    assert_eq!(summary["damaged_files"]["outside_sectors"], 1);
+}

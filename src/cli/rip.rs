@@ -105,6 +105,9 @@ fn summary_text(r: &RipReport) -> String {
             r.paths.map.display(),
             r.image.display()
         ));
+        if let Some(d) = &r.damaged_files {
+            s.push_str(&format!("  files:      {}\n", d.summary()));
+        }
     } else {
         s.push_str(&format!("  map:        {}\n", r.paths.map.display()));
     }
@@ -128,6 +131,7 @@ fn summary_json(r: &RipReport) -> serde_json::Value {
         "seconds": r.elapsed.as_secs_f64(),
         "bytes_read": r.bytes_read,
         "sha256": r.sha256,
+        "damaged_files": r.damaged_files,
         "unreadable": r.unreadable.iter().map(|&(lba, count)| serde_json::json!({"lba": lba, "count": count})).collect::<Vec<_>>(),
     })
 }
@@ -177,10 +181,14 @@ pub fn run(cli: &Cli, a: &RipArgs) -> Result<(), CliError> {
         Ok(())
     } else {
         let n: u64 = r.unreadable.iter().map(|x| x.1).sum();
+        let files = r
+            .damaged_files
+            .as_ref()
+            .map_or(String::new(), |d| format!("; {}", d.summary()));
         Err(CliError::new(
             ExitCode::Unreadable,
             format!(
-                "{dev}: {n} sectors unreadable (LBA {}); see {}",
+                "{dev}: {n} sectors unreadable (LBA {}){files}; see {}",
                 ranges_text(&r.unreadable),
                 r.paths.map.display()
             ),

@@ -9,6 +9,7 @@
 //! loop (directory loops, continuation-area chains and descriptor scans are all bounded).
 
 pub mod bytes;
+pub mod damage;
 pub mod eltorito;
 pub mod extract;
 pub mod info;
@@ -19,6 +20,7 @@ pub mod susp;
 pub mod udf;
 pub mod writer;
 
+pub use damage::Damage;
 pub use eltorito::{BootCatalog, BootEntry, read_boot_catalog};
 pub use extract::{ExtractReport, extract};
 pub use info::{ImageInfo, VolumeDescriptorInfo, VolumeSizes, inspect, volume_sizes};

@@ -598,6 +598,25 @@ impl LbaIndex {
         out
     }
 
+    /// How many sectors of `lba..lba+count` lie in some file or directory.
+    pub fn covered(&self, lba: u64, count: u64) -> u64 {
+        let end = lba.saturating_add(count);
+        let hi = self.spans.partition_point(|s| s.0 < end);
+        let lo = self
+            .spans
+            .partition_point(|s| s.0 < lba.saturating_sub(self.longest));
+        // Spans are sorted by start: sweep, merging overlaps (hard links, shared extents).
+        let (mut total, mut reach) = (0u64, lba);
+        for s in self.spans.get(lo..hi).unwrap_or(&[]) {
+            let (a, b) = (s.0.max(reach), s.1.min(end));
+            if b > a {
+                total += b - a;
+                reach = b;
+            }
+        }
+        total
+    }
+
     pub fn len(&self) -> usize {
         self.spans.len()
     }
@@ -633,5 +652,10 @@ mod tests {
         assert_eq!(i.files_at(105), vec!["/a", "/b"]);
         assert_eq!(i.files_at(110), Vec::<&str>::new());
         assert_eq!(i.files_in(0, 1000), vec!["/d/", "/a", "/b"]);
+        assert_eq!(i.covered(0, 1000), 12);
+        assert_eq!(i.covered(104, 3), 3);
+        assert_eq!(i.covered(108, 5), 2);
+        assert_eq!(i.covered(21, 80), 2);
+        assert_eq!(i.covered(50, 10), 0);
     }
 }

@@ -127,6 +127,9 @@ pub struct RipReport {
     pub elapsed: Duration,
     pub bytes_read: u64,
     pub notes: Vec<String>,
+    /// The files of the partial image's ISO 9660 tree that hold unreadable sectors (cooked
+    /// rips that end with some; `None` when the tree does not read, with a note why).
+    pub damaged_files: Option<crate::iso::Damage>,
 }
 
 /// Why a rip failed.
@@ -605,6 +608,12 @@ pub fn rip(
         }
     }
     let complete = unreadable.is_empty() && er.sha256.is_some();
+    let damaged_files = (layout.mode == ReadMode::Cooked && !er.bad_ranges.is_empty())
+        .then(|| crate::iso::damage::locate_in_file(&paths.partial, &er.bad_ranges))
+        .and_then(|r| {
+            r.map_err(|e| notes.push(format!("no files named: the image's ISO 9660 tree: {e}")))
+                .ok()
+        });
     let mut sha = None;
     let mut image_path = paths.partial.clone();
     if complete {
@@ -644,6 +653,7 @@ pub fn rip(
         elapsed: started.elapsed(),
         bytes_read: er.bytes_read,
         notes,
+        damaged_files,
     })
 }
 
