@@ -360,16 +360,30 @@ fn burn_round<T: Transport>(
     std::thread::scope(|s| {
         let fifo_r = fifo.clone();
         let (barrier_r, sd) = (&barrier, &stream_digests);
+        let known_r = known.clone();
         let reader = s.spawn(move || {
             // Every drive prepares (blank, format, size checks) before the reader starts, so
             // a slow preparation does not hold the FIFO against the others.
             barrier_r.wait();
-            let mut d = hash_stream.then(Digester::new);
-            let r = read_image(&mut *source, &fifo_r, size, d.as_mut(), cancel);
-            if let (Ok(()), Some(d)) = (&r, d)
-                && let Ok(mut g) = sd.lock()
-            {
-                *g = Some(d.finish());
+            // Hashed while read, always: a file pre-checked before the burn must still be
+            // the same file now (a truncated or rewritten image must not be closed as good).
+            let mut d = Digester::new();
+            let mut r = read_image(&mut *source, &fifo_r, size, Some(&mut d), cancel);
+            if r.is_ok() {
+                let got = d.finish();
+                match &known_r {
+                    Some(k) if k.sha256 != got.sha256 || k.size != got.size => {
+                        r = Err("the image changed while it was burned (its SHA-256 is not \
+                                 the one taken by the check before writing)"
+                            .into());
+                    }
+                    Some(_) => {}
+                    None => {
+                        if hash_stream && let Ok(mut g) = sd.lock() {
+                            *g = Some(got);
+                        }
+                    }
+                }
             }
             fifo_r.finish(r);
         });
