@@ -145,6 +145,9 @@ pub enum BurnError {
     Verify(String),
     #[error("interrupted; {0}")]
     Interrupted(String),
+    /// The drive's answers contradict each other (nothing was written).
+    #[error("{0}")]
+    Inconsistent(String),
     #[error("another drive's failure stopped the image reader")]
     Aborted,
 }
@@ -767,6 +770,25 @@ fn prepare<T: Transport>(
                 hint: None,
             });
         };
+        // A drive that lies about its NWA would have the image written where the disc's
+        // state says it must not go: a blank (invisible or reserved) track is written from
+        // its start, and never before the start or past the end of its track.
+        let start = ti.track_start_address;
+        let end = u64::from(start) + u64::from(ti.track_size);
+        if (ti.blank && nwa != start) || nwa < start || (ti.track_size > 0 && u64::from(nwa) > end)
+        {
+            return Err(BurnError::Inconsistent(format!(
+                "READ TRACK INFORMATION: the drive gives next writable address {nwa} for {} \
+                 track {} starting at {start}{}; nothing was written",
+                if ti.blank { "blank" } else { "incomplete" },
+                ti.track_number,
+                if ti.track_size > 0 {
+                    format!(" ({} blocks)", ti.track_size)
+                } else {
+                    String::new()
+                }
+            )));
+        }
         (nwa, ti.track_number, u64::from(ti.free_blocks))
     };
     // The CD SAO pregap needs room too; SAO starts on a blank disc only.
