@@ -404,7 +404,7 @@ fn a_new_disc_never_receives_the_rest_of_an_old_burn() {
     }
 }
 
-fn write_fault(kind: &str, fault: &str, sense: &str) {
+fn write_fault(kind: &str, fault: &str, sense: &str) -> String {
     let d = tempfile::tempdir().unwrap();
     let m = medium(d.path(), "w.vd", kind, &["--faults", fault]);
     let img = image(d.path(), "a.iso", 1000, 45);
@@ -418,26 +418,32 @@ fn write_fault(kind: &str, fault: &str, sense: &str) {
     assert!(l.contains("not verified"), "{fault}: {l}");
     assert_no_success(&o);
     assert_eq!(meta(&m)["finalized"], false, "{fault}: {}", meta(&m));
+    l
 }
 
 #[test]
 fn illegal_mode_for_this_track_fails_the_burn_once() {
     write_fault("dvd-r", "illegal-mode@300", "05/64/00");
     write_fault("cd-r", "illegal-mode@10", "05/64/00");
+    write_fault("dvd+r", "illegal-mode@0", "05/64/00");
 }
 
 #[test]
 fn invalid_address_for_write_fails_the_burn_once() {
     write_fault("dvd+r", "invalid-address@500", "05/21/02");
     write_fault("bd-r", "invalid-address@100", "05/21/02");
+    // On the very first WRITE no stall can have broken the track: a wrong address, not
+    // a "buffer underrun" with a BURN-Free hint.
+    let l = write_fault("dvd-r", "invalid-address@0", "05/21/02");
+    assert!(!l.contains("underrun") && !l.contains("BURN-Free"), "{l}");
 }
 
-/// READ TRACK INFORMATION gives an NWA that is off: the burn refuses before writing (or the
-/// drive refuses the first WRITE); either way nothing is claimed and no data lands at a
-/// wrong address on a disc closed as good.
+/// READ TRACK INFORMATION gives an NWA that is off: the burn checks it against the track's
+/// start (a blank track is written from its start) and refuses before writing: exit 1, one
+/// line naming both addresses, the disc untouched.
 #[test]
-fn a_drive_lying_about_its_nwa_never_gets_a_good_burn() {
-    for kind in ["dvd-r", "dvd+r", "cd-r"] {
+fn a_drive_lying_about_its_nwa_is_refused_before_writing() {
+    for kind in ["dvd-r", "dvd+r", "cd-r", "bd-r"] {
         let d = tempfile::tempdir().unwrap();
         let m = medium(d.path(), "n.vd", kind, &["--faults", "nwa-lie=32"]);
         let img = image(d.path(), "a.iso", 500, 46);
@@ -445,12 +451,43 @@ fn a_drive_lying_about_its_nwa_never_gets_a_good_burn() {
             .args(["burn", "-d", &dev(&m), p(&img)])
             .output()
             .unwrap();
-        assert_ne!(o.status.code(), Some(0), "{kind}: {}", text(&o));
+        assert_eq!(o.status.code(), Some(1), "{kind}: {}", text(&o));
         assert_no_success(&o);
         let l = last_error_line(&o);
-        assert!(l.contains("NWA") || l.contains("address"), "{kind}: {l}");
-        assert_eq!(meta(&m)["finalized"], false, "{kind}: {}", meta(&m));
+        assert!(
+            l.contains("next writable address 32") && l.contains("starting at 0"),
+            "{kind}: {l}"
+        );
+        assert!(l.contains("nothing was written"), "{kind}: {l}");
+        let md = meta(&m);
+        assert_eq!(
+            md["tracks"].as_array().map(|t| t.len()),
+            Some(0),
+            "{kind}: {md}"
+        );
+        if !kind.starts_with("cd") {
+            assert!(medium_data_is_blank(&m), "{kind}: data was written");
+        }
     }
+    // An NWA before the start of the next session's track, on an appendable disc (the
+    // first session's NWA 0 cannot lie lower).
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "a.vd", "dvd+r", &["--faults", "nwa-lie=-8"]);
+    let img = image(d.path(), "a.iso", 500, 46);
+    ok(&["burn", "-d", &dev(&m), "--multi", p(&img)]);
+    let before = std::fs::read(&m).unwrap();
+    let o = bin()
+        .args(["burn", "-d", &dev(&m), "--force", p(&img)])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_no_success(&o);
+    assert!(
+        last_error_line(&o).contains("next writable address"),
+        "{}",
+        text(&o)
+    );
+    assert!(std::fs::read(&m).unwrap() == before, "the disc was changed");
 }
 
 // ---------------------------------------------------------------------------------------
