@@ -404,6 +404,53 @@ fn a_new_disc_never_receives_the_rest_of_an_old_burn() {
     }
 }
 
+/// The disc is swapped mid-rip (06/28/00 and the drive now describes another disc): the
+/// rip stops with exit 4, no image is made of two discs; a mere 06/28/00 on the same disc
+/// (spin-down and up) goes on (`rip_emu::unit_attention_and_becoming_ready_mid_rip_are_retried`).
+#[test]
+fn a_disc_swapped_mid_rip_ends_the_rip_without_mixing_discs() {
+    let d = tempfile::tempdir().unwrap();
+    let img = image(d.path(), "src.iso", 4000, 48);
+    for n in [14, 20] {
+        let fault = format!("media-change@cmd{n}");
+        let m = medium(
+            d.path(),
+            &format!("{n}.vd"),
+            "dvd-rom",
+            &["--from", p(&img), "--faults", &fault],
+        );
+        let out = d.path().join(format!("{n}.iso"));
+        let o = bin()
+            .args(["-d", &dev(&m), "rip", p(&out)])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(4), "{fault}: {}", text(&o));
+        let l = last_error_line(&o);
+        assert!(
+            l.contains("06/28/00") && l.contains("another disc"),
+            "{fault}: {l}"
+        );
+        assert!(!out.exists(), "{fault}: an image was made");
+        // Whatever the map claims as rescued is the first disc's data.
+        let part = d.path().join(format!("{n}.iso.part"));
+        if let Ok(b) = std::fs::read(&part) {
+            let map = std::fs::read_to_string(d.path().join(format!("{n}.map"))).unwrap();
+            let src = std::fs::read(&img).unwrap();
+            for line in map.lines().filter(|l| !l.starts_with('#')).skip(1) {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                if f.len() >= 3 && f[2] == "+" {
+                    let pos = usize::from_str_radix(f[0].trim_start_matches("0x"), 16).unwrap();
+                    let len = usize::from_str_radix(f[1].trim_start_matches("0x"), 16).unwrap();
+                    assert!(
+                        b[pos..pos + len] == src[pos..pos + len],
+                        "{fault}: rescued bytes at {pos} differ"
+                    );
+                }
+            }
+        }
+    }
+}
+
 fn write_fault(kind: &str, fault: &str, sense: &str) -> String {
     let d = tempfile::tempdir().unwrap();
     let m = medium(d.path(), "w.vd", kind, &["--faults", fault]);
