@@ -225,8 +225,17 @@ fn cue_files(cue: &std::path::Path) -> Result<Vec<std::path::PathBuf>, CliError>
     let text = std::fs::read_to_string(cue)
         .map_err(|e| CliError::usage(format!("{}: {e}", cue.display())))?;
     let dir = cue.parent().unwrap_or(std::path::Path::new("."));
+    Ok(cue_file_names(&text)
+        .into_iter()
+        .map(|n| dir.join(n))
+        .collect())
+}
+
+/// The file names of a cue sheet's `FILE "name" TYPE` lines (quoted or bare), in order.
+/// Lines end with LF, CRLF or a lone CR (old Mac sheets), so a name never spans lines.
+pub fn cue_file_names(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
-    for l in text.lines() {
+    for l in text.split(['\n', '\r']) {
         let l = l.trim();
         let Some(rest) = l.strip_prefix("FILE ") else {
             continue;
@@ -235,9 +244,9 @@ fn cue_files(cue: &std::path::Path) -> Result<Vec<std::path::PathBuf>, CliError>
             Some(r) => r.split('"').next().unwrap_or(""),
             None => rest.split_whitespace().next().unwrap_or(""),
         };
-        out.push(dir.join(name));
+        out.push(name);
     }
-    Ok(out)
+    out
 }
 
 /// Checks on IMAGE that need no drive: it exists, is not empty, is whole sectors (or
