@@ -596,3 +596,42 @@ fn rip_to_a_read_only_directory_is_refused_before_reading() {
     assert_eq!(std::fs::read(&m).unwrap().len(), before.len());
     assert!(std::fs::read_dir(&ro.dir).unwrap().next().is_none());
 }
+
+/// No disc (02/3A/01) or the tray opened mid-job (02/3A/02): every job exits 4 with one
+/// line, writes nothing and makes no image.
+#[test]
+fn no_medium_and_tray_opened_mid_job_are_exit_4() {
+    let d = tempfile::tempdir().unwrap();
+    let img = image(d.path(), "a.iso", 4000, 49);
+    let out = d.path().join("out.iso");
+    let none = medium(d.path(), "none.vd", "dvd-rw", &["--faults", "no-medium"]);
+    for args in [
+        vec!["rip", p(&out)],
+        vec!["verify", p(&img)],
+        vec!["burn", p(&img)],
+        vec!["blank"],
+        vec!["format"],
+    ] {
+        let o = bin()
+            .args(["-d", &dev(&none)])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(4), "{args:?}: {}", text(&o));
+        assert!(last_error_line(&o).contains("medium"), "{}", text(&o));
+        assert!(!out.exists());
+    }
+    let m = medium(
+        d.path(),
+        "t.vd",
+        "dvd-rom",
+        &["--from", p(&img), "--faults", "tray-opened@cmd12"],
+    );
+    let o = bin()
+        .args(["-d", &dev(&m), "rip", p(&out)])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o));
+    assert!(last_error_line(&o).contains("02/3A/02"), "{}", text(&o));
+    assert!(!out.exists());
+}

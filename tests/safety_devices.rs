@@ -137,3 +137,30 @@ fn a_mounted_device_is_refused_as_busy_by_every_job() {
     let o = run(Command::new("findmnt").args(["-n", &l.dev]));
     assert!(o.status.success(), "{}", text(&o));
 }
+
+/// A user who may not open the node (here: uid/gid 65534 against a root-only loop device):
+/// exit 3, "permission denied" with the hint, before anything else.
+#[test]
+fn no_permission_is_exit_3_with_the_hint() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().unwrap();
+    let l = Loop::new(d.path());
+    // The unprivileged user needs to reach the binary: a copy in the (opened-up) temp dir.
+    std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let exe = d.path().join("discrw");
+    std::fs::copy(env!("CARGO_BIN_EXE_discrw"), &exe).unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&l.dev, std::fs::Permissions::from_mode(0o600)).unwrap();
+    for cmd in ["info", "eject", "blank"] {
+        let o = run(Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&exe)
+            .args([cmd, "-d", &l.dev]));
+        assert_eq!(o.status.code(), Some(3), "{cmd}: {}", text(&o));
+        let e = error_line(&o);
+        assert!(
+            e.contains("permission denied") && e.contains("hint:") && e.contains("cdrom"),
+            "{cmd}: {e}"
+        );
+    }
+}
