@@ -5,16 +5,20 @@ use super::engine::{BadSector, Checker, Segment};
 use super::source::Track;
 use crate::ecma130::{RAW, Verdict, check_data_sector};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The raw rip's checker stage: checks each data sector, honours C2 pointers, splits off
-/// subchannel data and packs the 2352-byte main channel for the image.
+/// subchannel data and packs the 2352-byte main channel for the image. Forks (parallel
+/// workers) share the counters.
+#[derive(Clone)]
 pub struct RawChecker {
     c2: bool,
     subchannel: bool,
     /// Image segments with "is data" for each.
     segments: Vec<(Segment, bool)>,
-    zeroed: u64,
-    checked: u64,
+    zeroed: Arc<AtomicU64>,
+    checked: Arc<AtomicU64>,
 }
 
 impl RawChecker {
@@ -28,8 +32,8 @@ impl RawChecker {
             c2,
             subchannel,
             segments,
-            zeroed: 0,
-            checked: 0,
+            zeroed: Arc::default(),
+            checked: Arc::default(),
         }
     }
 
@@ -52,6 +56,7 @@ impl Checker for RawChecker {
     ) -> Vec<BadSector> {
         let stride = RAW + if self.c2 { 294 } else { 0 } + if self.subchannel { 96 } else { 0 };
         let mut bad = Vec::new();
+        let (mut checked, mut zeroed) = (0, 0);
         sub.clear();
         for k in 0..count as usize {
             let at = k * stride;
@@ -69,9 +74,9 @@ impl Checker for RawChecker {
             let (lba, is_data) = self.locate(sector);
             if is_data && let Ok(s) = <&[u8; RAW]>::try_from(&data[at..at + RAW]) {
                 let v = check_data_sector(s, lba);
-                self.checked += 1;
+                checked += 1;
                 if v == Verdict::ZeroedEdcEcc {
-                    self.zeroed += 1;
+                    zeroed += 1;
                 } else if v.is_bad() {
                     bad.push(BadSector {
                         sector,
@@ -83,16 +88,26 @@ impl Checker for RawChecker {
                 data.copy_within(at..at + RAW, k * RAW);
             }
         }
+        self.checked.fetch_add(checked, Ordering::Relaxed);
+        self.zeroed.fetch_add(zeroed, Ordering::Relaxed);
         bad
     }
 
+    fn fork(&self) -> Box<dyn Checker> {
+        Box::new(self.clone())
+    }
+
     fn finish(&mut self) -> Vec<String> {
-        if self.zeroed > 0 {
+        let (zeroed, checked) = (
+            self.zeroed.load(Ordering::Relaxed),
+            self.checked.load(Ordering::Relaxed),
+        );
+        if zeroed > 0 {
             vec![format!(
                 "the drive returned zeroed EDC/ECC fields for {} of {} data sectors (it does \
                  not pass them through, as some emulated drives do): those sectors were checked \
                  for sync and header only",
-                self.zeroed, self.checked
+                zeroed, checked
             )]
         } else {
             Vec::new()
