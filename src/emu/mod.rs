@@ -750,7 +750,8 @@ impl EmuDrive {
     }
 
     /// The sectors of READ CD: the stored slots are read a window of sectors at a time (one
-    /// pread each), and each sector's fields the flags select are copied out of its slot.
+    /// pread each), and each sector's fields the flags select are copied out of its slot (or,
+    /// when the whole slot is asked for, read straight into `buf`).
     #[allow(clippy::too_many_arguments)]
     fn read_cd_sectors(
         &mut self,
@@ -767,6 +768,9 @@ impl EmuDrive {
         let encoded = self.medium.cd_data_encoded();
         let mut out_pos = 0usize;
         let mut window = (0u32, 0u32); // sectors lba+window.0 .. lba+window.1 are in `slots`
+        // Every field of every sector (sync 0x80, header 0x20, user data 0x10, EDC/ECC 0x08),
+        // nothing else: each sector is its whole 2352-byte slot, audio or data.
+        let whole = flags & 0xB8 == 0xB8 && c2 == 0 && subn == 0;
         for i in 0..blocks {
             let at = lba + i;
             let st = layout::block_state(&self.state, at);
@@ -805,6 +809,31 @@ impl EmuDrive {
                         }
                     }
                 }
+            }
+            if whole {
+                // The slots go straight into the host's buffer (a window at a time); only a
+                // data sector not stored encoded is built in place.
+                if i >= window.1 {
+                    let n = WINDOW
+                        .min(blocks - i)
+                        .min(((buf.len() - out_pos) / 2352) as u32);
+                    if n == 0 {
+                        return Reply::Good(out_pos);
+                    }
+                    let dst = &mut buf[out_pos..out_pos + n as usize * 2352];
+                    if let Err(e) = self.medium.read_data(at as u64 * 2352, dst) {
+                        return self.io_failure(e);
+                    }
+                    window = (i, i + n);
+                }
+                let slot = &mut buf[out_pos..out_pos + 2352];
+                if st != BlockState::Audio && !(encoded && slot[..12] == ecma130::SYNC) {
+                    let user = if encoded { 16 } else { 0 };
+                    let built = ecma130::encode_mode1(at as u64, &slot[user..user + 2048]);
+                    slot.copy_from_slice(&built);
+                }
+                out_pos += 2352;
+                continue;
             }
             if i >= window.1 {
                 let n = WINDOW.min(blocks - i);

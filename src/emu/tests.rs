@@ -950,9 +950,24 @@ fn cd_medium_v2_stores_encoded_sectors_and_a_v1_file_still_reads_the_same() {
     let mut img = pattern(20, 3);
     img[7 * 2048..8 * 2048].fill(0); // left as a hole in the medium file
     let mut r = rig_with("cd-rom", Some(&img), None, None);
+    // Every field, read both straight into the buffer (no sub-channel) and field by field
+    // (with raw P-W after each sector): the same 2352 bytes.
     let all = |r: &mut Rig| {
-        r.data_in(&[0xBE, 0, 0, 0, 0, 0, 0, 0, 20, 0xF8, 0, 0], 20 * 2352)
-            .unwrap()
+        let d = r
+            .data_in(&[0xBE, 0, 0, 0, 0, 0, 0, 0, 20, 0xF8, 0, 0], 20 * 2352)
+            .unwrap();
+        let with_sub = r
+            .data_in(
+                &[0xBE, 0, 0, 0, 0, 0, 0, 0, 20, 0xF8, 1, 0],
+                20 * (2352 + 96),
+            )
+            .unwrap();
+        let main: Vec<u8> = with_sub
+            .chunks(2352 + 96)
+            .flat_map(|c| c[..2352].to_vec())
+            .collect();
+        assert_eq!(main, d);
+        d
     };
     let d = all(&mut r);
     let edc = crc::Crc::<u32>::new(&crc::CRC_32_CD_ROM_EDC);
