@@ -34,6 +34,6 @@ bash tests/demo.sh   # README command (a): the main job on the emulated drive, e
 
 if [ "${DISCRW_SKIP_HW:-0}" = 1 ]; then
   echo "run-all: DISCRW_SKIP_HW=1: real-kernel scenarios NOT run" >&2
-elif [ -x hw-tests/run ]; then
+else
   bash hw-tests/run
 fi
