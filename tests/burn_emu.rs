@@ -105,14 +105,20 @@ fn meta(m: &Path) -> Value {
     serde_json::from_slice(&b[24..24 + n]).expect("metadata JSON")
 }
 
-/// `count` user-data sectors from LBA `start`, straight from the medium file.
+/// `count` user-data sectors from LBA `start`, straight from the medium file (docs/
+/// virtual-drive.md: on CD a version 2 file stores the encoded sector, user data at 16).
 fn medium_sectors(m: &Path, start: u64, count: u64) -> Vec<u8> {
     let kind = meta(m)["kind"].as_str().expect("kind").to_string();
-    let stride: u64 = if kind.starts_with("cd") { 2352 } else { 2048 };
     let b = std::fs::read(m).expect("read medium");
+    let version = u32::from_le_bytes([b[16], b[17], b[18], b[19]]);
+    let (stride, user): (u64, u64) = match (kind.starts_with("cd"), version) {
+        (true, 1) => (2352, 0),
+        (true, _) => (2352, 16),
+        (false, _) => (2048, 0),
+    };
     let mut out = Vec::with_capacity((count * 2048) as usize);
     for lba in start..start + count {
-        let off = (65536 + lba * stride) as usize;
+        let off = (65536 + lba * stride + user) as usize;
         // Never-written blocks are holes past the end of the file: zeros.
         let mut s = vec![0u8; 2048];
         if off < b.len() {
