@@ -794,3 +794,51 @@ fn underrun_with_burnfree_is_survived() {
     assert_on_disc(d.path(), &m, &img, 0);
     assert_eq!(meta(&m)["tracks"][0]["damaged"], false);
 }
+
+// ---------------------------------------------------------------------------------------
+// Interruption
+
+#[test]
+fn sigint_during_a_burn_closes_the_track_and_exits_130() {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "i.vd", "dvd+r", &[]);
+    // 64 MiB at the slowest speed on the wall clock: several seconds of writing.
+    let img = image(d.path(), "a.iso", 32768, 30);
+    let c = bin()
+        .args(["burn", "--speed", "1", "-d", &dev(&m), p(&img)])
+        .env("DISCRW_EMU_CLOCK", "real")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let k = Command::new("kill")
+        .args(["-INT", &c.id().to_string()])
+        .status()
+        .expect("kill(1) is needed by this test");
+    assert!(k.success());
+    let started = std::time::Instant::now();
+    let o = c.wait_with_output().expect("wait");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "burn took {:?} to stop after SIGINT",
+        started.elapsed()
+    );
+    assert_eq!(o.status.code(), Some(130), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let l = err
+        .lines()
+        .rfind(|l| l.starts_with("discrw: "))
+        .unwrap_or("");
+    assert!(l.contains("interrupted"), "{l}");
+    assert!(l.contains("track was closed"), "{l}");
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("match"));
+    // What was written is a closed track on a disc left appendable (not finalized).
+    let t = tracks(&m);
+    assert_eq!(t.len(), 1, "{t:?}");
+    assert_eq!(t[0]["closed"], true, "{t:?}");
+    let recorded = t[0]["recorded"].as_u64().unwrap_or(0);
+    assert!(recorded > 0 && recorded < 32768, "{t:?}");
+    assert_eq!(meta(&m)["finalized"], false);
+    assert_eq!(info(&m)["status"], "appendable");
+}

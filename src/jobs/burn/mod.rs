@@ -29,6 +29,7 @@ use crate::scsi::mmc::{
 };
 use crate::scsi::mode::WriteParametersPage;
 use crate::transport::Transport;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
@@ -357,6 +358,7 @@ fn burn_round<T: Transport>(
     let hash_stream = digests.is_none();
     let known: Option<Digests> = digests.clone();
     let mut results: Vec<Option<Result<BurnReport, BurnError>>> = Vec::new();
+    let round_done = AtomicBool::new(false);
     std::thread::scope(|s| {
         let fifo_r = fifo.clone();
         let (barrier_r, sd) = (&barrier, &stream_digests);
@@ -372,6 +374,19 @@ fn burn_round<T: Transport>(
                 *g = Some(d.finish());
             }
             fifo_r.finish(r);
+        });
+        // SIGINT must reach threads blocked on the FIFO (a writer waiting for data, the
+        // reader waiting for room): on cancel, close it so they return at once.
+        let fifo_w = fifo.clone();
+        let watch = &round_done;
+        s.spawn(move || {
+            while !watch.load(Ordering::SeqCst) {
+                if cancel.is_cancelled() {
+                    fifo_w.close();
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
         });
         let mut handles = Vec::new();
         let mut id = 0usize;
@@ -396,6 +411,7 @@ fn burn_round<T: Transport>(
                     .unwrap_or_else(|_| Err(BurnError::Verify("writer thread panicked".into())))
             }));
         }
+        round_done.store(true, Ordering::SeqCst);
         let _ = reader.join();
     });
     if digests.is_none()
