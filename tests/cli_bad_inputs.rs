@@ -292,7 +292,6 @@ fn virtual_medium_in_use_by_another_process() {
 // Device errors on the job commands
 
 #[test]
-#[ignore = "needs rip (issue 3)"]
 fn rip_nonexistent_device() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("disc.iso");
@@ -492,7 +491,6 @@ fn rom(d: &Path, name: &str, fill: u8) -> PathBuf {
 }
 
 #[test]
-#[ignore = "needs rip (issue 3)"]
 fn rip_speed_nonsense() {
     let d = tempfile::tempdir().unwrap();
     let m = rom(d.path(), "a", 0x11);
@@ -504,7 +502,6 @@ fn rip_speed_nonsense() {
 }
 
 #[test]
-#[ignore = "needs rip (issue 3)"]
 fn rip_size_zero() {
     let d = tempfile::tempdir().unwrap();
     let m = rom(d.path(), "a", 0x11);
@@ -516,7 +513,6 @@ fn rip_size_zero() {
 }
 
 #[test]
-#[ignore = "needs rip (issue 3)"]
 fn rip_out_exists_without_force() {
     let d = tempfile::tempdir().unwrap();
     let m = rom(d.path(), "a", 0x11);
@@ -548,7 +544,6 @@ fn ripped(d: &Path, m: &Path) -> (PathBuf, Vec<PathBuf>) {
 }
 
 #[test]
-#[ignore = "needs rip (issue 3)"]
 fn rip_resume_with_the_mapfile_of_another_disc() {
     let d = tempfile::tempdir().unwrap();
     let a = rom(d.path(), "a", 0x11);
@@ -565,7 +560,6 @@ fn rip_resume_with_the_mapfile_of_another_disc() {
 }
 
 #[test]
-#[ignore = "needs rip (issue 3)"]
 fn rip_resume_with_a_corrupt_mapfile() {
     let d = tempfile::tempdir().unwrap();
     let a = rom(d.path(), "a", 0x11);

@@ -1,8 +1,365 @@
-//! `discrw iso` (placeholder until the ISO issue lands).
+//! `discrw iso ...`: info, ls, extract, create over image files.
+
+use crate::cli::{CliError, ExitCode};
+use crate::iso::{self, EntryKind, ImageFile, IsoError, IsoImage};
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Subcommand, Debug)]
-pub enum IsoCommand {}
+pub enum IsoCommand {
+    /// Volume descriptors, Joliet/Rock Ridge/El Torito, UDF anchor, partition table, sizes.
+    Info {
+        /// Image file.
+        image: PathBuf,
+    },
+    /// List a directory (Rock Ridge names, else Joliet, else ISO 9660).
+    Ls {
+        image: PathBuf,
+        /// Directory or file in the image.
+        #[arg(default_value = "/")]
+        path: String,
+        /// Long listing: mode, size, date and the LBA range(s) of each file.
+        #[arg(short = 'l')]
+        long: bool,
+        /// Recurse into subdirectories.
+        #[arg(short = 'R')]
+        recursive: bool,
+    },
+    /// Extract files or trees (default: everything) into DIR.
+    Extract {
+        image: PathBuf,
+        /// Paths in the image.
+        paths: Vec<String>,
+        /// Target directory (created if missing).
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+    },
+    /// Make an ISO 9660 image (Joliet and Rock Ridge by default) and OUT.sha256 beside it.
+    Create {
+        /// Directory whose contents become the image's root.
+        dir: PathBuf,
+        #[arg(short = 'o', long = "output")]
+        output: PathBuf,
+        /// Volume identifier (≤ 32 characters; default: the directory's name).
+        #[arg(short = 'V', long = "volume-id")]
+        volume_id: Option<String>,
+        /// Add a Joliet tree (default).
+        #[arg(long, overrides_with = "no_joliet")]
+        joliet: bool,
+        #[arg(long)]
+        no_joliet: bool,
+        /// Add Rock Ridge (default).
+        #[arg(long, overrides_with = "no_rock_ridge")]
+        rock_ridge: bool,
+        #[arg(long)]
+        no_rock_ridge: bool,
+        /// Replace an existing OUT.
+        #[arg(long)]
+        force: bool,
+    },
+}
 
-pub fn run(cmd: &IsoCommand, _json: bool) -> Result<(), crate::cli::CliError> {
-    match *cmd {}
+fn err(context: &Path, e: IsoError) -> CliError {
+    let code = match &e {
+        IsoError::File { .. } | IsoError::Io(_) | IsoError::Create(_) => ExitCode::Failure,
+        IsoError::Exists(_) => ExitCode::Usage,
+        IsoError::NotFound(_) | IsoError::NotADirectory(_) => ExitCode::Usage,
+        _ => ExitCode::Media,
+    };
+    let hint = match &e {
+        IsoError::Exists(_) => Some("use --force to replace it"),
+        IsoError::UnsafeName { .. } => {
+            Some("the image is hostile or damaged; nothing was written outside the target")
+        }
+        IsoError::NotIso => Some("not an ISO 9660 image; `discrw iso info` also reports UDF"),
+        _ => None,
+    };
+    let c = CliError::new(code, format!("{}: {e}", context.display()));
+    match hint {
+        Some(h) => c.with_hint(h),
+        None => c,
+    }
+}
+
+fn open(image: &Path) -> Result<IsoImage<ImageFile<std::fs::File>>, CliError> {
+    let src = ImageFile::open(image).map_err(|e| err(image, e))?;
+    IsoImage::open(src).map_err(|e| err(image, e))
+}
+
+fn json_line<T: serde::Serialize>(v: &T) -> Result<(), CliError> {
+    let s = serde_json::to_string(v).map_err(|e| CliError::failure(format!("JSON: {e}")))?;
+    println!("{s}");
+    Ok(())
+}
+
+pub fn run(cmd: &IsoCommand, json: bool) -> Result<(), CliError> {
+    match cmd {
+        IsoCommand::Info { image } => info(image, json),
+        IsoCommand::Ls {
+            image,
+            path,
+            long,
+            recursive,
+        } => ls(image, path, *long, *recursive, json),
+        IsoCommand::Extract {
+            image,
+            paths,
+            output,
+        } => {
+            let mut img = open(image)?;
+            let rep = iso::extract(&mut img, paths, output).map_err(|e| err(image, e))?;
+            if json {
+                json_line(&rep)
+            } else {
+                println!(
+                    "extracted {} files, {} directories, {} symlinks ({} bytes) to {}",
+                    rep.files,
+                    rep.directories,
+                    rep.symlinks,
+                    rep.bytes,
+                    output.display()
+                );
+                Ok(())
+            }
+        }
+        IsoCommand::Create {
+            dir,
+            output,
+            volume_id,
+            no_joliet,
+            no_rock_ridge,
+            force,
+            ..
+        } => {
+            let opts = iso::CreateOptions {
+                volume_id: volume_id.clone(),
+                joliet: !no_joliet,
+                rock_ridge: !no_rock_ridge,
+                force: *force,
+                now: std::env::var("SOURCE_DATE_EPOCH")
+                    .ok()
+                    .and_then(|s| s.parse().ok()),
+            };
+            let rep = iso::create_image(dir, output, &opts, &mut |_, _| {})
+                .map_err(|e| err(output, e))?;
+            if json {
+                return json_line(&rep);
+            }
+            for s in &rep.skipped {
+                eprintln!("discrw: iso create: skipped {s}");
+            }
+            println!(
+                "{}: {} sectors, {} files, {} directories, {} symlinks\n{}: sha256 {}",
+                rep.image.display(),
+                rep.sectors,
+                rep.files,
+                rep.directories,
+                rep.symlinks,
+                rep.sha256_file.display(),
+                rep.sha256
+            );
+            Ok(())
+        }
+    }
+}
+
+fn info(image: &Path, json: bool) -> Result<(), CliError> {
+    let mut src = ImageFile::open(image).map_err(|e| err(image, e))?;
+    let info = iso::inspect(&mut src).map_err(|e| err(image, e))?;
+    if json {
+        return json_line(&info);
+    }
+    println!(
+        "image: {} ({} sectors)",
+        image.display(),
+        info.image_sectors.unwrap_or(0)
+    );
+    println!("volume descriptors:");
+    for d in &info.descriptors {
+        println!("  LBA {:>3}  {}", d.lba, d.kind);
+    }
+    for (label, v) in [
+        ("primary volume", &info.primary),
+        ("Joliet volume", &info.joliet),
+    ] {
+        let Some(v) = v else { continue };
+        println!("{label} (LBA {}):", v.lba);
+        let rows = [
+            ("volume id", v.volume_id.clone()),
+            ("system id", v.system_id.clone()),
+            ("volume set id", v.volume_set_id.clone()),
+            ("publisher id", v.publisher_id.clone()),
+            ("data preparer id", v.data_preparer_id.clone()),
+            ("application id", v.application_id.clone()),
+            ("creation date", v.creation_date.clone().unwrap_or_default()),
+            (
+                "modification date",
+                v.modification_date.clone().unwrap_or_default(),
+            ),
+            (
+                "expiration date",
+                v.expiration_date.clone().unwrap_or_default(),
+            ),
+            (
+                "effective date",
+                v.effective_date.clone().unwrap_or_default(),
+            ),
+            ("volume space size", v.volume_space_size.to_string()),
+            ("logical block size", v.logical_block_size.to_string()),
+            (
+                "volume set size/seq",
+                format!("{}/{}", v.volume_set_size, v.volume_sequence_number),
+            ),
+            (
+                "path table",
+                format!(
+                    "{} bytes, L at {}, M at {}, {} directories",
+                    v.path_table_size,
+                    v.type_l_path_table,
+                    v.type_m_path_table,
+                    v.path_table_directories
+                        .map_or("?".into(), |n| n.to_string())
+                ),
+            ),
+            (
+                "root directory",
+                format!(
+                    "LBA {}, {} bytes",
+                    v.root_directory_lba, v.root_directory_size
+                ),
+            ),
+        ];
+        for (k, val) in rows {
+            println!("  {k:<20} {val}");
+        }
+    }
+    if let Some(b) = &info.boot_record {
+        println!(
+            "boot record: {} (catalog at LBA {})",
+            b.boot_system_id,
+            b.boot_catalog_lba.map_or("?".into(), |n| n.to_string())
+        );
+    }
+    println!("Rock Ridge: {}", if info.rock_ridge { "yes" } else { "no" });
+    println!(
+        "Joliet: {}",
+        info.joliet.as_ref().map_or("no".into(), |j| format!(
+            "level {}",
+            j.joliet_level.unwrap_or(0)
+        ))
+    );
+    match &info.udf {
+        Some(u) => println!(
+            "UDF: revision {}, block size {}, logical volume {:?}, partition {}+{} blocks",
+            u.udf_revision.clone().unwrap_or_else(|| "?".into()),
+            u.block_size,
+            u.logical_volume_id.clone().unwrap_or_default(),
+            u.partition_start.unwrap_or(0),
+            u.partition_length.unwrap_or(0)
+        ),
+        None => println!("UDF: no"),
+    }
+    if let Some(p) = &info.partition_table {
+        println!(
+            "partition table: {}, ends at byte {}",
+            p.scheme, p.end_bytes
+        );
+        for e in &p.partitions {
+            println!(
+                "  {:>2}  type {}  start {}  sectors {}",
+                e.index, e.kind, e.first_sector, e.sectors
+            );
+        }
+    }
+    let s = &info.sizes;
+    let f = |x: Option<u64>| x.map_or("-".into(), |n| n.to_string());
+    println!(
+        "sizes (2048-byte sectors): iso9660 {}, udf {}, partitions end {}",
+        f(s.iso9660_blocks),
+        f(s.udf_blocks),
+        f(s.partition_end_blocks)
+    );
+    for w in &info.warnings {
+        println!("warning: {w}");
+    }
+    Ok(())
+}
+
+fn mode_string(e: &iso::Entry) -> String {
+    let t = match e.kind {
+        EntryKind::Directory => 'd',
+        EntryKind::Symlink { .. } => 'l',
+        EntryKind::File => '-',
+    };
+    let Some(m) = e.mode else {
+        return format!("{t}?????????");
+    };
+    let mut s = String::from(t);
+    for (i, c) in "rwxrwxrwx".chars().enumerate() {
+        s.push(if m & (0o400 >> i) != 0 { c } else { '-' });
+    }
+    s
+}
+
+fn ls(image: &Path, path: &str, long: bool, recursive: bool, json: bool) -> Result<(), CliError> {
+    let mut img = open(image)?;
+    let start = img.lookup(path).map_err(|e| err(image, e))?;
+    let mut rows: Vec<(String, iso::Entry)> = Vec::new();
+    let base = format!("/{}", path.trim_matches('/'));
+    let base = if base == "/" { String::new() } else { base };
+    if !start.is_dir() {
+        rows.push((base.clone(), start));
+    } else if recursive {
+        img.walk(&base, &start, &mut |p, e| {
+            rows.push((p.to_string(), e.clone()));
+            Ok(())
+        })
+        .map_err(|e| err(image, e))?;
+    } else {
+        for e in img.read_dir(&start).map_err(|e| err(image, e))? {
+            rows.push((format!("{base}/{}", e.name), e));
+        }
+    }
+    for (p, e) in &rows {
+        if json {
+            #[derive(serde::Serialize)]
+            struct Row<'a> {
+                path: &'a str,
+                #[serde(flatten)]
+                entry: &'a iso::Entry,
+            }
+            json_line(&Row { path: p, entry: e })?;
+            continue;
+        }
+        let shown = if recursive {
+            p.as_str()
+        } else {
+            e.name.as_str()
+        };
+        let link = match &e.kind {
+            EntryKind::Symlink { target } => format!(" -> {target}"),
+            _ => String::new(),
+        };
+        if long {
+            let when = e.mtime.map_or("-".into(), crate::iso::bytes::rfc3339);
+            let lbas: Vec<String> = e
+                .extents
+                .iter()
+                .filter(|x| x.bytes > 0)
+                .map(|x| format!("{}-{}", x.lba, x.lba + x.sectors() - 1))
+                .collect();
+            let lbas = if lbas.is_empty() {
+                "-".into()
+            } else {
+                lbas.join(",")
+            };
+            println!(
+                "{} {:>12} {when} [{lbas}] {shown}{link}",
+                mode_string(e),
+                e.size
+            );
+        } else {
+            println!("{shown}{link}");
+        }
+    }
+    Ok(())
 }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod info;
 pub mod iso;
 pub mod progress;
+pub mod rip;
 pub mod signals;
 pub mod verify;
 pub mod virt;
@@ -65,19 +66,12 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Eject(a) => info::eject(cli, a),
         Command::Iso { cmd } => iso::run(cmd, cli.json),
         Command::Virtual { cmd } => virt::run(cmd, cli.json),
-        Command::Rip(_) => Err(not_yet("rip", 3)),
+        Command::Rip(a) => rip::run(cli, a),
         Command::Burn(a) => burn::run(cli, a),
         Command::Verify(a) => verify::run(cli, a),
         Command::Blank(a) => blank::blank(cli, a),
         Command::Format(a) => blank::format(cli, a),
     }
-}
-
-/// Commands whose issue has not landed yet say so plainly instead of pretending.
-fn not_yet(what: &str, issue: u32) -> CliError {
-    CliError::failure(format!(
-        "`{what}` is not available in this build yet (issue #{issue})"
-    ))
 }
 
 /// Print a serializable value as one JSON document.

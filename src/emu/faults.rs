@@ -33,7 +33,9 @@ pub enum FaultKind {
     UnitAttention,
     /// UNIT ATTENTION, power on / reset (06/29/00), once.
     Reset,
-    /// The first COUNT commands answer NOT READY, becoming ready (02/04/01).
+    /// NOT READY, becoming ready (02/04/01) COUNT times: on the first commands, from
+    /// command N on (`@cmdN`), or on READs covering the LBA (`@LBA`), as a drive that
+    /// spins down and back up mid-job.
     NotReady,
     /// READ/WRITE covering the LBA: the host adapter times out (DID_TIME_OUT), COUNT times.
     Timeout,
@@ -109,6 +111,7 @@ impl FaultKind {
                 | FaultKind::ShortRead
                 | FaultKind::UnitAttention
                 | FaultKind::Reset
+                | FaultKind::NotReady
         )
     }
 
@@ -117,6 +120,7 @@ impl FaultKind {
             self,
             FaultKind::UnitAttention
                 | FaultKind::Reset
+                | FaultKind::NotReady
                 | FaultKind::MediaChange
                 | FaultKind::TrayOpened
         )
@@ -267,6 +271,8 @@ pub fn parse_spec(spec: &str) -> Result<Vec<Fault>, SpecError> {
                 }
                 f.lbas = Some((a as u32, b as u32));
             }
+            // Without a place: the first commands.
+            None if kind == FaultKind::NotReady => {}
             None => {
                 if kind.takes_lba() && !kind.takes_cmd() && kind != FaultKind::PowerCalibration {
                     return Err(SpecError(format!("{} needs '@LBA'", name)));
@@ -316,7 +322,9 @@ pub fn on_command(faults: &mut [Fault], number: u64, opcode: u8) -> Option<Actio
     for f in faults.iter_mut() {
         let kind = f.kind;
         match kind {
-            FaultKind::NotReady if f.fire(0) => {
+            FaultKind::NotReady
+                if f.lbas.is_none() && f.command.is_none_or(|c| number >= c) && f.fire(0) =>
+            {
                 return Some(Action::Sense {
                     key: 2,
                     asc: 0x04,
@@ -365,6 +373,7 @@ pub fn on_read(faults: &mut [Fault], lba: u32, blocks: u32) -> Option<Action> {
                 | FaultKind::ShortRead
                 | FaultKind::UnitAttention
                 | FaultKind::Reset
+                | FaultKind::NotReady
         );
         if !reads || f.command.is_some() {
             continue;
@@ -425,6 +434,12 @@ pub fn on_read(faults: &mut [Fault], lba: u32, blocks: u32) -> Option<Action> {
             key: 6,
             asc: 0x29,
             ascq: 0,
+            lba: None,
+        },
+        FaultKind::NotReady => Action::Sense {
+            key: 2,
+            asc: 0x04,
+            ascq: 0x01,
             lba: None,
         },
         _ => Action::Sense {
@@ -530,6 +545,32 @@ mod tests {
         assert_eq!(v[4].count, Some(3));
         assert_eq!(v[5].lbas, Some((16, 16)));
         assert_eq!(v[5].count, Some(2));
+    }
+
+    /// `not-ready@LBA` answers READs covering the LBA, `not-ready@cmdN` commands from N on,
+    /// COUNT times in all (02/04/01, as SPC-4 Table 49 / MMC-6 §4.1.6.2 "becoming ready").
+    #[test]
+    fn not_ready_mid_job_at_an_lba_or_from_a_command() {
+        let becoming = Some(Action::Sense {
+            key: 2,
+            asc: 0x04,
+            ascq: 0x01,
+            lba: None,
+        });
+        let mut v = parse_spec("not-ready@500x2").unwrap();
+        assert_eq!(on_command(&mut v, 1, 0x28), None);
+        assert_eq!(on_read(&mut v, 0, 16), None);
+        assert_eq!(on_read(&mut v, 490, 16), becoming);
+        assert_eq!(on_read(&mut v, 490, 16), becoming);
+        assert_eq!(on_read(&mut v, 490, 16), None);
+        let mut v = parse_spec("not-ready@cmd5").unwrap();
+        assert_eq!(v[0].count, Some(3));
+        assert_eq!(on_command(&mut v, 4, 0x28), None);
+        for n in 5..8 {
+            assert_eq!(on_command(&mut v, n, 0x28), becoming, "command {n}");
+        }
+        assert_eq!(on_command(&mut v, 8, 0x28), None);
+        assert_eq!(on_read(&mut v, 0, 16), None);
     }
 
     #[test]

@@ -1,1 +1,77 @@
-//! See docs/architecture.md.
+//! ISO 9660 / Joliet / Rock Ridge images and UDF detection: pure parsers and writers over a
+//! [`SectorSource`] (an image file today, a drive later) and plain files.
+//!
+//! Specs: ECMA-119 (ISO 9660), Joliet (Microsoft, 1995), SUSP 1.12 / RRIP 1.12 (IEEE P1281,
+//! P1282), El Torito 1.0, ECMA-167 3rd ed. / OSTA UDF 2.60 for the anchor and the main volume
+//! descriptor sequence. See docs/iso.md.
+//!
+//! Everything that reads image data returns [`IsoError`] for bad input: no panic, no unbounded
+//! loop (directory loops, continuation-area chains and descriptor scans are all bounded).
+
+pub mod bytes;
+pub mod extract;
+pub mod info;
+pub mod partition;
+pub mod reader;
+pub mod source;
+pub mod susp;
+pub mod udf;
+pub mod writer;
+
+pub use extract::{ExtractReport, extract};
+pub use info::{ImageInfo, VolumeDescriptorInfo, VolumeSizes, inspect, volume_sizes};
+pub use partition::{PartitionEntry, PartitionTable, read_partition_table};
+pub use reader::{Entry, EntryKind, Extent, IsoImage, LbaIndex, Namespace};
+pub use source::{ImageFile, SECTOR, SectorSource};
+pub use udf::{UdfInfo, detect_udf};
+pub use writer::{CreateOptions, CreateReport, create_image};
+
+use std::path::PathBuf;
+
+/// Errors of the iso layer. The CLI turns one into one line.
+#[derive(Debug, thiserror::Error)]
+pub enum IsoError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{path}: {source}")]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("image is truncated: sectors {lba}..{end} are past its end ({total} sectors)")]
+    Truncated { lba: u64, end: u64, total: u64 },
+    #[error("no ISO 9660 primary volume descriptor at LBA 16..")]
+    NotIso,
+    #[error("bad {what} at LBA {lba}: {detail}")]
+    Corrupt {
+        what: &'static str,
+        lba: u64,
+        detail: String,
+    },
+    #[error("directory loop: the directory at LBA {0} is reached twice")]
+    Loop(u64),
+    #[error("limit exceeded: {0}")]
+    Limit(String),
+    #[error("no such file or directory in the image: {0}")]
+    NotFound(String),
+    #[error("not a directory in the image: {0}")]
+    NotADirectory(String),
+    #[error("refusing unsafe name {name:?} in {dir} (it would write outside the target)")]
+    UnsafeName { dir: String, name: String },
+    #[error("{0} already exists")]
+    Exists(PathBuf),
+    #[error("{0}")]
+    Create(String),
+}
+
+impl IsoError {
+    pub(crate) fn corrupt(what: &'static str, lba: u64, detail: impl Into<String>) -> Self {
+        IsoError::Corrupt {
+            what,
+            lba,
+            detail: detail.into(),
+        }
+    }
+}
+
+pub type Result<T, E = IsoError> = std::result::Result<T, E>;

@@ -5,6 +5,7 @@
 pub mod blank;
 pub mod burn;
 pub mod longop;
+pub mod rip;
 pub mod verify;
 
 use std::sync::Arc;

@@ -51,84 +51,49 @@ pub fn parse_read_capacity_10(d: &[u8]) -> Result<Capacity, ParseError> {
     })
 }
 
+/// The 10-byte READ/WRITE layout shared by READ(10) and WRITE(10) (SBC-3 §5.11, §5.35): opcode,
+/// FUA byte 1 bit 3, LBA bytes 2..=5, TRANSFER LENGTH bytes 7..=8.
+fn cdb_10(opcode: u8, lba: u32, blocks: u16, fua: bool) -> [u8; 10] {
+    let l = lba.to_be_bytes();
+    let n = blocks.to_be_bytes();
+    let flags = if fua { 0x08 } else { 0 };
+    [opcode, flags, l[0], l[1], l[2], l[3], 0, n[0], n[1], 0]
+}
+
+/// The 12-byte layout shared by READ(12) and WRITE(12): opcode, FUA byte 1 bit 3, LBA bytes
+/// 2..=5, TRANSFER LENGTH bytes 6..=9, STREAMING byte 10 bit 7.
+fn cdb_12(opcode: u8, lba: u32, blocks: u32, fua: bool, streaming: bool) -> [u8; 12] {
+    let l = lba.to_be_bytes();
+    let n = blocks.to_be_bytes();
+    let flags = if fua { 0x08 } else { 0 };
+    let stream = if streaming { 0x80 } else { 0 };
+    [
+        opcode, flags, l[0], l[1], l[2], l[3], n[0], n[1], n[2], n[3], stream, 0,
+    ]
+}
+
 /// READ(10) (MMC-6 §6.16): opcode 28h, FUA byte 1 bit 3, LBA bytes 2..=5, TRANSFER LENGTH
 /// bytes 7..=8.
 pub fn read_10(lba: u32, blocks: u16, fua: bool) -> [u8; 10] {
-    let l = lba.to_be_bytes();
-    let n = blocks.to_be_bytes();
-    [
-        0x28,
-        if fua { 0x08 } else { 0 },
-        l[0],
-        l[1],
-        l[2],
-        l[3],
-        0,
-        n[0],
-        n[1],
-        0,
-    ]
+    cdb_10(0x28, lba, blocks, fua)
 }
 
 /// READ(12) (MMC-6 §6.17): opcode A8h, FUA byte 1 bit 3, LBA bytes 2..=5, TRANSFER LENGTH
 /// bytes 6..=9, STREAMING byte 10 bit 7.
 pub fn read_12(lba: u32, blocks: u32, fua: bool, streaming: bool) -> [u8; 12] {
-    let l = lba.to_be_bytes();
-    let n = blocks.to_be_bytes();
-    [
-        0xA8,
-        if fua { 0x08 } else { 0 },
-        l[0],
-        l[1],
-        l[2],
-        l[3],
-        n[0],
-        n[1],
-        n[2],
-        n[3],
-        if streaming { 0x80 } else { 0 },
-        0,
-    ]
+    cdb_12(0xA8, lba, blocks, fua, streaming)
 }
 
 /// WRITE(10) (MMC-6 §6.45): opcode 2Ah, FUA byte 1 bit 3, LBA bytes 2..=5, TRANSFER LENGTH
 /// bytes 7..=8.
 pub fn write_10(lba: u32, blocks: u16, fua: bool) -> [u8; 10] {
-    let l = lba.to_be_bytes();
-    let n = blocks.to_be_bytes();
-    [
-        0x2A,
-        if fua { 0x08 } else { 0 },
-        l[0],
-        l[1],
-        l[2],
-        l[3],
-        0,
-        n[0],
-        n[1],
-        0,
-    ]
+    cdb_10(0x2A, lba, blocks, fua)
 }
 
 /// WRITE(12) (MMC-6 §6.46): opcode AAh, FUA byte 1 bit 3, LBA bytes 2..=5, TRANSFER LENGTH
 /// bytes 6..=9, STREAMING byte 10 bit 7.
 pub fn write_12(lba: u32, blocks: u32, fua: bool, streaming: bool) -> [u8; 12] {
-    let l = lba.to_be_bytes();
-    let n = blocks.to_be_bytes();
-    [
-        0xAA,
-        if fua { 0x08 } else { 0 },
-        l[0],
-        l[1],
-        l[2],
-        l[3],
-        n[0],
-        n[1],
-        n[2],
-        n[3],
-        if streaming { 0x80 } else { 0 },
-        0,
-    ]
+    cdb_12(0xAA, lba, blocks, fua, streaming)
 }
 
 /// SYNCHRONIZE CACHE(10) (MMC-6 §6.44): opcode 35h, IMMED byte 1 bit 1; LBA and NUMBER OF
