@@ -5,7 +5,8 @@
 //! out of the virtual medium file at the documented offsets (docs/virtual-drive.md, "The
 //! medium file": 65536 + LBA × 2352 on CD, × 2048 otherwise), hashed with the external
 //! `sha256sum` and compared byte for byte with the image. The disc state is checked twice:
-//! `discrw info --json` (READ DISC INFORMATION) and the medium file's own metadata.
+//! `discrw info --json` (READ DISC INFORMATION) and the medium file's own metadata. And
+//! `discrw rip` of each burned kind gives back the image's SHA-256.
 
 use serde_json::Value;
 use std::io::Write;
@@ -281,6 +282,43 @@ fn bd_re_is_formatted_first() {
     assert_eq!(meta(&m)["formatted"], true, "{}", meta(&m));
 }
 
+/// `discrw rip` of the burned disc gives back the image: same SHA-256 (by `sha256sum`).
+/// Overwritable media have no track boundary (the rip would read the whole formatted
+/// area), so their rip is told the size; on the others the rip finds the end itself, which
+/// shows the burn wrote exactly the image (1024 sectors: whole 32 KiB units, no padding).
+#[test]
+fn rip_back_equals_the_image_on_every_writable_kind() {
+    let d = tempfile::tempdir().unwrap();
+    let img = image(d.path(), "a.iso", 1024, 31);
+    let want = sha256sum(&img);
+    for (kind, extra) in [
+        ("cd-r", &[][..]),
+        ("cd-r", &["--sao"][..]),
+        ("cd-rw", &[][..]),
+        ("dvd-r", &[][..]),
+        ("dvd-r", &["--sao"][..]),
+        ("dvd-rw", &[][..]),
+        ("dvd+r", &[][..]),
+        ("dvd+r-dl", &[][..]),
+        ("dvd+rw", &[][..]),
+        ("bd-r", &[][..]),
+        ("bd-re", &[][..]),
+    ] {
+        let name = format!("{kind}{}", extra.join(""));
+        let m = medium(d.path(), &format!("{name}.vd"), kind, &[]);
+        burn_ok(&m, &img, extra);
+        let out = d.path().join(format!("{name}.rip.iso"));
+        let dv = dev(&m);
+        let mut a = vec!["rip", "-d", dv.as_str(), p(&out)];
+        if kind == "dvd+rw" || kind == "bd-re" {
+            a.extend_from_slice(&["--size", "1024"]);
+        }
+        ok(&a);
+        assert_eq!(sha256sum(&out), want, "{name}: rip differs from the image");
+        std::fs::remove_file(&out).unwrap();
+    }
+}
+
 #[test]
 fn multi_leaves_the_disc_appendable_and_a_second_session_goes_after_it() {
     for kind in ["cd-r", "dvd-r", "dvd+r", "bd-r"] {
@@ -332,6 +370,9 @@ fn cd_rw_after_blank() {
     burn_ok(&m, &img, &[]);
     assert_on_disc(d.path(), &m, &img, 0);
     assert_finalized(&m);
+    let out = d.path().join("rip.iso");
+    ok(&["rip", "-d", &dev(&m), p(&out)]);
+    assert_eq!(sha256sum(&out), sha256sum(&img), "rip after blank + burn");
     // And `burn --blank` in one go.
     let img2 = image(d.path(), "new2.iso", 600, 9);
     burn_ok(&m, &img2, &["--blank"]);
