@@ -837,6 +837,63 @@ fn underrun_with_burnfree_is_survived() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Copies
+
+#[test]
+fn copies_wait_for_the_next_blank_disc() {
+    let d = tempfile::tempdir().unwrap();
+    let img = image(d.path(), "a.iso", 64, 32);
+    // The emulated drive swaps in a new blank disc (and closes the tray) at command 1000:
+    // after copy 1 is burned, verified and ejected, while discrw polls for the next disc.
+    let m = medium(
+        d.path(),
+        "c.vd",
+        "dvd+r",
+        &["--faults", "media-change@cmd1000"],
+    );
+    let o = ok(&["burn", "--copies", "2", "-d", &dev(&m), p(&img)]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(s.matches("64 sectors match").count(), 2, "{s}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("insert the next blank disc"), "{err}");
+    assert_on_disc(d.path(), &m, &img, 0);
+    assert_finalized(&m);
+    // --json lists each copy.
+    let m = medium(
+        d.path(),
+        "j.vd",
+        "dvd+r",
+        &["--faults", "media-change@cmd1000"],
+    );
+    let o = ok(&["burn", "--json", "--copies", "2", "-d", &dev(&m), p(&img)]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    let v: Value = serde_json::from_str(&s[s.find("{\n").expect("document")..]).expect("JSON");
+    let copies: Vec<u64> = v["burns"]
+        .as_array()
+        .expect("burns")
+        .iter()
+        .map(|b| b["copy"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(copies, [1, 2], "{v}");
+}
+
+#[test]
+fn copies_without_a_new_disc_fail_after_the_first_clearly() {
+    let d = tempfile::tempdir().unwrap();
+    let img = image(d.path(), "a.iso", 64, 33);
+    let m = medium(d.path(), "c.vd", "dvd+r", &[]);
+    let (o, l) = fails(&["burn", "--copies", "2", "-d", &dev(&m), p(&img)], 4);
+    assert!(l.contains("1 of 2 burns failed"), "{l}");
+    assert!(l.contains("no new disc was inserted"), "{l}");
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(s.matches("64 sectors match").count(), 1, "{s}");
+    // Copy 1 is intact (in the tray discrw opened for the next disc).
+    assert_eq!(meta(&m)["tray_open"], true);
+    ok(&["eject", "--load", "-d", &dev(&m)]);
+    assert_on_disc(d.path(), &m, &img, 0);
+}
+
+// ---------------------------------------------------------------------------------------
 // Interruption
 
 #[test]

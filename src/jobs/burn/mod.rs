@@ -562,7 +562,13 @@ fn next_medium<T: Transport>(
             Err(_) => {}
         }
         if t.clock.now().saturating_sub(start) >= opts.next_disc_max {
-            return Err(BurnError::NoMedium);
+            return Err(BurnError::Media {
+                what: format!(
+                    "no new disc was inserted within {} s for the next copy",
+                    opts.next_disc_max.as_secs()
+                ),
+                hint: Some("the copies listed above are done; run again for more".into()),
+            });
         }
         t.clock.sleep(Duration::from_millis(500));
     }
