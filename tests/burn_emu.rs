@@ -671,6 +671,44 @@ fn corrupted_sector_on_the_disc_is_named_by_verify() {
     );
 }
 
+/// An ISO 9660 image made by genisoimage (Rock Ridge) with two files of known content.
+fn iso_with_two_files(dir: &Path) -> PathBuf {
+    let root = dir.join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("first.bin"), vec![0xA1u8; 40 * 2048]).unwrap();
+    std::fs::write(root.join("second.bin"), vec![0xB2u8; 40 * 2048]).unwrap();
+    let img = dir.join("files.iso");
+    let o = Command::new("genisoimage")
+        .args(["-quiet", "-R", "-o"])
+        .arg(&img)
+        .arg(&root)
+        .output()
+        .expect("genisoimage (package genisoimage) is needed by this test and was not found");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    img
+}
+
+#[test]
+fn verify_names_the_files_a_bad_sector_belongs_to() {
+    let d = tempfile::tempdir().unwrap();
+    let img = iso_with_two_files(d.path());
+    let m = medium(d.path(), "f.vd", "dvd+r", &[]);
+    burn_ok(&m, &img, &["--pad"]);
+    // The sector of second.bin: found by its content, not by discrw's ISO reader.
+    let bytes = std::fs::read(&img).unwrap();
+    let lba = bytes
+        .chunks(2048)
+        .position(|c| c.iter().all(|&b| b == 0xB2))
+        .expect("a sector of second.bin") as u64
+        + 5;
+    let mut b = std::fs::read(&m).unwrap();
+    b[(65536 + lba * 2048) as usize] ^= 0xFF;
+    std::fs::write(&m, &b).unwrap();
+    let (_, l) = fails(&["verify", "-d", &dev(&m), p(&img)], 6);
+    assert!(l.contains(&lba.to_string()), "{l}");
+    assert!(l.contains("second.bin") && !l.contains("first.bin"), "{l}");
+}
+
 #[test]
 fn unreadable_sector_after_the_burn_is_exit_5() {
     let d = tempfile::tempdir().unwrap();

@@ -187,6 +187,9 @@ pub fn verify_line(vr: &VerifyReport) -> String {
                 vr.unreadable.display()
             ));
         }
+        if !vr.damaged_files.is_empty() {
+            s.push_str(&format!("; in {}", vr.damaged_files.join(", ")));
+        }
         if let Some((p, false)) = &vr.sha256_file {
             s.push_str(&format!("; the image does not match {}", p.display()));
         }
