@@ -4,7 +4,8 @@
 #   2. cargo fmt --check, cargo clippy -D warnings,
 #   3. cargo test (unit tests, CLI tests on the emulated drive, ISO interop with isoinfo,
 #      xorriso, 7z, genisoimage, mkudffs; mapfile checked by ddrescuelog),
-#   4. the real-kernel scenarios in hw-tests/ (QEMU + tgt), unless DISCRW_SKIP_HW=1.
+#   4. README's demo (tests/demo.sh): iso create → burn → verify → rip on the emulated drive,
+#   5. the real-kernel scenarios in hw-tests/ (QEMU + tgt), unless DISCRW_SKIP_HW=1.
 # A missing tool is a failure, never a silent pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,9 +30,10 @@ rustup component add rustfmt clippy >/dev/null 2>&1 || true
 cargo fmt --check
 cargo clippy --release --all-targets -- -D warnings
 cargo test --release
+bash tests/demo.sh   # README command (a): the main job on the emulated drive, end to end
 
 if [ "${DISCRW_SKIP_HW:-0}" = 1 ]; then
   echo "run-all: DISCRW_SKIP_HW=1: real-kernel scenarios NOT run" >&2
-elif [ -x hw-tests/run ]; then
+else
   bash hw-tests/run
 fi

@@ -33,6 +33,13 @@ pub enum IsoCommand {
         #[arg(short = 'o', long = "output")]
         output: PathBuf,
     },
+    /// Name the files (and directories, shown with a trailing '/') that hold sectors.
+    Lba {
+        image: PathBuf,
+        /// Sectors (2048 bytes) as N or FIRST-LAST.
+        #[arg(required = true)]
+        sectors: Vec<String>,
+    },
     /// Make an ISO 9660 image (Joliet and Rock Ridge by default) and OUT.sha256 beside it.
     Create {
         /// Directory whose contents become the image's root.
@@ -61,7 +68,7 @@ pub enum IsoCommand {
 fn err(context: &Path, e: IsoError) -> CliError {
     let code = match &e {
         IsoError::File { .. } | IsoError::Io(_) | IsoError::Create(_) => ExitCode::Failure,
-        IsoError::Exists(_) => ExitCode::Usage,
+        IsoError::Exists(_) | IsoError::BadArgument(_) => ExitCode::Usage,
         IsoError::NotFound(_) | IsoError::NotADirectory(_) => ExitCode::Usage,
         _ => ExitCode::Media,
     };
@@ -73,15 +80,40 @@ fn err(context: &Path, e: IsoError) -> CliError {
         IsoError::NotIso => Some("not an ISO 9660 image; `discrw iso info` also reports UDF"),
         _ => None,
     };
-    let c = CliError::new(code, format!("{}: {e}", context.display()));
+    // A bad argument names what is wrong itself.
+    let message = match &e {
+        IsoError::BadArgument(m) => m.clone(),
+        _ => format!("{}: {e}", context.display()),
+    };
+    let c = CliError::new(code, message);
     match hint {
         Some(h) => c.with_hint(h),
         None => c,
     }
 }
 
+/// An input image must be an existing file (or device): anything else is a usage error.
+fn image_file(image: &Path) -> Result<ImageFile<std::fs::File>, CliError> {
+    match std::fs::metadata(image) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(CliError::usage(format!(
+                "{}: no such file",
+                image.display()
+            )));
+        }
+        Ok(m) if m.is_dir() => {
+            return Err(CliError::usage(format!(
+                "{}: is a directory, not an image file",
+                image.display()
+            )));
+        }
+        _ => {}
+    }
+    ImageFile::open(image).map_err(|e| err(image, e))
+}
+
 fn open(image: &Path) -> Result<IsoImage<ImageFile<std::fs::File>>, CliError> {
-    let src = ImageFile::open(image).map_err(|e| err(image, e))?;
+    let src = image_file(image)?;
     IsoImage::open(src).map_err(|e| err(image, e))
 }
 
@@ -121,6 +153,7 @@ pub fn run(cmd: &IsoCommand, json: bool) -> Result<(), CliError> {
                 Ok(())
             }
         }
+        IsoCommand::Lba { image, sectors } => lba(image, sectors, json),
         IsoCommand::Create {
             dir,
             output,
@@ -163,7 +196,7 @@ pub fn run(cmd: &IsoCommand, json: bool) -> Result<(), CliError> {
 }
 
 fn info(image: &Path, json: bool) -> Result<(), CliError> {
-    let mut src = ImageFile::open(image).map_err(|e| err(image, e))?;
+    let mut src = image_file(image)?;
     let info = iso::inspect(&mut src).map_err(|e| err(image, e))?;
     if json {
         return json_line(&info);
@@ -234,10 +267,38 @@ fn info(image: &Path, json: bool) -> Result<(), CliError> {
     }
     if let Some(b) = &info.boot_record {
         println!(
-            "boot record: {} (catalog at LBA {})",
+            "boot record: {} (catalog at LBA {}{})",
             b.boot_system_id,
-            b.boot_catalog_lba.map_or("?".into(), |n| n.to_string())
+            b.boot_catalog_lba.map_or("?".into(), |n| n.to_string()),
+            b.catalog_file
+                .as_ref()
+                .map_or(String::new(), |f| format!(", {f}"))
         );
+        if let Some(c) = &b.catalog {
+            println!(
+                "  validation entry: platform {} id {:?}",
+                c.platform, c.id_string
+            );
+            for (i, e) in c.entries.iter().enumerate() {
+                println!(
+                    "  {:>2} {:<7} {:<12} emulation {:<12} segment {:#06x} type {:#04x} \
+                     {:>5} sectors at LBA {}{}",
+                    i + 1,
+                    e.platform,
+                    if e.bootable {
+                        "bootable"
+                    } else {
+                        "not bootable"
+                    },
+                    e.emulation,
+                    e.load_segment,
+                    e.system_type,
+                    e.sector_count,
+                    e.load_lba,
+                    e.file.as_ref().map_or(String::new(), |f| format!(" ({f})"))
+                );
+            }
+        }
     }
     println!("Rock Ridge: {}", if info.rock_ridge { "yes" } else { "no" });
     println!(
@@ -280,6 +341,57 @@ fn info(image: &Path, json: bool) -> Result<(), CliError> {
     );
     for w in &info.warnings {
         println!("warning: {w}");
+    }
+    Ok(())
+}
+
+/// "N" or "FIRST-LAST" → (first, count).
+fn sector_range(s: &str) -> Result<(u64, u64), CliError> {
+    let bad = || {
+        CliError::new(
+            ExitCode::Usage,
+            format!("lba: bad sector {s:?} (N or FIRST-LAST)"),
+        )
+    };
+    let num = |x: &str| x.trim().parse::<u64>().map_err(|_| bad());
+    match s.split_once('-') {
+        Some((a, b)) => {
+            let (a, b) = (num(a)?, num(b)?);
+            if b < a {
+                return Err(bad());
+            }
+            Ok((a, b - a + 1))
+        }
+        None => Ok((num(s)?, 1)),
+    }
+}
+
+fn lba(image: &Path, sectors: &[String], json: bool) -> Result<(), CliError> {
+    let ranges = sectors
+        .iter()
+        .map(|s| sector_range(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut img = open(image)?;
+    let idx = img.lba_index().map_err(|e| err(image, e))?;
+    for (s, (first, count)) in sectors.iter().zip(ranges) {
+        let files = idx.files_in(first, count);
+        if json {
+            #[derive(serde::Serialize)]
+            struct Row<'a> {
+                first: u64,
+                count: u64,
+                files: &'a [&'a str],
+            }
+            json_line(&Row {
+                first,
+                count,
+                files: &files,
+            })?;
+        } else if files.is_empty() {
+            println!("{s}: -");
+        } else {
+            println!("{s}: {}", files.join(" "));
+        }
     }
     Ok(())
 }

@@ -9,6 +9,7 @@
 //!   their targets are stored as they are (a link is not a write).
 //! - Modes from Rock Ridge are applied without set-uid/set-gid/sticky bits.
 
+use super::reader::Chunk;
 use super::{Entry, EntryKind, IsoError, IsoImage, Result, SectorSource};
 use nix::sys::stat::{UtimensatFlags, utimensat};
 use nix::sys::time::TimeSpec;
@@ -172,17 +173,21 @@ pub fn extract<S: SectorSource>(
                         })?;
                     let mut len = 0u64;
                     let mut pending_hole = false;
-                    img.read_file(&e, &mut |b| {
+                    img.read_file_chunks(&e, &mut |c| {
                         // Zero runs become holes: big sparse files stay sparse.
-                        if b.iter().all(|&x| x == 0) {
-                            f.seek(SeekFrom::Current(b.len() as i64))
-                                .map_err(io_err(&t))?;
-                            pending_hole = true;
-                        } else {
-                            f.write_all(b).map_err(io_err(&t))?;
-                            pending_hole = false;
+                        let (data, n) = match c {
+                            Chunk::Data(b) if b.iter().any(|&x| x != 0) => (Some(b), b.len()),
+                            Chunk::Data(b) => (None, b.len()),
+                            Chunk::Zeros(n) => (None, n as usize),
+                        };
+                        match data {
+                            Some(b) => f.write_all(b).map_err(io_err(&t))?,
+                            None => {
+                                f.seek(SeekFrom::Current(n as i64)).map_err(io_err(&t))?;
+                            }
                         }
-                        len += b.len() as u64;
+                        pending_hole = data.is_none();
+                        len += n as u64;
                         Ok(())
                     })?;
                     if pending_hole {

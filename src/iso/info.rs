@@ -2,6 +2,7 @@
 //! summary `discrw iso info` prints; plus the cheap size probe the rip uses.
 
 use super::bytes::{ascii_field, both16, both32, field, le32, rfc3339, ucs2_field, vd_time};
+use super::eltorito::{BootCatalog, read_boot_catalog};
 use super::partition::{PartitionTable, read_partition_table};
 use super::udf::{UdfInfo, detect_udf};
 use super::{IsoError, IsoImage, Namespace, Result, SECTOR, SectorSource};
@@ -144,6 +145,10 @@ pub struct BootRecordInfo {
     pub lba: u64,
     pub boot_system_id: String,
     pub boot_catalog_lba: Option<u32>,
+    /// The catalog's entries, if it could be read.
+    pub catalog: Option<BootCatalog>,
+    /// The file of the ISO 9660 tree that holds the catalog (e.g. /boot.catalog), if any.
+    pub catalog_file: Option<String>,
 }
 
 /// Everything `discrw iso info` shows.
@@ -259,10 +264,22 @@ pub fn inspect<S: SectorSource>(src: &mut S) -> Result<ImageInfo> {
                 let sys = ascii_field(&data[7..39]);
                 let catalog =
                     (sys == "EL TORITO SPECIFICATION").then(|| le32(data, 71).unwrap_or(0));
+                let cat = match catalog {
+                    Some(c) => match read_boot_catalog(src, c as u64) {
+                        Ok(cat) => Some(cat),
+                        Err(e) => {
+                            warnings.push(format!("El Torito: {e}"));
+                            None
+                        }
+                    },
+                    None => None,
+                };
                 info.boot_record = Some(BootRecordInfo {
                     lba: *lba,
                     boot_system_id: sys,
                     boot_catalog_lba: catalog,
+                    catalog: cat,
+                    catalog_file: None,
                 });
                 (*lba, "boot record".to_string())
             }
@@ -290,7 +307,12 @@ pub fn inspect<S: SectorSource>(src: &mut S) -> Result<ImageInfo> {
     }
     if info.primary.is_some() {
         match IsoImage::open_with(&mut *src, None) {
-            Ok(img) => info.rock_ridge = img.namespace() == Namespace::RockRidge,
+            Ok(mut img) => {
+                info.rock_ridge = img.namespace() == Namespace::RockRidge;
+                if let Some(b) = &mut info.boot_record {
+                    name_boot_files(&mut img, b, &mut warnings);
+                }
+            }
             Err(e) => warnings.push(format!("ISO 9660 root directory: {e}")),
         }
     }
@@ -313,6 +335,36 @@ pub fn inspect<S: SectorSource>(src: &mut S) -> Result<ImageInfo> {
     }
     info.warnings = warnings;
     Ok(info)
+}
+
+/// Names the files that hold the boot catalog and the boot images (LBA → file).
+fn name_boot_files<S: SectorSource>(
+    img: &mut IsoImage<S>,
+    b: &mut BootRecordInfo,
+    warnings: &mut Vec<String>,
+) {
+    let Some(cat_lba) = b.boot_catalog_lba else {
+        return;
+    };
+    let idx = match img.lba_index() {
+        Ok(i) => i,
+        Err(e) => {
+            warnings.push(format!("El Torito: naming boot files: {e}"));
+            return;
+        }
+    };
+    let file_at = |lba: u64| {
+        idx.files_at(lba)
+            .into_iter()
+            .find(|p| !p.ends_with('/'))
+            .map(str::to_string)
+    };
+    b.catalog_file = file_at(cat_lba as u64);
+    if let Some(c) = &mut b.catalog {
+        for e in &mut c.entries {
+            e.file = file_at(e.load_lba as u64);
+        }
+    }
 }
 
 /// Sizes a rip cross-checks against the medium's capacity, in 2048-byte sectors.

@@ -9,6 +9,7 @@
 //! loop (directory loops, continuation-area chains and descriptor scans are all bounded).
 
 pub mod bytes;
+pub mod eltorito;
 pub mod extract;
 pub mod info;
 pub mod partition;
@@ -18,10 +19,11 @@ pub mod susp;
 pub mod udf;
 pub mod writer;
 
+pub use eltorito::{BootCatalog, BootEntry, read_boot_catalog};
 pub use extract::{ExtractReport, extract};
 pub use info::{ImageInfo, VolumeDescriptorInfo, VolumeSizes, inspect, volume_sizes};
 pub use partition::{PartitionEntry, PartitionTable, read_partition_table};
-pub use reader::{Entry, EntryKind, Extent, IsoImage, LbaIndex, Namespace};
+pub use reader::{Chunk, Entry, EntryKind, Extent, IsoImage, LbaIndex, Namespace};
 pub use source::{ImageFile, SECTOR, SectorSource};
 pub use udf::{UdfInfo, detect_udf};
 pub use writer::{CreateOptions, CreateReport, create_image};
@@ -62,6 +64,9 @@ pub enum IsoError {
     Exists(PathBuf),
     #[error("{0}")]
     Create(String),
+    /// A bad argument from the caller (not a directory, no such file, bad volume id).
+    #[error("{0}")]
+    BadArgument(String),
 }
 
 impl IsoError {

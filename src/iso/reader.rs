@@ -446,6 +446,27 @@ impl<S: SectorSource> IsoImage<S> {
         e: &Entry,
         out: &mut dyn FnMut(&[u8]) -> Result<()>,
     ) -> Result<u64> {
+        let zeros = vec![0u8; 64 * SECTOR];
+        self.read_file_chunks(e, &mut |c| match c {
+            Chunk::Data(b) => out(b),
+            Chunk::Zeros(mut n) => {
+                while n > 0 {
+                    let k = n.min(zeros.len() as u64) as usize;
+                    out(&zeros[..k])?;
+                    n -= k as u64;
+                }
+                Ok(())
+            }
+        })
+    }
+
+    /// Like [`IsoImage::read_file`], but runs of sectors the source knows to be zeros (holes of
+    /// a sparse image) come as [`Chunk::Zeros`] without being read.
+    pub fn read_file_chunks(
+        &mut self,
+        e: &Entry,
+        out: &mut dyn FnMut(Chunk<'_>) -> Result<()>,
+    ) -> Result<u64> {
         const CHUNK: u64 = 128; // sectors
         let mut buf = vec![0u8; CHUNK as usize * SECTOR];
         let mut total = 0u64;
@@ -456,11 +477,21 @@ impl<S: SectorSource> IsoImage<S> {
             let mut left = x.bytes;
             let mut lba = x.lba;
             while left > 0 {
-                let n = left.div_ceil(SECTOR as u64).min(CHUNK);
+                let sectors_left = left.div_ceil(SECTOR as u64);
+                let z = self.src.zero_sectors(lba, sectors_left);
+                if z > 0 {
+                    let take = left.min(z * SECTOR as u64);
+                    out(Chunk::Zeros(take))?;
+                    left -= take;
+                    total += take;
+                    lba += z;
+                    continue;
+                }
+                let n = sectors_left.min(CHUNK);
                 let b = &mut buf[..n as usize * SECTOR];
                 self.src.read_sectors(lba, n as u32, b)?;
                 let take = left.min(n * SECTOR as u64) as usize;
-                out(&b[..take])?;
+                out(Chunk::Data(&b[..take]))?;
                 left -= take as u64;
                 total += take as u64;
                 lba += n;
@@ -468,6 +499,14 @@ impl<S: SectorSource> IsoImage<S> {
         }
         Ok(total)
     }
+}
+
+/// A piece of a file's data from [`IsoImage::read_file_chunks`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chunk<'a> {
+    Data(&'a [u8]),
+    /// This many zero bytes (a hole of the image), not read.
+    Zeros(u64),
 }
 
 fn root_entry(rec: &[u8], vd_lba: u64) -> Result<Entry> {

@@ -28,6 +28,12 @@ pub trait SectorSource {
         Ok(buf)
     }
 
+    /// How many sectors from `lba` (at most `max`) are known to read as zeros without reading
+    /// them: the holes of a sparse image file. 0 where unknown (a drive, a cursor).
+    fn zero_sectors(&mut self, _lba: u64, _max: u64) -> u64 {
+        0
+    }
+
     /// Checks that `count` sectors at `lba` lie within the source, without reading them.
     fn check_range(&self, lba: u64, count: u64) -> Result<()> {
         let end = lba.checked_add(count).ok_or(IsoError::Truncated {
@@ -49,6 +55,9 @@ impl<T: SectorSource + ?Sized> SectorSource for &mut T {
     fn sector_count(&self) -> Option<u64> {
         (**self).sector_count()
     }
+    fn zero_sectors(&mut self, lba: u64, max: u64) -> u64 {
+        (**self).zero_sectors(lba, max)
+    }
 }
 
 /// An image in anything `Read + Seek` (a file, a `Cursor<Vec<u8>>`). A last partial sector
@@ -56,12 +65,18 @@ impl<T: SectorSource + ?Sized> SectorSource for &mut T {
 pub struct ImageFile<R> {
     inner: R,
     len: u64,
+    /// The same open file, for lseek(2) SEEK_DATA (holes); `None` for other readers.
+    probe: Option<std::fs::File>,
 }
 
 impl<R: Read + Seek> ImageFile<R> {
     pub fn new(mut inner: R) -> Result<Self> {
         let len = inner.seek(SeekFrom::End(0))?;
-        Ok(ImageFile { inner, len })
+        Ok(ImageFile {
+            inner,
+            len,
+            probe: None,
+        })
     }
 
     /// Length in bytes.
@@ -80,7 +95,10 @@ impl ImageFile<std::fs::File> {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::new(f)
+        let probe = f.try_clone().ok();
+        let mut img = Self::new(f)?;
+        img.probe = probe;
+        Ok(img)
     }
 }
 
@@ -104,5 +122,58 @@ impl<R: Read + Seek> SectorSource for ImageFile<R> {
 
     fn sector_count(&self) -> Option<u64> {
         Some(self.len.div_ceil(SECTOR as u64))
+    }
+
+    /// SEEK_DATA moves the shared file offset, which is harmless: every read seeks first.
+    fn zero_sectors(&mut self, lba: u64, max: u64) -> u64 {
+        use nix::unistd::{Whence, lseek};
+        let Some(f) = &self.probe else { return 0 };
+        let Some(off) = lba.checked_mul(SECTOR as u64).filter(|&o| o < self.len) else {
+            return 0;
+        };
+        let Ok(pos) = i64::try_from(off) else {
+            return 0;
+        };
+        let zero_bytes = match lseek(f, pos, Whence::SeekData) {
+            Ok(d) => (d as u64).saturating_sub(off),
+            // No data after `off`: the rest of the file is a hole.
+            Err(nix::errno::Errno::ENXIO) => (self.len - off).next_multiple_of(SECTOR as u64),
+            Err(_) => 0,
+        };
+        (zero_bytes / SECTOR as u64).min(max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::FileExt;
+
+    #[test]
+    fn holes_are_zero_sectors_and_never_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sparse.img");
+        let f = std::fs::File::create(&p).unwrap();
+        f.set_len(64 * SECTOR as u64).unwrap();
+        f.write_all_at(b"data", 40 * SECTOR as u64 + 7).unwrap();
+        drop(f);
+        let mut img = ImageFile::open(&p).unwrap();
+        let z = img.zero_sectors(0, 64);
+        // At most up to the data (a filesystem may not know of holes at all: 0).
+        assert!(z <= 40, "{z}");
+        let mut buf = vec![0u8; SECTOR];
+        for lba in 0..z {
+            img.read_sectors(lba, 1, &mut buf).unwrap();
+            assert!(buf.iter().all(|&b| b == 0));
+        }
+        assert_eq!(img.zero_sectors(40, 64), 0);
+        assert!(img.zero_sectors(41, 5) <= 5);
+        assert_eq!(img.zero_sectors(64, 5), 0, "past the end");
+        // After a hole probe, reads still come from the right place.
+        img.read_sectors(40, 1, &mut buf).unwrap();
+        assert_eq!(&buf[7..11], b"data");
+        // A reader without a file behind it knows no holes.
+        let mut c = ImageFile::new(std::io::Cursor::new(vec![0u8; 4 * SECTOR])).unwrap();
+        assert_eq!(c.zero_sectors(0, 4), 0);
     }
 }

@@ -121,9 +121,14 @@ fn meta_of(md: &fs::Metadata) -> Meta {
 
 /// Reads the input tree without following symlinks; children sorted by name.
 fn scan(root: &Path, rock_ridge: bool, skipped: &mut Vec<String>) -> Result<Vec<Node>> {
-    let md = fs::metadata(root).map_err(io_err(root))?;
+    let md = fs::metadata(root).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            IsoError::BadArgument(format!("{}: no such directory", root.display()))
+        }
+        _ => io_err(root)(e),
+    })?;
     if !md.is_dir() {
-        return Err(IsoError::Create(format!(
+        return Err(IsoError::BadArgument(format!(
             "{} is not a directory",
             root.display()
         )));
@@ -915,8 +920,28 @@ pub fn create_image(
 ) -> Result<CreateReport> {
     let out_name = out
         .file_name()
-        .ok_or_else(|| IsoError::Create(format!("{}: not a file name", out.display())))?
+        .ok_or_else(|| IsoError::BadArgument(format!("{}: not a file name", out.display())))?
         .to_os_string();
+    // Check the arguments before scanning a (possibly large) tree.
+    let out_dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !fs::metadata(out_dir).is_ok_and(|m| m.is_dir()) {
+        return Err(IsoError::BadArgument(format!(
+            "{}: no such directory for the output",
+            out_dir.display()
+        )));
+    }
+    if !fs::metadata(src_dir).is_ok_and(|m| m.is_dir()) {
+        return Err(IsoError::BadArgument(
+            if fs::symlink_metadata(src_dir).is_ok() {
+                format!("{} is not a directory", src_dir.display())
+            } else {
+                format!("{}: no such directory", src_dir.display())
+            },
+        ));
+    }
     let sha_path = {
         let mut s = out_name.clone();
         s.push(".sha256");
@@ -931,7 +956,7 @@ pub fn create_image(
     }
     let volume_id = match &opts.volume_id {
         Some(v) if v.chars().count() > 32 || v.chars().any(|c| !(' '..='~').contains(&c)) => {
-            return Err(IsoError::Create(format!(
+            return Err(IsoError::BadArgument(format!(
                 "volume id {v:?}: at most 32 printable ASCII characters"
             )));
         }

@@ -6,7 +6,7 @@
 use super::{DataDirection, Outcome, Transport};
 use std::fs::{File, OpenOptions};
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -166,6 +166,13 @@ impl SgDevice {
                 path: p.clone(),
                 reason,
             })?;
+        let max_transfer = if ft.is_block_device() {
+            block_queue_max_segments(meta.rdev())
+                .map(|segs| max_transfer.min(segment_bound(segs)))
+                .unwrap_or(max_transfer)
+        } else {
+            max_transfer
+        };
         if access == Access::Shared {
             return Ok(SgDevice {
                 file,
@@ -212,13 +219,18 @@ impl SgDevice {
 }
 
 /// Open and lock the other node of the same drive. O_EXCL on an sr block device fails with
-/// EBUSY while it is mounted, which is how a mounted drive is refused.
+/// EBUSY while it is mounted, which is how a mounted drive is refused. Read-write like the
+/// node itself: the sg driver answers O_EXCL on a read-only open with EPERM ("can't lock it
+/// with read only access", drivers/scsi/sg.c), which would turn every job on /dev/srN into
+/// "permission denied" (found by hw-tests discrw-eject). O_NONBLOCK keeps the sr driver
+/// from refusing the write open of a non-writable medium (EROFS).
 fn open_sibling(path: &Path) -> Result<File, OpenError> {
     let busy = || OpenError::Busy {
         path: path.to_path_buf(),
     };
     let f = OpenOptions::new()
         .read(true)
+        .write(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_EXCL)
         .open(path)
         .map_err(|e| match errno_of(&e) {
@@ -276,6 +288,29 @@ fn query_max_transfer(fd: i32, is_char: bool) -> Result<usize, String> {
             Err(e) => Err(format!("BLKSECTGET: {e}")),
         }
     }
+}
+
+/// The block queue's max_segments of the device `rdev`, from sysfs; `None` when unknown.
+fn block_queue_max_segments(rdev: u64) -> Option<usize> {
+    let (major, minor) = (libc::major(rdev), libc::minor(rdev));
+    std::fs::read_to_string(format!("/sys/dev/block/{major}:{minor}/queue/max_segments"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Largest SG_IO transfer a block node surely takes with `max_segments` segments. SG_IO on
+/// a block node maps the caller's pages into the request directly, one segment per page
+/// unless pages happen to be physically adjacent; more pages than segments fail with EINVAL
+/// (bio_map_user_iov). BLKSECTGET alone does not say this: on QEMU's virtio-scsi it allows
+/// 1 MiB (256 pages) while the queue has 254 segments, and a 1 MiB READ(10) through /dev/srN
+/// then fails wherever the buffer's pages are not adjacent (found by hw-tests
+/// discrw-rip-big-scsi-cd). The sg node copies through its own buffer and has no such bound.
+fn segment_bound(max_segments: usize) -> usize {
+    const PAGE: usize = 4096;
+    // A buffer that does not start on a page boundary touches one page more.
+    (max_segments.saturating_sub(1) * PAGE).max(PAGE)
 }
 
 impl Transport for SgDevice {
@@ -358,6 +393,16 @@ impl Transport for SgDevice {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn segment_bound_leaves_a_page_for_an_unaligned_buffer() {
+        // QEMU virtio-scsi: 254 segments -> 253 pages, below BLKSECTGET's 1 MiB.
+        assert_eq!(segment_bound(254), 253 * 4096);
+        // libata ATAPI (167 segments) and a queue claiming nothing useful.
+        assert_eq!(segment_bound(167), 166 * 4096);
+        assert_eq!(segment_bound(0), 4096);
+        assert_eq!(segment_bound(1), 4096);
+    }
 
     #[test]
     fn regular_file_is_refused() {

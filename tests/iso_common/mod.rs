@@ -276,3 +276,276 @@ pub fn longest_component(p: &str) -> usize {
         .max()
         .unwrap_or(0)
 }
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// xorriso's `-find / -exec lsdl`: path → Item (no content).
+pub fn xorriso_listing(image: &Path) -> BTreeMap<String, Item> {
+    xorriso_listing_of(image, "any")
+}
+
+/// The same with a chosen tree: `read_fs` is "any" (Rock Ridge, else Joliet), "norock"
+/// (Joliet) or "ecma119" (plain names, ";1" stripped).
+pub fn xorriso_listing_of(image: &Path, read_fs: &str) -> BTreeMap<String, Item> {
+    // A UTF-8 locale: xorriso converts names to the locale's charset on output.
+    let out = run(Command::new(need("xorriso"))
+        .env("LC_ALL", "C.UTF-8")
+        .args([
+            "-read_fs",
+            read_fs,
+            "-indev",
+            image.to_str().unwrap(),
+            "-find",
+            "/",
+            "-exec",
+            "lsdl",
+        ]));
+    let mut m = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        // "-rw-r--r--    1 0        0               6 Nov 25 06:44 '/a.txt' -> 'target'"
+        let Some(q) = line.find('\'') else { continue };
+        let fields: Vec<&str> = line[..q].split_whitespace().collect();
+        let rest = &line[q..];
+        let (path, target) = match rest.find("' -> '") {
+            Some(i) => (&rest[1..i], Some(rest[i + 6..].trim_end_matches('\''))),
+            None => (rest.trim_matches('\''), None),
+        };
+        if path == "/" {
+            continue;
+        }
+        let kind = match fields[0].chars().next() {
+            Some('d') => 'd',
+            Some('l') => 'l',
+            _ => 'f',
+        };
+        let size = if kind == 'f' {
+            fields[4].parse().unwrap()
+        } else {
+            0
+        };
+        m.insert(
+            path.to_string(),
+            Item {
+                kind,
+                size,
+                detail: target.unwrap_or("").to_string(),
+            },
+        );
+    }
+    m
+}
+
+/// Data ranges of `f` within `[start, end)` from lseek(2) SEEK_DATA/SEEK_HOLE (whole range
+/// where the filesystem cannot tell), offsets relative to `start`.
+pub fn data_ranges(f: &fs::File, start: u64, end: u64) -> Vec<(u64, u64)> {
+    use nix::unistd::{Whence, lseek};
+    let mut out = Vec::new();
+    let mut off = start;
+    while off < end {
+        let d = match lseek(f, off as i64, Whence::SeekData) {
+            Ok(d) => d as u64,
+            Err(nix::errno::Errno::ENXIO) => break,
+            Err(_) => return vec![(0, end - start)],
+        };
+        if d >= end {
+            break;
+        }
+        let h = lseek(f, d as i64, Whence::SeekHole).map_or(end, |h| h as u64);
+        out.push((d - start, h.min(end) - start));
+        off = h;
+    }
+    out
+}
+
+/// Whether `len` bytes at `a_off` in `a` equal those at `b_off` in `b`, reading only where
+/// either file has data (elsewhere both are holes, i.e. zeros). Panics with the first
+/// differing offset.
+pub fn assert_ranges_equal(a: &Path, a_off: u64, b: &Path, b_off: u64, len: u64, what: &str) {
+    use std::os::unix::fs::FileExt;
+    let fa = fs::File::open(a).unwrap_or_else(|e| panic!("{}: {e}", a.display()));
+    let fb = fs::File::open(b).unwrap_or_else(|e| panic!("{}: {e}", b.display()));
+    let mut spans = data_ranges(&fa, a_off, a_off + len);
+    spans.extend(data_ranges(&fb, b_off, b_off + len));
+    spans.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::new();
+    for (s, e) in spans {
+        match merged.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
+    }
+    let mut ba = vec![0u8; 1 << 20];
+    let mut bb = vec![0u8; 1 << 20];
+    for (s, e) in merged {
+        let mut off = s;
+        while off < e {
+            let n = ((e - off) as usize).min(ba.len());
+            fa.read_exact_at(&mut ba[..n], a_off + off).unwrap();
+            fb.read_exact_at(&mut bb[..n], b_off + off).unwrap();
+            if ba[..n] != bb[..n] {
+                let i = ba[..n]
+                    .iter()
+                    .zip(&bb[..n])
+                    .position(|(x, y)| x != y)
+                    .unwrap();
+                panic!("{what}: differs at byte {}", off + i as u64);
+            }
+            off += n as u64;
+        }
+    }
+}
+
+/// Asserts that a stream (a peer tool's stdout) holds exactly the `len` bytes at `off` in
+/// `file`; where `file` has holes the stream is checked for zeros without reading `file`.
+pub fn assert_stream_equals_range(
+    mut r: impl std::io::Read,
+    file: &Path,
+    off: u64,
+    len: u64,
+    what: &str,
+) {
+    use std::os::unix::fs::FileExt;
+    let f = fs::File::open(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let data = data_ranges(&f, off, off + len);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut want = vec![0u8; 1 << 20];
+    let mut pos = 0u64;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => panic!("{what}: {e}"),
+        };
+        let end = pos + n as u64;
+        assert!(end <= len, "{what}: more than the expected {len} bytes");
+        if data.iter().any(|&(s, e)| s < end && e > pos) {
+            f.read_exact_at(&mut want[..n], off + pos).unwrap();
+            if buf[..n] != want[..n] {
+                let i = buf[..n]
+                    .iter()
+                    .zip(&want[..n])
+                    .position(|(x, y)| x != y)
+                    .unwrap();
+                panic!("{what}: differs at byte {}", pos + i as u64);
+            }
+        } else if let Some(i) = buf[..n].iter().position(|&x| x != 0) {
+            panic!("{what}: byte {} should be zero (a hole)", pos + i as u64);
+        }
+        pos = end;
+    }
+    assert_eq!(pos, len, "{what}: stream length");
+}
+
+/// Runs `cmd` with its stdout handed to `f` (for outputs too big to hold in memory); stderr
+/// is kept for the failure message; killed after TOOL_TIMEOUT.
+pub fn run_streaming(cmd: &mut Command, f: impl FnOnce(&mut std::process::ChildStdout)) {
+    use std::io::Read;
+    use std::process::Stdio;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let mut se = child.stderr.take().unwrap();
+    let t_err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = se.read_to_end(&mut v);
+        v
+    });
+    let done = Arc::new(AtomicBool::new(false));
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let watchdog = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let start = std::time::Instant::now();
+            while !done.load(Ordering::SeqCst) {
+                if start.elapsed() > TOOL_TIMEOUT {
+                    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+                    return true;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            false
+        })
+    };
+    let mut so = child.stdout.take().unwrap();
+    f(&mut so);
+    drop(so);
+    let status = child.wait().unwrap();
+    done.store(true, Ordering::SeqCst);
+    let killed = watchdog.join().unwrap();
+    let err = t_err.join().unwrap();
+    assert!(!killed, "{cmd:?} did not finish within {TOOL_TIMEOUT:?}");
+    assert!(
+        status.success(),
+        "{cmd:?} failed ({status}): {}",
+        String::from_utf8_lossy(&err)
+    );
+}
+
+/// Copies a stream to a new file, seeking over all-zero 64 KiB blocks (a sparse copy).
+pub fn write_sparse(r: &mut impl std::io::Read, path: &Path) {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut f = fs::File::create(path).unwrap();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut len = 0u64;
+    loop {
+        let mut n = 0;
+        while n < buf.len() {
+            match r.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => panic!("{}: {e}", path.display()),
+            }
+        }
+        if n == 0 {
+            break;
+        }
+        if buf[..n].iter().all(|&b| b == 0) {
+            f.seek(SeekFrom::Current(n as i64)).unwrap();
+        } else {
+            f.write_all(&buf[..n]).unwrap();
+        }
+        len += n as u64;
+    }
+    f.set_len(len).unwrap();
+}
+
+/// `isoinfo -l` rows for one name: (LBA, bytes) of each directory record, in order (isoinfo
+/// shows each part of a multi-extent file as its own record).
+pub fn isoinfo_records(image: &Path, extra: &[&str], name: &str) -> Vec<(u64, u64)> {
+    let out = run(Command::new(need("isoinfo"))
+        .args(extra)
+        .args(["-l", "-i", s(image)]));
+    let mut v = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        // "-rw-r--r--   1    0    0      4294965248 Nov 25 2026 [     26 80]  big.bin "
+        let Some(b) = line.find('[') else { continue };
+        let after: Vec<&str> = line[b + 1..].split_whitespace().collect();
+        if after.last() != Some(&name) {
+            continue;
+        }
+        let fields: Vec<&str> = line[..b].split_whitespace().collect();
+        v.push((after[0].parse().unwrap(), fields[4].parse().unwrap()));
+    }
+    v
+}
+
+/// A sparse file of `size` bytes with pseudo-random data at `at` offsets (4 KiB each, cut at
+/// the end), everything else a hole.
+pub fn sparse_file(p: &Path, size: u64, at: &[u64]) {
+    use std::os::unix::fs::FileExt;
+    let f = fs::File::create(p).unwrap();
+    f.set_len(size).unwrap();
+    for (i, &o) in at.iter().enumerate() {
+        let n = 4096.min(size.saturating_sub(o)) as usize;
+        f.write_all_at(&pseudo_random(n, 100 + i as u64), o)
+            .unwrap();
+    }
+}
