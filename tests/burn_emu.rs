@@ -480,6 +480,42 @@ fn burn_json_reports_fifo_and_drive_buffer_statistics() {
     }
 }
 
+/// User-data bytes per second the emulated drive recorded at, from the JSON report.
+fn recorded_rate(m: &Path, img: &Path, speed: &str) -> f64 {
+    let o = ok(&["burn", "--json", "--speed", speed, "-d", &dev(m), p(img)]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    let v: Value = serde_json::from_str(&s[s.find("{\n").expect("document")..]).expect("JSON");
+    let r = &v["burns"][0]["report"];
+    let sectors = r["written_sectors"].as_f64().expect("written_sectors");
+    sectors * 2048.0 / r["write_seconds"].as_f64().expect("write_seconds")
+}
+
+#[test]
+fn speed_selects_the_drive_speed() {
+    let d = tempfile::tempdir().unwrap();
+    let img = image(d.path(), "a.iso", 20000, 34);
+    // CD: MMC counts speeds in kB/s of 2352-byte sectors, 1x = 176.4 kB/s; the emulated
+    // CD-R offers 16x, 24x, 32x, 48x. The first 4 MiB go into the drive buffer at once, so
+    // the rate over the burn is a little above the recording speed.
+    for (x, sp) in [(16.0, "16"), (24.0, "24"), (32.0, "32x")] {
+        let m = medium(d.path(), &format!("cd{x}.vd"), "cd-r", &[]);
+        let user = x * 176_400.0 * 2048.0 / 2352.0;
+        let r = recorded_rate(&m, &img, sp);
+        assert!(
+            r >= user * 0.99 && r <= user * 1.2,
+            "--speed {sp}: {r} B/s for {user}"
+        );
+    }
+    // DVD-R: 1x = 1385 kB/s of user data; 4x is offered.
+    let m = medium(d.path(), "dvd.vd", "dvd-r", &[]);
+    let user = 4.0 * 1_385_000.0;
+    let r = recorded_rate(&m, &img, "4");
+    assert!(
+        r >= user * 0.99 && r <= user * 1.2,
+        "--speed 4: {r} B/s for {user}"
+    );
+}
+
 #[test]
 fn simulate_where_allowed_and_refused_where_not() {
     let d = tempfile::tempdir().unwrap();

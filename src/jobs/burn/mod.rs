@@ -854,12 +854,23 @@ fn set_speed<T: Transport>(
     sink: &dyn ProgressSink,
 ) -> u64 {
     let one_x = plan.one_x_bytes_per_sec;
+    let cd = plan.profile.is_cd();
+    // Drive speeds are kB/s (1000 bytes) of what the drive records: for CD whole 2352-byte
+    // sectors, 1x = 176.4 kB/s (MMC-6 §6.37); for DVD and BD user data (1385, 4495.5).
+    let x_kbps = if cd { 176.4 } else { one_x as f64 / 1000.0 };
+    let to_user = |kbps: u64| {
+        if cd {
+            kbps * 1000 * 2048 / 2352
+        } else {
+            kbps * 1000
+        }
+    };
     let d = &mut t.drive;
     let wanted_kbps: Option<u32> = match speed {
-        Speed::X(x) => Some((x * one_x as f64 / 1000.0).round().max(1.0) as u32),
+        Speed::X(x) => Some((x * x_kbps).round().max(1.0) as u32),
         Speed::Max => None,
     };
-    let result = if plan.profile.is_cd() {
+    let result = if cd {
         let w = wanted_kbps.map(|k| k.min(0xFFFE) as u16).unwrap_or(0xFFFF);
         d.set_cd_speed(0xFFFF, w)
     } else {
@@ -886,10 +897,10 @@ fn set_speed<T: Transport>(
     let current = d
         .capabilities_page()
         .ok()
-        .map(|c| u64::from(c.current_write_speed_kbps) * 1000)
+        .map(|c| to_user(u64::from(c.current_write_speed_kbps)))
         .filter(|&r| r > 0);
     current
-        .or(wanted_kbps.map(|k| u64::from(k) * 1000))
+        .or(wanted_kbps.map(|k| to_user(u64::from(k))))
         .unwrap_or(4 * one_x)
 }
 
