@@ -207,6 +207,11 @@ pub enum Verdict {
     ZeroedEdcEcc,
     /// Mode 2 form 2 with EDC 0 ("not computed" is allowed) or mode 0.
     NoEdc,
+    /// The header's address is the sector's, but in binary, not BCD (QEMU's ide-cd builds raw
+    /// sectors this way); the rest of the sector was fine (good, or EDC/ECC not passed).
+    BinaryHeader,
+    /// As `BinaryHeader`, with EDC and ECC fields all zero (QEMU's ide-cd: both quirks at once).
+    BinaryHeaderZeroedEdcEcc,
     BadSync,
     BadHeader,
     BadEdc,
@@ -222,14 +227,29 @@ impl Verdict {
     }
 }
 
-/// Check a data sector read at `lba`.
+/// Check a data sector read at `lba`. A header holding the right address in binary instead of
+/// BCD is told apart (`BinaryHeader*`): a drive quirk to report once, not a bad sector.
 pub fn check_data_sector(s: &[u8; RAW], lba: u64) -> Verdict {
     if s[..12] != SYNC {
         return Verdict::BadSync;
     }
     if s[12..15] != msf_bcd(lba) {
-        return Verdict::BadHeader;
+        let f = lba + 150;
+        let binary = [(f / 75 / 60) as u8, (f / 75 % 60) as u8, (f % 75) as u8];
+        if f / 75 / 60 > 255 || s[12..15] != binary {
+            return Verdict::BadHeader;
+        }
+        return match check_body(s) {
+            Verdict::Good | Verdict::NoEdc => Verdict::BinaryHeader,
+            Verdict::ZeroedEdcEcc => Verdict::BinaryHeaderZeroedEdcEcc,
+            bad => bad,
+        };
     }
+    check_body(s)
+}
+
+/// The checks after sync and header address: mode byte, EDC, ECC.
+fn check_body(s: &[u8; RAW]) -> Verdict {
     let le = |at: usize| u32::from_le_bytes([s[at], s[at + 1], s[at + 2], s[at + 3]]);
     match s[15] {
         0 => Verdict::NoEdc,
@@ -406,6 +426,41 @@ mod tests {
         for (m, (p0, p1)) in parity_reference(&words).into_iter().enumerate() {
             assert_eq!((out[m], out[m + 86]), (p0, p1), "P word {m}");
         }
+    }
+
+    /// A raw sector as QEMU's ide-cd builds it: sync, the address in binary (not BCD), mode 1,
+    /// the user data, EDC and ECC left zero.
+    fn qemu_style_sector(lba: u64, user: u8) -> [u8; RAW] {
+        let mut s = [0u8; RAW];
+        s[1..11].fill(0xFF); // ECMA-130 §14.1: 00, ten FFh, 00
+        let f = lba + 150;
+        s[12] = (f / 75 / 60) as u8;
+        s[13] = (f / 75 % 60) as u8;
+        s[14] = (f % 75) as u8;
+        s[15] = 1;
+        s[16..2064].fill(user);
+        s
+    }
+
+    #[test]
+    fn binary_header_is_a_quirk_not_a_bad_sector() {
+        // LBA 1212 = frame 1362 = 00:18:12: BCD 00 18h 12h, binary 00 12h 0Ch.
+        let s = qemu_style_sector(1212, 0x5A);
+        assert_eq!(s[12..15], [0x00, 0x12, 0x0C]);
+        assert_eq!(
+            check_data_sector(&s, 1212),
+            Verdict::BinaryHeaderZeroedEdcEcc
+        );
+        assert!(!check_data_sector(&s, 1212).is_bad());
+        // The same bytes read at another LBA: the address is wrong either way.
+        assert_eq!(check_data_sector(&s, 1213), Verdict::BadHeader);
+        // Binary header, but a non-zero EDC that does not match: still a bad sector.
+        let mut e = s;
+        e[2064] = 1;
+        assert_eq!(check_data_sector(&e, 1212), Verdict::BadEdc);
+        // Below 10 frames, 10 seconds and 10 minutes binary and BCD agree: plain zeroed.
+        let low = qemu_style_sector(5, 0);
+        assert_eq!(check_data_sector(&low, 5), Verdict::ZeroedEdcEcc);
     }
 
     #[test]

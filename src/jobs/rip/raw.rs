@@ -14,6 +14,8 @@ pub struct RawChecker {
     /// Image segments with "is data" for each.
     segments: Vec<(Segment, bool)>,
     zeroed: u64,
+    /// Data sectors whose header address was binary, not BCD (a drive quirk).
+    binary_header: u64,
     checked: u64,
 }
 
@@ -29,6 +31,7 @@ impl RawChecker {
             subchannel,
             segments,
             zeroed: 0,
+            binary_header: 0,
             checked: 0,
         }
     }
@@ -70,7 +73,10 @@ impl Checker for RawChecker {
             if is_data && let Ok(s) = <&[u8; RAW]>::try_from(&data[at..at + RAW]) {
                 let v = check_data_sector(s, lba);
                 self.checked += 1;
-                if v == Verdict::ZeroedEdcEcc {
+                if matches!(v, Verdict::BinaryHeader | Verdict::BinaryHeaderZeroedEdcEcc) {
+                    self.binary_header += 1;
+                }
+                if matches!(v, Verdict::ZeroedEdcEcc | Verdict::BinaryHeaderZeroedEdcEcc) {
                     self.zeroed += 1;
                 } else if v.is_bad() {
                     bad.push(BadSector {
@@ -87,16 +93,24 @@ impl Checker for RawChecker {
     }
 
     fn finish(&mut self) -> Vec<String> {
+        let mut notes = Vec::new();
         if self.zeroed > 0 {
-            vec![format!(
+            notes.push(format!(
                 "the drive returned zeroed EDC/ECC fields for {} of {} data sectors (it does \
                  not pass them through, as some emulated drives do): those sectors were checked \
                  for sync and header only",
                 self.zeroed, self.checked
-            )]
-        } else {
-            Vec::new()
+            ));
         }
+        if self.binary_header > 0 {
+            notes.push(format!(
+                "the drive wrote the header address in binary instead of BCD (ECMA-130 §14.2) \
+                 in {} of {} data sectors (QEMU's ide-cd does): the address was right, so they \
+                 are not counted as errors; the image holds the sectors as the drive returned them",
+                self.binary_header, self.checked
+            ));
+        }
+        notes
     }
 }
 
