@@ -29,6 +29,7 @@ use crate::scsi::mmc::{
 };
 use crate::scsi::mode::WriteParametersPage;
 use crate::transport::Transport;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
@@ -360,6 +361,7 @@ fn burn_round<T: Transport>(
     let hash_stream = digests.is_none();
     let known: Option<Digests> = digests.clone();
     let mut results: Vec<Option<Result<BurnReport, BurnError>>> = Vec::new();
+    let round_done = AtomicBool::new(false);
     std::thread::scope(|s| {
         let fifo_r = fifo.clone();
         let (barrier_r, sd) = (&barrier, &stream_digests);
@@ -390,6 +392,19 @@ fn burn_round<T: Transport>(
             }
             fifo_r.finish(r);
         });
+        // SIGINT must reach threads blocked on the FIFO (a writer waiting for data, the
+        // reader waiting for room): on cancel, close it so they return at once.
+        let fifo_w = fifo.clone();
+        let watch = &round_done;
+        s.spawn(move || {
+            while !watch.load(Ordering::SeqCst) {
+                if cancel.is_cancelled() {
+                    fifo_w.close();
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
         let mut handles = Vec::new();
         let mut id = 0usize;
         for (t, &a) in targets.iter_mut().zip(alive) {
@@ -413,6 +428,7 @@ fn burn_round<T: Transport>(
                     .unwrap_or_else(|_| Err(BurnError::Verify("writer thread panicked".into())))
             }));
         }
+        round_done.store(true, Ordering::SeqCst);
         let _ = reader.join();
     });
     if digests.is_none()
@@ -563,7 +579,13 @@ fn next_medium<T: Transport>(
             Err(_) => {}
         }
         if t.clock.now().saturating_sub(start) >= opts.next_disc_max {
-            return Err(BurnError::NoMedium);
+            return Err(BurnError::Media {
+                what: format!(
+                    "no new disc was inserted within {} s for the next copy",
+                    opts.next_disc_max.as_secs()
+                ),
+                hint: Some("the copies listed above are done; run again for more".into()),
+            });
         }
         t.clock.sleep(Duration::from_millis(500));
     }
@@ -868,12 +890,23 @@ fn set_speed<T: Transport>(
     sink: &dyn ProgressSink,
 ) -> u64 {
     let one_x = plan.one_x_bytes_per_sec;
+    let cd = plan.profile.is_cd();
+    // Drive speeds are kB/s (1000 bytes) of what the drive records: for CD whole 2352-byte
+    // sectors, 1x = 176.4 kB/s (MMC-6 §6.37); for DVD and BD user data (1385, 4495.5).
+    let x_kbps = if cd { 176.4 } else { one_x as f64 / 1000.0 };
+    let to_user = |kbps: u64| {
+        if cd {
+            kbps * 1000 * 2048 / 2352
+        } else {
+            kbps * 1000
+        }
+    };
     let d = &mut t.drive;
     let wanted_kbps: Option<u32> = match speed {
-        Speed::X(x) => Some((x * one_x as f64 / 1000.0).round().max(1.0) as u32),
+        Speed::X(x) => Some((x * x_kbps).round().max(1.0) as u32),
         Speed::Max => None,
     };
-    let result = if plan.profile.is_cd() {
+    let result = if cd {
         let w = wanted_kbps.map(|k| k.min(0xFFFE) as u16).unwrap_or(0xFFFF);
         d.set_cd_speed(0xFFFF, w)
     } else {
@@ -900,10 +933,10 @@ fn set_speed<T: Transport>(
     let current = d
         .capabilities_page()
         .ok()
-        .map(|c| u64::from(c.current_write_speed_kbps) * 1000)
+        .map(|c| to_user(u64::from(c.current_write_speed_kbps)))
         .filter(|&r| r > 0);
     current
-        .or(wanted_kbps.map(|k| u64::from(k) * 1000))
+        .or(wanted_kbps.map(|k| to_user(u64::from(k))))
         .unwrap_or(4 * one_x)
 }
 
