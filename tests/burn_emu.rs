@@ -5,7 +5,8 @@
 //! out of the virtual medium file at the documented offsets (docs/virtual-drive.md, "The
 //! medium file": 65536 + LBA × 2352 on CD, × 2048 otherwise), hashed with the external
 //! `sha256sum` and compared byte for byte with the image. The disc state is checked twice:
-//! `discrw info --json` (READ DISC INFORMATION) and the medium file's own metadata.
+//! `discrw info --json` (READ DISC INFORMATION) and the medium file's own metadata. And
+//! `discrw rip` of each burned kind gives back the image's SHA-256.
 
 use serde_json::Value;
 use std::io::Write;
@@ -105,14 +106,20 @@ fn meta(m: &Path) -> Value {
     serde_json::from_slice(&b[24..24 + n]).expect("metadata JSON")
 }
 
-/// `count` user-data sectors from LBA `start`, straight from the medium file.
+/// `count` user-data sectors from LBA `start`, straight from the medium file (docs/
+/// virtual-drive.md: on CD a version 2 file stores the encoded sector, user data at 16).
 fn medium_sectors(m: &Path, start: u64, count: u64) -> Vec<u8> {
     let kind = meta(m)["kind"].as_str().expect("kind").to_string();
-    let stride: u64 = if kind.starts_with("cd") { 2352 } else { 2048 };
     let b = std::fs::read(m).expect("read medium");
+    let version = u32::from_le_bytes([b[16], b[17], b[18], b[19]]);
+    let (stride, user): (u64, u64) = match (kind.starts_with("cd"), version) {
+        (true, 1) => (2352, 0),
+        (true, _) => (2352, 16),
+        (false, _) => (2048, 0),
+    };
     let mut out = Vec::with_capacity((count * 2048) as usize);
     for lba in start..start + count {
-        let off = (65536 + lba * stride) as usize;
+        let off = (65536 + lba * stride + user) as usize;
         // Never-written blocks are holes past the end of the file: zeros.
         let mut s = vec![0u8; 2048];
         if off < b.len() {
@@ -281,6 +288,43 @@ fn bd_re_is_formatted_first() {
     assert_eq!(meta(&m)["formatted"], true, "{}", meta(&m));
 }
 
+/// `discrw rip` of the burned disc gives back the image: same SHA-256 (by `sha256sum`).
+/// Overwritable media have no track boundary (the rip would read the whole formatted
+/// area), so their rip is told the size; on the others the rip finds the end itself, which
+/// shows the burn wrote exactly the image (1024 sectors: whole 32 KiB units, no padding).
+#[test]
+fn rip_back_equals_the_image_on_every_writable_kind() {
+    let d = tempfile::tempdir().unwrap();
+    let img = image(d.path(), "a.iso", 1024, 31);
+    let want = sha256sum(&img);
+    for (kind, extra) in [
+        ("cd-r", &[][..]),
+        ("cd-r", &["--sao"][..]),
+        ("cd-rw", &[][..]),
+        ("dvd-r", &[][..]),
+        ("dvd-r", &["--sao"][..]),
+        ("dvd-rw", &[][..]),
+        ("dvd+r", &[][..]),
+        ("dvd+r-dl", &[][..]),
+        ("dvd+rw", &[][..]),
+        ("bd-r", &[][..]),
+        ("bd-re", &[][..]),
+    ] {
+        let name = format!("{kind}{}", extra.join(""));
+        let m = medium(d.path(), &format!("{name}.vd"), kind, &[]);
+        burn_ok(&m, &img, extra);
+        let out = d.path().join(format!("{name}.rip.iso"));
+        let dv = dev(&m);
+        let mut a = vec!["rip", "-d", dv.as_str(), p(&out)];
+        if kind == "dvd+rw" || kind == "bd-re" {
+            a.extend_from_slice(&["--size", "1024"]);
+        }
+        ok(&a);
+        assert_eq!(sha256sum(&out), want, "{name}: rip differs from the image");
+        std::fs::remove_file(&out).unwrap();
+    }
+}
+
 #[test]
 fn multi_leaves_the_disc_appendable_and_a_second_session_goes_after_it() {
     for kind in ["cd-r", "dvd-r", "dvd+r", "bd-r"] {
@@ -332,6 +376,9 @@ fn cd_rw_after_blank() {
     burn_ok(&m, &img, &[]);
     assert_on_disc(d.path(), &m, &img, 0);
     assert_finalized(&m);
+    let out = d.path().join("rip.iso");
+    ok(&["rip", "-d", &dev(&m), p(&out)]);
+    assert_eq!(sha256sum(&out), sha256sum(&img), "rip after blank + burn");
     // And `burn --blank` in one go.
     let img2 = image(d.path(), "new2.iso", 600, 9);
     burn_ok(&m, &img2, &["--blank"]);
@@ -437,6 +484,42 @@ fn burn_json_reports_fifo_and_drive_buffer_statistics() {
         let e: Value = serde_json::from_str(l).expect("progress JSON line");
         assert!(e.is_object(), "{l}");
     }
+}
+
+/// User-data bytes per second the emulated drive recorded at, from the JSON report.
+fn recorded_rate(m: &Path, img: &Path, speed: &str) -> f64 {
+    let o = ok(&["burn", "--json", "--speed", speed, "-d", &dev(m), p(img)]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    let v: Value = serde_json::from_str(&s[s.find("{\n").expect("document")..]).expect("JSON");
+    let r = &v["burns"][0]["report"];
+    let sectors = r["written_sectors"].as_f64().expect("written_sectors");
+    sectors * 2048.0 / r["write_seconds"].as_f64().expect("write_seconds")
+}
+
+#[test]
+fn speed_selects_the_drive_speed() {
+    let d = tempfile::tempdir().unwrap();
+    let img = image(d.path(), "a.iso", 20000, 34);
+    // CD: MMC counts speeds in kB/s of 2352-byte sectors, 1x = 176.4 kB/s; the emulated
+    // CD-R offers 16x, 24x, 32x, 48x. The first 4 MiB go into the drive buffer at once, so
+    // the rate over the burn is a little above the recording speed.
+    for (x, sp) in [(16.0, "16"), (24.0, "24"), (32.0, "32x")] {
+        let m = medium(d.path(), &format!("cd{x}.vd"), "cd-r", &[]);
+        let user = x * 176_400.0 * 2048.0 / 2352.0;
+        let r = recorded_rate(&m, &img, sp);
+        assert!(
+            r >= user * 0.99 && r <= user * 1.2,
+            "--speed {sp}: {r} B/s for {user}"
+        );
+    }
+    // DVD-R: 1x = 1385 kB/s of user data; 4x is offered.
+    let m = medium(d.path(), "dvd.vd", "dvd-r", &[]);
+    let user = 4.0 * 1_385_000.0;
+    let r = recorded_rate(&m, &img, "4");
+    assert!(
+        r >= user * 0.99 && r <= user * 1.2,
+        "--speed 4: {r} B/s for {user}"
+    );
 }
 
 #[test]
@@ -615,7 +698,7 @@ fn corrupted_sector_on_the_disc_is_named_by_verify() {
     std::fs::write(&m, &b).unwrap();
     let (o, l) = fails(&["verify", "-d", &dev(&m), p(&img)], 6);
     assert!(l.contains("321"), "{l}");
-    assert!(l.contains("1 sectors differ"), "{l}");
+    assert!(l.contains("1 sector differs at LBA 321"), "{l}");
     assert!(!String::from_utf8_lossy(&o.stdout).contains("sectors match"));
     // Two separate ranges are both named.
     let mut b = std::fs::read(&m).unwrap();
@@ -630,6 +713,44 @@ fn corrupted_sector_on_the_disc_is_named_by_verify() {
     );
 }
 
+/// An ISO 9660 image made by genisoimage (Rock Ridge) with two files of known content.
+fn iso_with_two_files(dir: &Path) -> PathBuf {
+    let root = dir.join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("first.bin"), vec![0xA1u8; 40 * 2048]).unwrap();
+    std::fs::write(root.join("second.bin"), vec![0xB2u8; 40 * 2048]).unwrap();
+    let img = dir.join("files.iso");
+    let o = Command::new("genisoimage")
+        .args(["-quiet", "-R", "-o"])
+        .arg(&img)
+        .arg(&root)
+        .output()
+        .expect("genisoimage (package genisoimage) is needed by this test and was not found");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    img
+}
+
+#[test]
+fn verify_names_the_files_a_bad_sector_belongs_to() {
+    let d = tempfile::tempdir().unwrap();
+    let img = iso_with_two_files(d.path());
+    let m = medium(d.path(), "f.vd", "dvd+r", &[]);
+    burn_ok(&m, &img, &["--pad"]);
+    // The sector of second.bin: found by its content, not by discrw's ISO reader.
+    let bytes = std::fs::read(&img).unwrap();
+    let lba = bytes
+        .chunks(2048)
+        .position(|c| c.iter().all(|&b| b == 0xB2))
+        .expect("a sector of second.bin") as u64
+        + 5;
+    let mut b = std::fs::read(&m).unwrap();
+    b[(65536 + lba * 2048) as usize] ^= 0xFF;
+    std::fs::write(&m, &b).unwrap();
+    let (_, l) = fails(&["verify", "-d", &dev(&m), p(&img)], 6);
+    assert!(l.contains(&lba.to_string()), "{l}");
+    assert!(l.contains("second.bin") && !l.contains("first.bin"), "{l}");
+}
+
 #[test]
 fn unreadable_sector_after_the_burn_is_exit_5() {
     let d = tempfile::tempdir().unwrap();
@@ -641,7 +762,11 @@ fn unreadable_sector_after_the_burn_is_exit_5() {
     );
     let img = image(d.path(), "a.iso", 500, 24);
     let (_, l) = fails(&["burn", "-d", &dev(&m), p(&img)], 5);
-    assert!(l.contains("200-201") && l.contains("unreadable"), "{l}");
+    assert!(l.contains("2 sectors are unreadable at LBA 200-201"), "{l}");
+    assert!(
+        !l.contains("differ"),
+        "only the unreadable sectors are named: {l}"
+    );
     let (_, l) = fails(&["verify", "-d", &dev(&m), p(&img)], 5);
     assert!(l.contains("200-201"), "{l}");
 }
@@ -769,7 +894,8 @@ fn underrun_without_burnfree_and_a_tiny_fifo_fails_the_burn() {
         .lines()
         .rfind(|l| l.starts_with("discrw: "))
         .unwrap_or("");
-    assert!(l.contains("underrun") && l.contains("03/0C/09"), "{l}");
+    assert!(l.contains("buffer underrun at LBA"), "{l}");
+    assert!(l.contains("03/0C/09") || l.contains("05/21/02"), "{l}");
     assert!(l.contains("BURN-Free"), "hint: {l}");
     assert!(!String::from_utf8_lossy(&o.stdout).contains("match"));
     assert_eq!(meta(&m)["tracks"][0]["damaged"], true, "{}", meta(&m));
@@ -792,4 +918,109 @@ fn underrun_with_burnfree_is_survived() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("8192 sectors match"));
     assert_on_disc(d.path(), &m, &img, 0);
     assert_eq!(meta(&m)["tracks"][0]["damaged"], false);
+}
+
+// ---------------------------------------------------------------------------------------
+// Copies
+
+#[test]
+fn copies_wait_for_the_next_blank_disc() {
+    let d = tempfile::tempdir().unwrap();
+    let img = image(d.path(), "a.iso", 64, 32);
+    // The emulated drive swaps in a new blank disc (and closes the tray) at command 1000:
+    // after copy 1 is burned, verified and ejected, while discrw polls for the next disc.
+    let m = medium(
+        d.path(),
+        "c.vd",
+        "dvd+r",
+        &["--faults", "media-change@cmd1000"],
+    );
+    let o = ok(&["burn", "--copies", "2", "-d", &dev(&m), p(&img)]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(s.matches("64 sectors match").count(), 2, "{s}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("insert the next blank disc"), "{err}");
+    assert_on_disc(d.path(), &m, &img, 0);
+    assert_finalized(&m);
+    // --json lists each copy.
+    let m = medium(
+        d.path(),
+        "j.vd",
+        "dvd+r",
+        &["--faults", "media-change@cmd1000"],
+    );
+    let o = ok(&["burn", "--json", "--copies", "2", "-d", &dev(&m), p(&img)]);
+    let s = String::from_utf8_lossy(&o.stdout);
+    let v: Value = serde_json::from_str(&s[s.find("{\n").expect("document")..]).expect("JSON");
+    let copies: Vec<u64> = v["burns"]
+        .as_array()
+        .expect("burns")
+        .iter()
+        .map(|b| b["copy"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(copies, [1, 2], "{v}");
+}
+
+#[test]
+fn copies_without_a_new_disc_fail_after_the_first_clearly() {
+    let d = tempfile::tempdir().unwrap();
+    let img = image(d.path(), "a.iso", 64, 33);
+    let m = medium(d.path(), "c.vd", "dvd+r", &[]);
+    let (o, l) = fails(&["burn", "--copies", "2", "-d", &dev(&m), p(&img)], 4);
+    assert!(l.contains("1 of 2 burns failed"), "{l}");
+    assert!(l.contains("no new disc was inserted"), "{l}");
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(s.matches("64 sectors match").count(), 1, "{s}");
+    // Copy 1 is intact (in the tray discrw opened for the next disc).
+    assert_eq!(meta(&m)["tray_open"], true);
+    ok(&["eject", "--load", "-d", &dev(&m)]);
+    assert_on_disc(d.path(), &m, &img, 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Interruption
+
+#[test]
+fn sigint_during_a_burn_closes_the_track_and_exits_130() {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "i.vd", "dvd+r", &[]);
+    // 64 MiB at the slowest speed on the wall clock: several seconds of writing.
+    let img = image(d.path(), "a.iso", 32768, 30);
+    let c = bin()
+        .args(["burn", "--speed", "1", "-d", &dev(&m), p(&img)])
+        .env("DISCRW_EMU_CLOCK", "real")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let k = Command::new("kill")
+        .args(["-INT", &c.id().to_string()])
+        .status()
+        .expect("kill(1) is needed by this test");
+    assert!(k.success());
+    let started = std::time::Instant::now();
+    let o = c.wait_with_output().expect("wait");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "burn took {:?} to stop after SIGINT",
+        started.elapsed()
+    );
+    assert_eq!(o.status.code(), Some(130), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let l = err
+        .lines()
+        .rfind(|l| l.starts_with("discrw: "))
+        .unwrap_or("");
+    assert!(l.contains("interrupted"), "{l}");
+    assert!(l.contains("track was closed"), "{l}");
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("match"));
+    // What was written is a closed track on a disc left appendable (not finalized).
+    let t = tracks(&m);
+    assert_eq!(t.len(), 1, "{t:?}");
+    assert_eq!(t[0]["closed"], true, "{t:?}");
+    let recorded = t[0]["recorded"].as_u64().unwrap_or(0);
+    assert!(recorded > 0 && recorded < 32768, "{t:?}");
+    assert_eq!(meta(&m)["finalized"], false);
+    assert_eq!(info(&m)["status"], "appendable");
 }

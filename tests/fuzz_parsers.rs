@@ -894,6 +894,68 @@ fn fuzz_mapfile() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Cue sheets (`burn X.cue` reads the FILE lines to check every named file exists)
+
+fn cue_seeds() -> Vec<Seed> {
+    vec![
+        // As discrw rip --raw writes it (CDRWIN form, docs/rip.md).
+        Seed::new(
+            "cue rip",
+            b"FILE \"disc.bin\" BINARY\r\n  TRACK 01 MODE1/2352\r\n    INDEX 01 00:00:00\r\n",
+        ),
+        Seed::new(
+            "cue mixed",
+            b"REM GENRE Rock\nCATALOG 0000000000000\nPERFORMER \"A\"\nFILE \"a b.bin\" BINARY\n  TRACK 01 MODE2/2352\n    PREGAP 00:02:00\n    INDEX 01 00:00:00\nFILE track2.wav WAVE\n  TRACK 02 AUDIO\n    INDEX 00 00:00:00\n    INDEX 01 00:02:00\n",
+        ),
+        Seed::new("cue empty name", b"FILE \"\" BINARY\nFILE \nFILE \"unterminated\n"),
+        Seed::new("cue utf8", b"\xef\xbb\xbfFILE \"caf\xc3\xa9.bin\" BINARY\n"),
+    ]
+}
+
+#[test]
+fn fuzz_cue_sheet() {
+    let dict: &[&[u8]] = &[
+        b"FILE ",
+        b"\"",
+        b" BINARY",
+        b" WAVE",
+        b"TRACK 01 MODE1/2352",
+        b"INDEX 01 00:00:00",
+        b"\n",
+        b"\r\n",
+        b"\r",
+        b"\t",
+        b" ",
+        b"../",
+        b"/",
+        b"\0",
+        b"\xef\xbb\xbf",
+        b"\xc3\xa9",
+        b"\xff",
+    ];
+    let r = fuzz("cue sheet", &cue_seeds(), dict, |d| {
+        // Read as burn reads it: text; invalid UTF-8 is a read error there, lossy here.
+        let text = String::from_utf8_lossy(d);
+        let names = discrw::cli::burn::cue_file_names(&text);
+        let file_lines = text
+            .split(['\n', '\r'])
+            .filter(|l| l.trim().starts_with("FILE "))
+            .count();
+        assert_eq!(names.len(), file_lines, "one name per FILE line");
+        for n in &names {
+            assert!(
+                !n.contains('\n') && !n.contains('\r'),
+                "name spans lines: {n:?}"
+            );
+            // Each name is a piece of its own line, never invented.
+            assert!(text.contains(n), "{n:?}");
+            let _ = std::path::Path::new("/some/dir").join(n);
+        }
+    });
+    assert!(r.executions > 0);
+}
+
+// ---------------------------------------------------------------------------------------
 // The harness itself: it must find the classic parser bug, trusting a length field.
 
 #[test]

@@ -19,7 +19,7 @@ const MAX: Duration = Duration::from_secs(3 * 3600);
 fn error(spec: &DeviceSpec, e: BlankError) -> CliError {
     let code = if e.is_media() {
         ExitCode::Media
-    } else if e == BlankError::Interrupted {
+    } else if matches!(e, BlankError::Interrupted | BlankError::LeftToDrive(_)) {
         ExitCode::Interrupted
     } else {
         ExitCode::Failure

@@ -164,6 +164,48 @@ fn summary(r: &BurnReport) -> Vec<String> {
     v
 }
 
+fn sectors(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 sector {one}")
+    } else {
+        format!("{n} sectors {many}")
+    }
+}
+
+/// What a failed verify found, as one clause list: differing and unreadable ranges (with
+/// the ISO files they hit), a stale `IMAGE.sha256`, or a digest-only mismatch.
+pub fn verify_problems(vr: &VerifyReport) -> String {
+    let mut v = Vec::new();
+    if !vr.mismatched.is_empty() {
+        v.push(format!(
+            "{} at LBA {}",
+            sectors(vr.mismatched.sectors(), "differs", "differ"),
+            vr.mismatched.display()
+        ));
+    }
+    if !vr.unreadable.is_empty() {
+        v.push(format!(
+            "{} at LBA {}",
+            sectors(vr.unreadable.sectors(), "is unreadable", "are unreadable"),
+            vr.unreadable.display()
+        ));
+    }
+    if !vr.damaged_files.is_empty() {
+        v.push(format!("in {}", vr.damaged_files.join(", ")));
+    }
+    if let Some((p, false)) = &vr.sha256_file {
+        v.push(format!("the image does not match {}", p.display()));
+    }
+    if vr.mismatched.is_empty() && vr.unreadable.is_empty() && vr.sha256_file.is_none() {
+        v.push(format!(
+            "SHA-256 of the disc {} differs from the image's {}",
+            vr.disc_sha256.as_deref().unwrap_or("-"),
+            vr.image_sha256
+        ));
+    }
+    v.join("; ")
+}
+
 /// One line for a verify result.
 pub fn verify_line(vr: &VerifyReport) -> String {
     if vr.is_match() {
@@ -172,32 +214,7 @@ pub fn verify_line(vr: &VerifyReport) -> String {
             vr.sectors, vr.image_sha256
         )
     } else {
-        let mut s = "  verify: FAILED".to_string();
-        if !vr.mismatched.is_empty() {
-            s.push_str(&format!(
-                "; {} sectors differ at LBA {}",
-                vr.mismatched.sectors(),
-                vr.mismatched.display()
-            ));
-        }
-        if !vr.unreadable.is_empty() {
-            s.push_str(&format!(
-                "; {} sectors unreadable at LBA {}",
-                vr.unreadable.sectors(),
-                vr.unreadable.display()
-            ));
-        }
-        if let Some((p, false)) = &vr.sha256_file {
-            s.push_str(&format!("; the image does not match {}", p.display()));
-        }
-        if vr.mismatched.is_empty() && vr.unreadable.is_empty() {
-            s.push_str(&format!(
-                "; SHA-256 of the disc {} differs from the image's {}",
-                vr.disc_sha256.as_deref().unwrap_or("-"),
-                vr.image_sha256
-            ));
-        }
-        s
+        format!("  verify: FAILED: {}", verify_problems(vr))
     }
 }
 
@@ -225,8 +242,17 @@ fn cue_files(cue: &std::path::Path) -> Result<Vec<std::path::PathBuf>, CliError>
     let text = std::fs::read_to_string(cue)
         .map_err(|e| CliError::usage(format!("{}: {e}", cue.display())))?;
     let dir = cue.parent().unwrap_or(std::path::Path::new("."));
+    Ok(cue_file_names(&text)
+        .into_iter()
+        .map(|n| dir.join(n))
+        .collect())
+}
+
+/// The file names of a cue sheet's `FILE "name" TYPE` lines (quoted or bare), in order.
+/// Lines end with LF, CRLF or a lone CR (old Mac sheets), so a name never spans lines.
+pub fn cue_file_names(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
-    for l in text.lines() {
+    for l in text.split(['\n', '\r']) {
         let l = l.trim();
         let Some(rest) = l.strip_prefix("FILE ") else {
             continue;
@@ -235,9 +261,9 @@ fn cue_files(cue: &std::path::Path) -> Result<Vec<std::path::PathBuf>, CliError>
             Some(r) => r.split('"').next().unwrap_or(""),
             None => rest.split_whitespace().next().unwrap_or(""),
         };
-        out.push(dir.join(name));
+        out.push(name);
     }
-    Ok(out)
+    out
 }
 
 /// Checks on IMAGE that need no drive: it exists, is not empty, is whole sectors (or
@@ -384,13 +410,10 @@ fn report(cli: &Cli, ndev: usize, results: &[Outcome]) -> Result<(), CliError> {
                 }
                 if code != ExitCode::Ok {
                     failed += 1;
-                    let vr = rep.verify.as_ref().map(verify_line).unwrap_or_default();
+                    let vr = rep.verify.as_ref().map(verify_problems).unwrap_or_default();
                     worst.get_or_insert(CliError::new(
                         code,
-                        format!(
-                            "{dev}: verify after burn failed:{}",
-                            vr.trim_start_matches("  verify: FAILED")
-                        ),
+                        format!("{dev}: verify after burn failed: {vr}"),
                     ));
                 }
             }

@@ -1,7 +1,7 @@
 //! `discrw verify IMAGE`: compare the disc with the image, sector by sector and by SHA-256.
 
 use super::args::{Cli, VerifyArgs};
-use super::burn::{verify_code, verify_line};
+use super::burn::{verify_code, verify_line, verify_problems};
 use super::device;
 use super::info::{drive_error, identify};
 use super::progress::{Mode as ProgressMode, Progress};
@@ -95,12 +95,7 @@ pub fn run(cli: &Cli, a: &VerifyArgs) -> Result<(), CliError> {
     } else {
         Err(CliError::new(
             code,
-            format!(
-                "{spec}: {}",
-                verify_line(&rep)
-                    .trim_start()
-                    .trim_start_matches("verify: ")
-            ),
+            format!("{spec}: verify FAILED: {}", verify_problems(&rep)),
         ))
     }
 }

@@ -1,7 +1,7 @@
 //! Data-in answers of the emulated drive, laid out byte by byte as MMC-6 / SPC-4 define them.
 //! Each function returns the full answer; the caller truncates it to the allocation length.
 
-use super::layout::{self, BlockState};
+use super::layout;
 use super::medium::{Family, MediaKind, State, Track, WriteMethod};
 use crate::ecma130;
 
@@ -807,19 +807,6 @@ pub fn performance(s: &State, write: bool, speed_kbps: u32) -> Vec<u8> {
     let len = d.len() as u32 - 4;
     put32(&mut d, 0, len);
     d
-}
-
-/// A raw 2352-byte CD sector for READ CD: mode 1 built from the stored user data (sync,
-/// header, EDC, ECC per ECMA-130), audio as stored.
-pub fn raw_sector(state: BlockState, lba: u32, slot: &[u8]) -> [u8; ecma130::RAW] {
-    match state {
-        BlockState::Audio => {
-            let mut s = [0u8; ecma130::RAW];
-            s.copy_from_slice(&slot[..ecma130::RAW]);
-            s
-        }
-        _ => ecma130::encode_mode1(lba as u64, &slot[..2048]),
-    }
 }
 
 /// 96 bytes of raw interleaved P-W sub-channel for one sector (MMC-6 §6.19.2.5): P set in

@@ -25,6 +25,8 @@ pub enum FaultKind {
     LossOfStreaming,
     /// WRITE covering the LBA: ILLEGAL REQUEST, invalid address for write (05/21/02).
     InvalidAddress,
+    /// WRITE covering the LBA: ILLEGAL REQUEST, illegal mode for this track (05/64/00).
+    IllegalMode,
     /// First WRITE: MEDIUM ERROR, power calibration area error (03/73/03).
     PowerCalibration,
     /// WRITE covering the LBA: NOT READY, long write in progress (02/04/08), COUNT times.
@@ -59,12 +61,13 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
-    const NAMES: [(&'static str, FaultKind); 19] = [
+    const NAMES: [(&'static str, FaultKind); 20] = [
         ("medium-error", FaultKind::MediumError),
         ("flaky", FaultKind::Flaky),
         ("write-error", FaultKind::WriteError),
         ("loss-of-streaming", FaultKind::LossOfStreaming),
         ("invalid-address", FaultKind::InvalidAddress),
+        ("illegal-mode", FaultKind::IllegalMode),
         ("power-calibration", FaultKind::PowerCalibration),
         ("long-write", FaultKind::LongWrite),
         ("unit-attention", FaultKind::UnitAttention),
@@ -105,6 +108,7 @@ impl FaultKind {
                 | FaultKind::WriteError
                 | FaultKind::LossOfStreaming
                 | FaultKind::InvalidAddress
+                | FaultKind::IllegalMode
                 | FaultKind::LongWrite
                 | FaultKind::Timeout
                 | FaultKind::HostError
@@ -459,6 +463,7 @@ pub fn on_write(faults: &mut [Fault], lba: u32, blocks: u32) -> Option<Action> {
             FaultKind::WriteError
             | FaultKind::LossOfStreaming
             | FaultKind::InvalidAddress
+            | FaultKind::IllegalMode
             | FaultKind::LongWrite
             | FaultKind::Timeout
             | FaultKind::UnitAttention => f.command.is_none() && f.covers(lba, blocks).is_some(),
@@ -491,6 +496,12 @@ pub fn on_write(faults: &mut [Fault], lba: u32, blocks: u32) -> Option<Action> {
                 key: 5,
                 asc: 0x21,
                 ascq: 0x02,
+                lba: None,
+            },
+            FaultKind::IllegalMode => Action::Sense {
+                key: 5,
+                asc: 0x64,
+                ascq: 0x00,
                 lba: None,
             },
             FaultKind::LongWrite => Action::Sense {

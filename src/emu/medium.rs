@@ -5,8 +5,12 @@
 //! - bytes 16..20: format version ([`FORMAT_VERSION`]);
 //! - bytes 20..24: length of the JSON metadata that follows at byte 24 (the [`State`]);
 //! - bytes [`DATA_OFFSET`]..: sectors, sector `lba` at `DATA_OFFSET + lba * stride`, where the
-//!   stride is 2352 on CD media (audio sectors hold 2352 bytes, data sectors their 2048 user
-//!   bytes at the start of the slot; READ CD builds the rest) and 2048 otherwise.
+//!   stride is 2352 on CD media and 2048 otherwise. On CD, audio sectors hold their 2352 bytes;
+//!   data sectors hold the whole encoded mode 1 sector (sync, header, user data at 16..2064,
+//!   EDC, ECC; built once when the sector is written, so READ CD is a plain read) in version 2,
+//!   and only their 2048 user bytes at the start of the slot in version 1 (still read: READ CD
+//!   then builds the rest on every read). A hole in a recorded data area is a sector of zero
+//!   user data in both versions.
 //!
 //! The file is sparse: a blank 25 GB BD-R takes a few kilobytes on disk.
 
@@ -20,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 pub const MAGIC: &[u8; 16] = b"DISCRW-VMEDIUM\0\0";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Where sector data starts; the metadata must fit before it.
 pub const DATA_OFFSET: u64 = 1 << 16;
 
@@ -284,6 +288,9 @@ pub enum MediumError {
 pub struct MediumFile {
     pub path: PathBuf,
     file: File,
+    /// The format version of this file (new files get [`FORMAT_VERSION`]; older files keep
+    /// theirs, since their sector layout is that version's).
+    version: u32,
     /// The advisory lock, held (on a duplicate descriptor) while the medium is in a drive.
     _lock: Option<nix::fcntl::Flock<File>>,
 }
@@ -310,6 +317,7 @@ impl MediumFile {
         let mut m = MediumFile {
             path: path.to_path_buf(),
             file,
+            version: FORMAT_VERSION,
             _lock: Some(lock),
         };
         let state = m.load()?;
@@ -326,6 +334,7 @@ impl MediumFile {
         let mut m = MediumFile {
             path: path.to_path_buf(),
             file,
+            version: FORMAT_VERSION,
             _lock: None,
         };
         m.file.set_len(DATA_OFFSET)?;
@@ -352,6 +361,7 @@ impl MediumFile {
         if version == 0 {
             return Err(MediumError::Corrupt("format version 0".into()));
         }
+        self.version = version;
         let len = u32::from_le_bytes([head[20], head[21], head[22], head[23]]) as u64;
         if len == 0 || len > DATA_OFFSET - 24 {
             return Err(MediumError::Corrupt(format!("metadata length {len}")));
@@ -373,7 +383,7 @@ impl MediumFile {
         }
         let mut head = Vec::with_capacity(24 + json.len());
         head.extend_from_slice(MAGIC);
-        head.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        head.extend_from_slice(&self.version.to_le_bytes());
         head.extend_from_slice(&(json.len() as u32).to_le_bytes());
         head.extend_from_slice(&json);
         self.file.write_all_at(&head, 0)?;
@@ -399,6 +409,32 @@ impl MediumFile {
             }
         }
         Ok(())
+    }
+
+    /// Whether CD data sectors are stored encoded (version 2), else as 2048 user bytes.
+    pub fn cd_data_encoded(&self) -> bool {
+        self.version >= 2
+    }
+
+    /// Where a CD data sector's user bytes start in its 2352-byte slot.
+    pub fn cd_user_offset(&self) -> usize {
+        if self.cd_data_encoded() { 16 } else { 0 }
+    }
+
+    /// Store CD data sectors (`user` holds 2048 bytes per sector) starting at `lba`: encoded
+    /// as mode 1 (version 2) or as user bytes (version 1).
+    pub fn write_cd_data(&self, lba: u64, user: &[u8]) -> io::Result<()> {
+        if !self.cd_data_encoded() {
+            for (i, u) in user.chunks(2048).enumerate() {
+                self.write_data((lba + i as u64) * 2352, u)?;
+            }
+            return Ok(());
+        }
+        let mut out = Vec::with_capacity(user.len().div_ceil(2048) * 2352);
+        for (i, u) in user.chunks(2048).enumerate() {
+            out.extend_from_slice(&crate::ecma130::encode_mode1(lba + i as u64, u));
+        }
+        self.write_data(lba * 2352, &out)
     }
 
     pub fn write_data(&self, offset: u64, buf: &[u8]) -> io::Result<()> {

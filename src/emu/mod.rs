@@ -16,6 +16,7 @@ mod write;
 mod tests;
 
 use crate::clock::SharedClock;
+use crate::ecma130;
 use crate::transport::{DataDirection, Outcome, Transport};
 use answers::fixed_sense;
 use faults::{Action, FaultKind};
@@ -192,28 +193,25 @@ fn copy_image(m: &MediumFile, src: &Path, stride: u64) -> std::io::Result<()> {
         }
         let blocks = n.div_ceil(2048);
         buf[n..blocks * 2048].fill(0);
-        if stride == 2048 {
-            // Write runs of non-zero blocks, skipping zero ones (keeps the file sparse).
-            let mut i = 0;
-            while i < blocks {
-                if buf[i * 2048..(i + 1) * 2048].iter().all(|&b| b == 0) {
-                    i += 1;
-                    continue;
-                }
-                let mut j = i;
-                while j < blocks && !buf[j * 2048..(j + 1) * 2048].iter().all(|&b| b == 0) {
-                    j += 1;
-                }
-                m.write_data((lba + i as u64) * 2048, &buf[i * 2048..j * 2048])?;
-                i = j;
+        // Write runs of non-zero blocks, skipping zero ones (keeps the file sparse; a hole
+        // reads as zero user data).
+        let mut i = 0;
+        while i < blocks {
+            if buf[i * 2048..(i + 1) * 2048].iter().all(|&b| b == 0) {
+                i += 1;
+                continue;
             }
-        } else {
-            for i in 0..blocks {
-                let b = &buf[i * 2048..(i + 1) * 2048];
-                if b.iter().any(|&x| x != 0) {
-                    m.write_data((lba + i as u64) * stride, b)?;
-                }
+            let mut j = i;
+            while j < blocks && !buf[j * 2048..(j + 1) * 2048].iter().all(|&b| b == 0) {
+                j += 1;
             }
+            let at = lba + i as u64;
+            if stride == 2048 {
+                m.write_data(at * 2048, &buf[i * 2048..j * 2048])?;
+            } else {
+                m.write_cd_data(at, &buf[i * 2048..j * 2048])?;
+            }
+            i = j;
         }
         lba += blocks as u64;
         if n < buf.len() {
@@ -703,11 +701,15 @@ impl EmuDrive {
             return self.medium.read_data(lba as u64 * 2048, out);
         }
         let blocks = out.len() / 2048;
+        let user = self.medium.cd_user_offset();
         self.scratch.resize(blocks * stride as usize, 0);
         self.medium
             .read_data(lba as u64 * stride, &mut self.scratch)?;
-        for (i, o) in out.chunks_exact_mut(2048).enumerate() {
-            o.copy_from_slice(&self.scratch[i * stride as usize..i * stride as usize + 2048]);
+        for (o, slot) in out
+            .chunks_exact_mut(2048)
+            .zip(self.scratch.chunks_exact(stride as usize))
+        {
+            o.copy_from_slice(&slot[user..user + 2048]);
         }
         Ok(())
     }
@@ -741,8 +743,34 @@ impl EmuDrive {
         let DataDirection::FromDevice(buf) = data else {
             return sense_of(INVALID_FIELD);
         };
+        let mut slots = std::mem::take(&mut self.scratch);
+        let reply = self.read_cd_sectors(expected, lba, blocks, flags, c2, subn, buf, &mut slots);
+        self.scratch = slots;
+        reply
+    }
+
+    /// The sectors of READ CD: the stored slots are read a window of sectors at a time (one
+    /// pread each), and each sector's fields the flags select are copied out of its slot (or,
+    /// when the whole slot is asked for, read straight into `buf`).
+    #[allow(clippy::too_many_arguments)]
+    fn read_cd_sectors(
+        &mut self,
+        expected: u8,
+        lba: u32,
+        blocks: u32,
+        flags: u8,
+        c2: usize,
+        subn: usize,
+        buf: &mut [u8],
+        slots: &mut Vec<u8>,
+    ) -> Reply {
+        const WINDOW: u32 = 448; // about 1 MiB of slots
+        let encoded = self.medium.cd_data_encoded();
         let mut out_pos = 0usize;
-        let mut slot = vec![0u8; 2352];
+        let mut window = (0u32, 0u32); // sectors lba+window.0 .. lba+window.1 are in `slots`
+        // Every field of every sector (sync 0x80, header 0x20, user data 0x10, EDC/ECC 0x08),
+        // nothing else: each sector is its whole 2352-byte slot, audio or data.
+        let whole = flags & 0xB8 == 0xB8 && c2 == 0 && subn == 0;
         for i in 0..blocks {
             let at = lba + i;
             let st = layout::block_state(&self.state, at);
@@ -782,38 +810,80 @@ impl EmuDrive {
                     }
                 }
             }
-            if let Err(e) = self.medium.read_data(at as u64 * 2352, &mut slot) {
-                return self.io_failure(e);
+            if whole {
+                // The slots go straight into the host's buffer (a window at a time); only a
+                // data sector not stored encoded is built in place.
+                if i >= window.1 {
+                    let n = WINDOW
+                        .min(blocks - i)
+                        .min(((buf.len() - out_pos) / 2352) as u32);
+                    if n == 0 {
+                        return Reply::Good(out_pos);
+                    }
+                    let dst = &mut buf[out_pos..out_pos + n as usize * 2352];
+                    if let Err(e) = self.medium.read_data(at as u64 * 2352, dst) {
+                        return self.io_failure(e);
+                    }
+                    window = (i, i + n);
+                }
+                let slot = &mut buf[out_pos..out_pos + 2352];
+                if st != BlockState::Audio && !(encoded && slot[..12] == ecma130::SYNC) {
+                    let user = if encoded { 16 } else { 0 };
+                    let built = ecma130::encode_mode1(at as u64, &slot[user..user + 2048]);
+                    slot.copy_from_slice(&built);
+                }
+                out_pos += 2352;
+                continue;
             }
-            let raw = answers::raw_sector(st, at, &slot);
-            let main: Vec<u8> = if st == BlockState::Audio {
-                if flags & 0xF8 == 0 {
-                    Vec::new()
-                } else {
-                    raw.to_vec()
+            if i >= window.1 {
+                let n = WINDOW.min(blocks - i);
+                slots.resize(n as usize * 2352, 0);
+                if let Err(e) = self.medium.read_data(at as u64 * 2352, slots) {
+                    return self.io_failure(e);
                 }
-            } else {
-                let mut v = Vec::with_capacity(2352);
-                if flags & 0x80 != 0 {
-                    v.extend_from_slice(&raw[..12]);
+                window = (i, i + n);
+            }
+            let k = (i - window.0) as usize;
+            let slot = &slots[k * 2352..(k + 1) * 2352];
+            let built;
+            let raw: &[u8] = match st {
+                BlockState::Audio => slot,
+                // Stored encoded (a hole is a sector of zero user data, built here).
+                _ if encoded && slot[..12] == ecma130::SYNC => slot,
+                _ => {
+                    let user = if encoded { 16 } else { 0 };
+                    built = ecma130::encode_mode1(at as u64, &slot[user..user + 2048]);
+                    &built
                 }
-                if (flags >> 5) & 0x03 != 0 && (flags >> 5) & 0x01 != 0 {
-                    v.extend_from_slice(&raw[12..16]);
-                }
-                if flags & 0x10 != 0 {
-                    v.extend_from_slice(&raw[16..2064]);
-                }
-                if flags & 0x08 != 0 {
-                    v.extend_from_slice(&raw[2064..]);
-                }
-                v
             };
-            let need = main.len() + c2 + subn;
-            if out_pos + need > buf.len() {
+            // The fields the flags select: audio is all or nothing; data is sync (0x80),
+            // header (header codes 01 or 11 in 0x60), user data (0x10), EDC/ECC (0x08).
+            let none = (false, 0..0);
+            let fields = if st == BlockState::Audio {
+                [
+                    (flags & 0xF8 != 0, 0..2352),
+                    none.clone(),
+                    none.clone(),
+                    none,
+                ]
+            } else {
+                [
+                    (flags & 0x80 != 0, 0..12),
+                    (flags & 0x20 != 0, 12..16),
+                    (flags & 0x10 != 0, 16..2064),
+                    (flags & 0x08 != 0, 2064..2352),
+                ]
+            };
+            let len: usize = fields.iter().filter(|f| f.0).map(|f| f.1.len()).sum();
+            if out_pos + len + c2 + subn > buf.len() {
                 return Reply::Good(out_pos);
             }
-            buf[out_pos..out_pos + main.len()].copy_from_slice(&main);
-            out_pos += main.len();
+            for (on, r) in fields {
+                if on {
+                    buf[out_pos..out_pos + r.len()].copy_from_slice(&raw[r.clone()]);
+                    out_pos += r.len();
+                }
+            }
             buf[out_pos..out_pos + c2].fill(0);
             out_pos += c2;
             if subn > 0 {

@@ -944,3 +944,68 @@ fn a_medium_in_use_is_busy_for_a_second_drive() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn cd_medium_v2_stores_encoded_sectors_and_a_v1_file_still_reads_the_same() {
+    let mut img = pattern(20, 3);
+    img[7 * 2048..8 * 2048].fill(0); // left as a hole in the medium file
+    let mut r = rig_with("cd-rom", Some(&img), None, None);
+    // Every field, read both straight into the buffer (no sub-channel) and field by field
+    // (with raw P-W after each sector): the same 2352 bytes.
+    let all = |r: &mut Rig| {
+        let d = r
+            .data_in(&[0xBE, 0, 0, 0, 0, 0, 0, 0, 20, 0xF8, 0, 0], 20 * 2352)
+            .unwrap();
+        let with_sub = r
+            .data_in(
+                &[0xBE, 0, 0, 0, 0, 0, 0, 0, 20, 0xF8, 1, 0],
+                20 * (2352 + 96),
+            )
+            .unwrap();
+        let main: Vec<u8> = with_sub
+            .chunks(2352 + 96)
+            .flat_map(|c| c[..2352].to_vec())
+            .collect();
+        assert_eq!(main, d);
+        d
+    };
+    let d = all(&mut r);
+    let edc = crc::Crc::<u32>::new(&crc::CRC_32_CD_ROM_EDC);
+    for (lba, s) in d.chunks(2352).enumerate() {
+        assert_eq!(&s[..12], &crate::ecma130::SYNC, "sync of {lba}");
+        // ECMA-130 §14.2: MSF of LBA + 150 frames (BCD), mode 1.
+        assert_eq!(
+            &s[12..16],
+            &[0x00, 0x02, lba as u8 / 10 * 16 + lba as u8 % 10, 1]
+        );
+        assert_eq!(&s[16..2064], &img[lba * 2048..(lba + 1) * 2048]);
+        assert_eq!(&s[2064..2068], &edc.checksum(&s[..2064]).to_le_bytes());
+    }
+    r.dd = None;
+    // Version 2 (docs/virtual-drive.md): a data sector's slot at 65536 + lba * 2352 holds the
+    // whole encoded sector; the all-zero block stays a hole.
+    let file = std::fs::read(&r.path).unwrap();
+    assert_eq!(&file[16..20], &2u32.to_le_bytes());
+    let slot = |f: &[u8], lba: usize| f[65536 + lba * 2352..65536 + (lba + 1) * 2352].to_vec();
+    assert_eq!(slot(&file, 5), &d[5 * 2352..6 * 2352]);
+    assert!(slot(&file, 7).iter().all(|&b| b == 0));
+    // The same disc as a version 1 file: 2048 user bytes at the start of each slot.
+    let mut v1 = file[..65536].to_vec();
+    v1[16..20].copy_from_slice(&1u32.to_le_bytes());
+    v1.resize(65536 + 20 * 2352, 0);
+    for lba in 0..20 {
+        let at = 65536 + lba * 2352;
+        v1[at..at + 2048].copy_from_slice(&img[lba * 2048..(lba + 1) * 2048]);
+    }
+    std::fs::write(&r.path, &v1).unwrap();
+    r.reopen();
+    assert_eq!(all(&mut r), d);
+    assert_eq!(r.read10(0, 20).unwrap(), img);
+    r.dd = None;
+    let file = std::fs::read(&r.path).unwrap();
+    assert_eq!(
+        &file[16..20],
+        &1u32.to_le_bytes(),
+        "saving keeps the file's version"
+    );
+}

@@ -489,6 +489,9 @@ impl EmuDrive {
     /// Put sectors into the medium file at their slots.
     fn store(&mut self, lba: u64, blocks: u32, bs: usize, buf: &[u8]) -> std::io::Result<()> {
         let stride = self.state.kind.stride();
+        if stride == 2352 && bs == 2048 {
+            return self.medium.write_cd_data(lba, &buf[..blocks as usize * bs]);
+        }
         if stride as usize == bs {
             return self
                 .medium
@@ -558,11 +561,12 @@ impl EmuDrive {
             if at < 0 || test {
                 continue;
             }
-            let stored: &[u8] = match how {
-                1 => &sector[16..2064],
-                _ => sector,
+            let stored = match how {
+                1 => self.medium.write_cd_data(at as u64, &sector[16..2064]),
+                0 => self.medium.write_cd_data(at as u64, sector),
+                _ => self.medium.write_data(at as u64 * 2352, sector),
             };
-            if let Err(e) = self.medium.write_data(at as u64 * 2352, stored) {
+            if let Err(e) = stored {
                 return self.io_failure(e);
             }
             let at = at as u32;

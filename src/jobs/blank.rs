@@ -49,6 +49,18 @@ pub enum BlankError {
     },
     #[error("interrupted")]
     Interrupted,
+    /// Interrupted after the command went to the drive: it finishes on its own.
+    #[error(
+        "interrupted; the drive goes on with {0} on its own (it cannot be stopped): leave the disc in until the drive is idle"
+    )]
+    LeftToDrive(&'static str),
+}
+
+fn wait_error(step: &'static str, error: WaitError) -> BlankError {
+    match error {
+        WaitError::Interrupted { .. } => BlankError::LeftToDrive(step),
+        error => BlankError::Wait { step, error },
+    }
 }
 
 impl BlankError {
@@ -68,6 +80,9 @@ impl BlankError {
             BlankError::Drive { step, error } => BurnError::Drive { step, error },
             BlankError::Wait { step, error } => BurnError::Wait { step, error },
             BlankError::Interrupted => BurnError::Interrupted("while blanking/formatting".into()),
+            BlankError::LeftToDrive(step) => BurnError::Interrupted(format!(
+                "the drive goes on with {step} on its own; no disc was written"
+            )),
         }
     }
 }
@@ -122,12 +137,17 @@ pub fn blank<T: Transport>(
         },
     });
     drive.blank(kind, true, 0).map_err(de("BLANK"))?;
-    longop::wait(drive, clock, "BLANK", max, POLL, sink, Some(100)).map_err(|error| {
-        BlankError::Wait {
-            step: "BLANK",
-            error,
-        }
-    })?;
+    longop::wait_or_cancel(
+        drive,
+        clock,
+        "BLANK",
+        max,
+        POLL,
+        sink,
+        Some(100),
+        Some(cancel),
+    )
+    .map_err(|error| wait_error("BLANK", error))?;
     let _ = drive.take_media_changed();
     Ok(())
 }
@@ -202,12 +222,17 @@ pub fn format<T: Transport>(
     drive
         .format_unit(blocks, ftype, sub, 0, true)
         .map_err(de("FORMAT UNIT"))?;
-    longop::wait(drive, clock, "FORMAT UNIT", max, POLL, sink, Some(100)).map_err(|error| {
-        BlankError::Wait {
-            step: "FORMAT UNIT",
-            error,
-        }
-    })?;
+    longop::wait_or_cancel(
+        drive,
+        clock,
+        "FORMAT UNIT",
+        max,
+        POLL,
+        sink,
+        Some(100),
+        Some(cancel),
+    )
+    .map_err(|error| wait_error("FORMAT UNIT", error))?;
     let _ = drive.take_media_changed();
     Ok(())
 }

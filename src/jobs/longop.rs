@@ -5,7 +5,7 @@
 
 use crate::clock::SharedClock;
 use crate::drive::{Drive, DriveError};
-use crate::jobs::{Event, ProgressSink};
+use crate::jobs::{Cancel, Event, ProgressSink};
 use crate::scsi::SenseKey;
 use crate::scsi::sense::Sense;
 use crate::transport::Transport;
@@ -23,6 +23,10 @@ pub enum WaitError {
         what: &'static str,
         waited: Duration,
     },
+    /// The user asked to stop (only [`wait_or_cancel`]); the drive goes on with the
+    /// operation on its own.
+    #[error("interrupted while the drive was busy with {what}")]
+    Interrupted { what: &'static str },
 }
 
 /// True for the sense codes that mean "busy with a long operation, ask again":
@@ -44,6 +48,23 @@ pub fn wait<T: Transport>(
     interval: Duration,
     sink: &dyn ProgressSink,
     phase_total: Option<u64>,
+) -> Result<(), WaitError> {
+    wait_or_cancel(drive, clock, what, max, interval, sink, phase_total, None)
+}
+
+/// As [`wait`], but stop polling (with [`WaitError::Interrupted`]) once `cancel` is set:
+/// for BLANK and FORMAT UNIT, which the drive cannot be told to stop, so the user need not
+/// wait them out.
+#[allow(clippy::too_many_arguments)]
+pub fn wait_or_cancel<T: Transport>(
+    drive: &mut Drive<T>,
+    clock: &SharedClock,
+    what: &'static str,
+    max: Duration,
+    interval: Duration,
+    sink: &dyn ProgressSink,
+    phase_total: Option<u64>,
+    cancel: Option<&Cancel>,
 ) -> Result<(), WaitError> {
     let start = clock.now();
     let mut attentions = 0u32;
@@ -78,6 +99,9 @@ pub fn wait<T: Transport>(
         let waited = clock.now().saturating_sub(start);
         if waited >= max {
             return Err(WaitError::Stuck { what, waited });
+        }
+        if cancel.is_some_and(|c| c.is_cancelled()) {
+            return Err(WaitError::Interrupted { what });
         }
         clock.sleep(interval.min(max - waited));
     }

@@ -256,6 +256,33 @@ fn image_err(path: &Path) -> impl Fn(std::io::Error) -> VerifyError + '_ {
     }
 }
 
+/// When the image is ISO 9660 (or Joliet / Rock Ridge), the files (and directories, with a
+/// trailing '/') whose sectors differ or were unreadable. Image sector `i` is disc LBA
+/// `start_lba + i`. Best effort: an image that is not ISO 9660 names none.
+fn damaged_files(image: &Path, start_lba: u64, rep: &VerifyReport) -> Vec<String> {
+    if rep.mismatched.is_empty() && rep.unreadable.is_empty() {
+        return Vec::new();
+    }
+    let Ok(src) = crate::iso::ImageFile::open(image) else {
+        return Vec::new();
+    };
+    let Ok(mut iso) = crate::iso::IsoImage::open(src) else {
+        return Vec::new();
+    };
+    let Ok(index) = iso.lba_index() else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for &(lba, count) in rep.mismatched.0.iter().chain(&rep.unreadable.0) {
+        for f in index.files_in(lba.saturating_sub(start_lba), count) {
+            if !out.iter().any(|o| o == f) {
+                out.push(f.to_string());
+            }
+        }
+    }
+    out
+}
+
 /// Compare `size` bytes of image against the disc from `start_lba`.
 pub fn verify(
     disc: &mut dyn SectorReader,
@@ -395,6 +422,9 @@ pub fn verify(
     };
     if rep.unreadable.is_empty() {
         rep.disc_sha256 = Some(hex(&disc_sha.finalize()));
+    }
+    if let Some((p, _)) = file.as_ref() {
+        rep.damaged_files = damaged_files(p, start_lba, &rep);
     }
     if let Some((p, _)) = file.as_ref()
         && let Some((sp, sum)) = read_sha256_file(p)

@@ -280,6 +280,13 @@ fn query_max_transfer(fd: i32, is_char: bool) -> Result<usize, String> {
         // needed, up to the queue's max_hw_sectors), so never go below 64 KiB.
         Ok((size.max(65536) as usize).min(WANT as usize))
     } else {
+        // A block node speaks SG_IO only through the SCSI layer (sr, sd), which also answers
+        // SG_GET_VERSION_NUM; a loop, md or NVMe node does not, and its first SG_IO would
+        // fail with EINVAL or ENOTTY as if the drive had refused the command.
+        let mut version: libc::c_int = 0;
+        // SAFETY: the ioctl writes one int into `version`.
+        unsafe { sg_get_version_num(fd, &mut version) }
+            .map_err(|e| format!("SG_GET_VERSION_NUM: {e}"))?;
         let mut sectors: libc::c_ushort = 0;
         // SAFETY: BLKSECTGET writes one unsigned short.
         match unsafe { blk_sect_get(fd, &mut sectors) } {

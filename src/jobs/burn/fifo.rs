@@ -148,12 +148,13 @@ impl Fifo {
         (s.bytes as f64 / self.capacity as f64) as f32
     }
 
-    /// True while every attached consumer is blocked on an empty FIFO: the writers have
-    /// nothing to do. A test source uses this to let virtual time pass only then.
+    /// True while every attached consumer is blocked on an empty FIFO (or none is left):
+    /// the writers have nothing to do. A test source uses this to let virtual time pass
+    /// only then.
     pub fn consumers_starved(&self) -> bool {
         let s = self.lock();
         let active = s.cursors.iter().filter(|c| c.is_some()).count();
-        active > 0 && s.starved >= active
+        s.starved >= active
     }
 
     /// Add a chunk; waits while the FIFO is full. Returns false when every consumer has
@@ -209,7 +210,10 @@ impl Fifo {
     pub fn wait_primed(&self) {
         let mut s = self.lock();
         while !s.primed && !self.closed.load(Ordering::SeqCst) {
+            // Waiting for the first fill is waiting for data too (see `consumers_starved`).
+            s.starved += 1;
             s = self.data.wait(s).unwrap_or_else(|e| e.into_inner());
+            s.starved -= 1;
         }
     }
 

@@ -29,6 +29,7 @@ use crate::scsi::mmc::{
 };
 use crate::scsi::mode::WriteParametersPage;
 use crate::transport::Transport;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
@@ -145,6 +146,9 @@ pub enum BurnError {
     Verify(String),
     #[error("interrupted; {0}")]
     Interrupted(String),
+    /// The drive's answers contradict each other (nothing was written).
+    #[error("{0}")]
+    Inconsistent(String),
     #[error("another drive's failure stopped the image reader")]
     Aborted,
 }
@@ -357,21 +361,49 @@ fn burn_round<T: Transport>(
     let hash_stream = digests.is_none();
     let known: Option<Digests> = digests.clone();
     let mut results: Vec<Option<Result<BurnReport, BurnError>>> = Vec::new();
+    let round_done = AtomicBool::new(false);
     std::thread::scope(|s| {
         let fifo_r = fifo.clone();
         let (barrier_r, sd) = (&barrier, &stream_digests);
+        let known_r = known.clone();
         let reader = s.spawn(move || {
             // Every drive prepares (blank, format, size checks) before the reader starts, so
             // a slow preparation does not hold the FIFO against the others.
             barrier_r.wait();
-            let mut d = hash_stream.then(Digester::new);
-            let r = read_image(&mut *source, &fifo_r, size, d.as_mut(), cancel);
-            if let (Ok(()), Some(d)) = (&r, d)
-                && let Ok(mut g) = sd.lock()
-            {
-                *g = Some(d.finish());
+            // Hashed while read, always: a file pre-checked before the burn must still be
+            // the same file now (a truncated or rewritten image must not be closed as good).
+            let mut d = Digester::new();
+            let mut r = read_image(&mut *source, &fifo_r, size, Some(&mut d), cancel);
+            if r.is_ok() {
+                let got = d.finish();
+                match &known_r {
+                    Some(k) if k.sha256 != got.sha256 || k.size != got.size => {
+                        r = Err("the image changed while it was burned (its SHA-256 is not \
+                                 the one taken by the check before writing)"
+                            .into());
+                    }
+                    Some(_) => {}
+                    None => {
+                        if hash_stream && let Ok(mut g) = sd.lock() {
+                            *g = Some(got);
+                        }
+                    }
+                }
             }
             fifo_r.finish(r);
+        });
+        // SIGINT must reach threads blocked on the FIFO (a writer waiting for data, the
+        // reader waiting for room): on cancel, close it so they return at once.
+        let fifo_w = fifo.clone();
+        let watch = &round_done;
+        s.spawn(move || {
+            while !watch.load(Ordering::SeqCst) {
+                if cancel.is_cancelled() {
+                    fifo_w.close();
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
         });
         let mut handles = Vec::new();
         let mut id = 0usize;
@@ -396,6 +428,7 @@ fn burn_round<T: Transport>(
                     .unwrap_or_else(|_| Err(BurnError::Verify("writer thread panicked".into())))
             }));
         }
+        round_done.store(true, Ordering::SeqCst);
         let _ = reader.join();
     });
     if digests.is_none()
@@ -546,7 +579,13 @@ fn next_medium<T: Transport>(
             Err(_) => {}
         }
         if t.clock.now().saturating_sub(start) >= opts.next_disc_max {
-            return Err(BurnError::NoMedium);
+            return Err(BurnError::Media {
+                what: format!(
+                    "no new disc was inserted within {} s for the next copy",
+                    opts.next_disc_max.as_secs()
+                ),
+                hint: Some("the copies listed above are done; run again for more".into()),
+            });
         }
         t.clock.sleep(Duration::from_millis(500));
     }
@@ -753,6 +792,25 @@ fn prepare<T: Transport>(
                 hint: None,
             });
         };
+        // A drive that lies about its NWA would have the image written where the disc's
+        // state says it must not go: a blank (invisible or reserved) track is written from
+        // its start, and never before the start or past the end of its track.
+        let start = ti.track_start_address;
+        let end = u64::from(start) + u64::from(ti.track_size);
+        if (ti.blank && nwa != start) || nwa < start || (ti.track_size > 0 && u64::from(nwa) > end)
+        {
+            return Err(BurnError::Inconsistent(format!(
+                "READ TRACK INFORMATION: the drive gives next writable address {nwa} for {} \
+                 track {} starting at {start}{}; nothing was written",
+                if ti.blank { "blank" } else { "incomplete" },
+                ti.track_number,
+                if ti.track_size > 0 {
+                    format!(" ({} blocks)", ti.track_size)
+                } else {
+                    String::new()
+                }
+            )));
+        }
         (nwa, ti.track_number, u64::from(ti.free_blocks))
     };
     // The CD SAO pregap needs room too; SAO starts on a blank disc only.
@@ -832,12 +890,23 @@ fn set_speed<T: Transport>(
     sink: &dyn ProgressSink,
 ) -> u64 {
     let one_x = plan.one_x_bytes_per_sec;
+    let cd = plan.profile.is_cd();
+    // Drive speeds are kB/s (1000 bytes) of what the drive records: for CD whole 2352-byte
+    // sectors, 1x = 176.4 kB/s (MMC-6 §6.37); for DVD and BD user data (1385, 4495.5).
+    let x_kbps = if cd { 176.4 } else { one_x as f64 / 1000.0 };
+    let to_user = |kbps: u64| {
+        if cd {
+            kbps * 1000 * 2048 / 2352
+        } else {
+            kbps * 1000
+        }
+    };
     let d = &mut t.drive;
     let wanted_kbps: Option<u32> = match speed {
-        Speed::X(x) => Some((x * one_x as f64 / 1000.0).round().max(1.0) as u32),
+        Speed::X(x) => Some((x * x_kbps).round().max(1.0) as u32),
         Speed::Max => None,
     };
-    let result = if plan.profile.is_cd() {
+    let result = if cd {
         let w = wanted_kbps.map(|k| k.min(0xFFFE) as u16).unwrap_or(0xFFFF);
         d.set_cd_speed(0xFFFF, w)
     } else {
@@ -864,10 +933,10 @@ fn set_speed<T: Transport>(
     let current = d
         .capabilities_page()
         .ok()
-        .map(|c| u64::from(c.current_write_speed_kbps) * 1000)
+        .map(|c| to_user(u64::from(c.current_write_speed_kbps)))
         .filter(|&r| r > 0);
     current
-        .or(wanted_kbps.map(|k| u64::from(k) * 1000))
+        .or(wanted_kbps.map(|k| to_user(u64::from(k))))
         .unwrap_or(4 * one_x)
 }
 

@@ -167,7 +167,13 @@ impl<T: Transport> Writer<'_, T> {
     }
 
     fn classify(&self, e: DriveError) -> WriteError {
-        if is_underrun(&e) {
+        // 05/21/02 is an underrun only after a stall broke a track already being written;
+        // on the first WRITE it is a wrong address, not an empty buffer.
+        let first_write = self.done_sectors == 0 && self.lba == self.p.start_lba;
+        let bad_address = e.sense().is_some_and(|s| {
+            s.sense_key == SenseKey::ILLEGAL_REQUEST && s.asc == 0x21 && s.ascq == 0x02
+        });
+        if is_underrun(&e) && !(first_write && bad_address) {
             return WriteError::Underrun {
                 lba: e.lba.unwrap_or(u64::from(self.lba)),
                 error: e,

@@ -2,10 +2,12 @@
 //! busy while other threads check, write and hash.
 //!
 //! ```text
-//!  reader (this thread, owns the drive) ──► checker (raw only) ──► writer ──► hasher ─┐
+//!  reader (this thread, owns the drive) ──► checkers (raw only) ──► writer ──► hasher ─┐
 //!        ▲                                                                            │
 //!        └──────────────────────── free buffers (a fixed pool) ◄──────────────────────┘
 //! ```
+//! The checkers are one worker per CPU (up to 4), dealt chunks in turn and collected in the
+//! same turn, so chunks reach the writer in read order.
 //! Buffers are allocated once (the pool), so memory does not grow with the image. The map
 //! is shared: the reader marks failures, the writer marks `+` only after the bytes are in
 //! the image file, so a saved map never claims more than the image holds.
@@ -57,10 +59,21 @@ pub trait Checker: Send {
         data: &mut [u8],
         sub: &mut Vec<u8>,
     ) -> Vec<BadSector>;
-    /// Called once at the end: a summary of what it saw (e.g. "drive returns zeroed EDC").
+    /// Another checker for a parallel worker; what it sees counts in this one's `finish`.
+    fn fork(&self) -> Box<dyn Checker>;
+    /// Called once at the end, after every fork is done: a summary of what it and its forks
+    /// saw (e.g. "drive returns zeroed EDC").
     fn finish(&mut self) -> Vec<String> {
         Vec::new()
     }
+}
+
+/// Checker workers: chunks are dealt to them in turn and collected in the same turn, so the
+/// writer sees them in read order.
+fn checker_workers() -> usize {
+    thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
 }
 
 /// Where the image goes.
@@ -217,12 +230,46 @@ impl<'a> Engine<'a> {
                 let (tx, rx) = sync_channel::<Chunk>(POOL);
                 let notes = checker_notes.clone();
                 threads.push(thread::spawn(move || {
-                    for mut ch in work_rx {
-                        ch.bad = c.check(ch.first, ch.count, &mut ch.data[..], &mut ch.sub);
-                        if tx.send(ch).is_err() {
-                            break;
+                    let forks: Vec<Box<dyn Checker>> =
+                        (0..checker_workers()).map(|_| c.fork()).collect();
+                    thread::scope(|sc| {
+                        let mut ins = Vec::new();
+                        let mut outs = Vec::new();
+                        for mut f in forks {
+                            let (in_tx, in_rx) = sync_channel::<Chunk>(1);
+                            let (out_tx, out_rx) = sync_channel::<Chunk>(1);
+                            sc.spawn(move || {
+                                for mut ch in in_rx {
+                                    ch.bad =
+                                        f.check(ch.first, ch.count, &mut ch.data[..], &mut ch.sub);
+                                    if out_tx.send(ch).is_err() {
+                                        break;
+                                    }
+                                }
+                            });
+                            ins.push(in_tx);
+                            outs.push(out_rx);
                         }
-                    }
+                        // Collector: worker i's results, then worker i + 1's, ...; ends when
+                        // the next worker in turn has stopped (its input closed and drained).
+                        sc.spawn(move || {
+                            let mut i = 0;
+                            while let Ok(ch) = outs[i].recv() {
+                                if tx.send(ch).is_err() {
+                                    break;
+                                }
+                                i = (i + 1) % outs.len();
+                            }
+                        });
+                        // Dealer.
+                        let mut i = 0;
+                        for ch in work_rx {
+                            if ins[i].send(ch).is_err() {
+                                break;
+                            }
+                            i = (i + 1) % ins.len();
+                        }
+                    });
                     if let Ok(mut v) = notes.lock() {
                         v.extend(c.finish());
                     }

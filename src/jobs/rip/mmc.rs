@@ -20,6 +20,22 @@ const READY_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct MmcSource<T: Transport> {
     drive: Drive<T>,
     clock: SharedClock,
+    /// What `medium_info` found (profile, capacity, sessions, tracks, media id): after a
+    /// 06/28/00 attention mid-rip the disc is asked again and must be the same one.
+    ident: Option<String>,
+}
+
+fn identity(m: &crate::drive::MediaInfo) -> String {
+    format!(
+        "{:?}",
+        (
+            m.profile,
+            m.capacity_blocks,
+            m.sessions,
+            &m.tracks,
+            &m.media_id
+        )
+    )
 }
 
 impl<T: Transport> MmcSource<T> {
@@ -32,7 +48,11 @@ impl<T: Transport> MmcSource<T> {
             read_retries: 0,
             ..RetryPolicy::default()
         });
-        MmcSource { drive, clock }
+        MmcSource {
+            drive,
+            clock,
+            ident: None,
+        }
     }
 }
 
@@ -73,6 +93,9 @@ impl<T: Transport> RipSource for MmcSource<T> {
             .wait_ready(&clock, READY_TIMEOUT)
             .map_err(|e| classify(&e))?;
         let m = self.drive.media_info().map_err(|e| classify(&e))?;
+        // Attentions so far were about the disc described here.
+        let _ = self.drive.take_media_changed();
+        self.ident = Some(identity(&m));
         if m.profile == Profile::NoProfile && m.tracks.is_empty() && m.capacity_blocks.is_none() {
             return Err(ReadFailure::NoMedium("no medium in the drive".into()));
         }
@@ -147,6 +170,20 @@ impl<T: Transport> RipSource for MmcSource<T> {
                 self.drive.read_cd(lba32, count, f, buf)
             }
         };
+        // 06/28/00 also follows a mere spin-down and up: only a different disc ends the rip
+        // (its sectors must never be mixed into this image).
+        if self.drive.take_media_changed()
+            && let Some(was) = self.ident.clone()
+        {
+            let now = self.drive.media_info().map(|m| identity(&m));
+            let _ = self.drive.take_media_changed();
+            if now.as_ref() != Ok(&was) {
+                return Err(ReadFailure::MediaChanged(format!(
+                    "UNIT ATTENTION 06/28/00 at LBA {lba} and the drive now describes \
+                     another disc"
+                )));
+            }
+        }
         r.map_err(|e| classify(&e))
     }
 

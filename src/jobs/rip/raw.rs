@@ -5,18 +5,22 @@ use super::engine::{BadSector, Checker, Segment};
 use super::source::Track;
 use crate::ecma130::{RAW, Verdict, check_data_sector};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The raw rip's checker stage: checks each data sector, honours C2 pointers, splits off
-/// subchannel data and packs the 2352-byte main channel for the image.
+/// subchannel data and packs the 2352-byte main channel for the image. Forks (parallel
+/// workers) share the counters.
+#[derive(Clone)]
 pub struct RawChecker {
     c2: bool,
     subchannel: bool,
     /// Image segments with "is data" for each.
     segments: Vec<(Segment, bool)>,
-    zeroed: u64,
+    zeroed: Arc<AtomicU64>,
     /// Data sectors whose header address was binary, not BCD (a drive quirk).
-    binary_header: u64,
-    checked: u64,
+    binary_header: Arc<AtomicU64>,
+    checked: Arc<AtomicU64>,
 }
 
 impl RawChecker {
@@ -30,9 +34,9 @@ impl RawChecker {
             c2,
             subchannel,
             segments,
-            zeroed: 0,
-            binary_header: 0,
-            checked: 0,
+            zeroed: Arc::default(),
+            binary_header: Arc::default(),
+            checked: Arc::default(),
         }
     }
 
@@ -55,6 +59,7 @@ impl Checker for RawChecker {
     ) -> Vec<BadSector> {
         let stride = RAW + if self.c2 { 294 } else { 0 } + if self.subchannel { 96 } else { 0 };
         let mut bad = Vec::new();
+        let (mut checked, mut zeroed, mut binary) = (0, 0, 0);
         sub.clear();
         for k in 0..count as usize {
             let at = k * stride;
@@ -72,12 +77,12 @@ impl Checker for RawChecker {
             let (lba, is_data) = self.locate(sector);
             if is_data && let Ok(s) = <&[u8; RAW]>::try_from(&data[at..at + RAW]) {
                 let v = check_data_sector(s, lba);
-                self.checked += 1;
+                checked += 1;
                 if matches!(v, Verdict::BinaryHeader | Verdict::BinaryHeaderZeroedEdcEcc) {
-                    self.binary_header += 1;
+                    binary += 1;
                 }
                 if matches!(v, Verdict::ZeroedEdcEcc | Verdict::BinaryHeaderZeroedEdcEcc) {
-                    self.zeroed += 1;
+                    zeroed += 1;
                 } else if v.is_bad() {
                     bad.push(BadSector {
                         sector,
@@ -89,25 +94,36 @@ impl Checker for RawChecker {
                 data.copy_within(at..at + RAW, k * RAW);
             }
         }
+        self.checked.fetch_add(checked, Ordering::Relaxed);
+        self.zeroed.fetch_add(zeroed, Ordering::Relaxed);
+        self.binary_header.fetch_add(binary, Ordering::Relaxed);
         bad
     }
 
+    fn fork(&self) -> Box<dyn Checker> {
+        Box::new(self.clone())
+    }
+
     fn finish(&mut self) -> Vec<String> {
+        let (zeroed, binary, checked) = (
+            self.zeroed.load(Ordering::Relaxed),
+            self.binary_header.load(Ordering::Relaxed),
+            self.checked.load(Ordering::Relaxed),
+        );
         let mut notes = Vec::new();
-        if self.zeroed > 0 {
+        if zeroed > 0 {
             notes.push(format!(
-                "the drive returned zeroed EDC/ECC fields for {} of {} data sectors (it does \
-                 not pass them through, as some emulated drives do): those sectors were checked \
-                 for sync and header only",
-                self.zeroed, self.checked
+                "the drive returned zeroed EDC/ECC fields for {zeroed} of {checked} data sectors \
+                 (it does not pass them through, as some emulated drives do): those sectors were \
+                 checked for sync and header only"
             ));
         }
-        if self.binary_header > 0 {
+        if binary > 0 {
             notes.push(format!(
                 "the drive wrote the header address in binary instead of BCD (ECMA-130 §14.2) \
-                 in {} of {} data sectors (QEMU's ide-cd does): the address was right, so they \
-                 are not counted as errors; the image holds the sectors as the drive returned them",
-                self.binary_header, self.checked
+                 in {binary} of {checked} data sectors (QEMU's ide-cd does): the address was \
+                 right, so they are not counted as errors; the image holds the sectors as the \
+                 drive returned them"
             ));
         }
         notes
