@@ -228,3 +228,65 @@ fn rip_says_when_unreadable_sectors_are_outside_any_file() {
     assert_eq!(summary["damaged_files"]["file_count"], 0);
     assert_eq!(summary["damaged_files"]["outside_sectors"], 1);
 }
+
+/// `verify` names the file of the IMAGE's tree that holds an unreadable sector (exit 5) or a
+/// differing one (exit 6); the file's LBA comes from isoinfo.
+#[test]
+fn verify_names_the_file_holding_a_bad_sector() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = genisoimage_image(tmp.path());
+    let (lba, _) = isoinfo_records(&img, &["-R"], "data.bin")[0];
+    let (hello, _) = isoinfo_records(&img, &["-R"], "hello.txt")[0];
+    // Unreadable: a medium error inside data.bin.
+    let bad = format!("medium-error@{}", lba + 3);
+    let dev = virtual_disc(tmp.path(), "v5.vd", "dvd-rom", Some(&img), Some(&bad));
+    let (code, line) = verify_fails(&dev, &img, false);
+    assert_eq!(code, 5, "{line}");
+    assert!(
+        line.contains(&format!("at LBA {}; in /sub/data.bin", lba + 3)),
+        "{line}"
+    );
+    let (code, json) = verify_fails(&dev, &img, true);
+    assert_eq!(code, 5);
+    // Event lines, then the result (one JSON value, possibly over several lines).
+    let v = serde_json::Deserializer::from_str(&json)
+        .into_iter::<serde_json::Value>()
+        .last()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        v["verify"]["damaged_files"],
+        serde_json::json!({"files": ["/sub/data.bin"], "file_count": 1, "outside_sectors": 0}),
+        "{json}"
+    );
+    // Differing: the image has a changed byte in hello.txt and one in the system area.
+    let mut b = fs::read(&img).unwrap();
+    b[hello as usize * 2048] ^= 0xFF;
+    b[3 * 2048] ^= 0xFF;
+    let changed = tmp.path().join("changed.iso");
+    fs::write(&changed, &b).unwrap();
+    let dev = virtual_disc(tmp.path(), "v6.vd", "dvd-rom", Some(&img), None);
+    let (code, line) = verify_fails(&dev, &changed, false);
+    assert_eq!(code, 6, "{line}");
+    assert!(
+        line.contains("in /hello.txt; 1 sector outside files (system area"),
+        "{line}"
+    );
+    assert!(!line.contains("data.bin"), "{line}");
+}
+
+/// (exit code, stderr's last line or, with --json, stdout).
+fn verify_fails(dev: &str, image: &Path, json: bool) -> (i32, String) {
+    let mut args = vec!["verify", "-d", dev, s(image)];
+    if json {
+        args.push("--json");
+    }
+    let o = Command::new(BIN).args(&args).output().unwrap();
+    let text = if json {
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    } else {
+        let e = String::from_utf8_lossy(&o.stderr);
+        e.lines().last().unwrap_or_default().to_string()
+    };
+    (o.status.code().unwrap_or(-1), text)
+}

@@ -190,8 +190,8 @@ pub fn verify_problems(vr: &VerifyReport) -> String {
             vr.unreadable.display()
         ));
     }
-    if !vr.damaged_files.is_empty() {
-        v.push(format!("in {}", vr.damaged_files.join(", ")));
+    if let Some(d) = &vr.damaged_files {
+        v.push(d.summary());
     }
     if let Some((p, false)) = &vr.sha256_file {
         v.push(format!("the image does not match {}", p.display()));

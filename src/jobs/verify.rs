@@ -205,7 +205,9 @@ pub struct VerifyReport {
     /// `IMAGE.sha256`'s checksum, when that file exists, and whether the image matched it.
     pub sha256_file: Option<(PathBuf, bool)>,
     /// Files (ISO 9660 / UDF) that hold mismatching or unreadable sectors.
-    pub damaged_files: Vec<String>,
+    /// read from the image's tree (never the disc's): the first few, a count, and sectors in
+    /// no file. `None` when all matched or the image is not ISO 9660.
+    pub damaged_files: Option<crate::iso::Damage>,
 }
 
 impl VerifyReport {
@@ -259,28 +261,18 @@ fn image_err(path: &Path) -> impl Fn(std::io::Error) -> VerifyError + '_ {
 /// When the image is ISO 9660 (or Joliet / Rock Ridge), the files (and directories, with a
 /// trailing '/') whose sectors differ or were unreadable. Image sector `i` is disc LBA
 /// `start_lba + i`. Best effort: an image that is not ISO 9660 names none.
-fn damaged_files(image: &Path, start_lba: u64, rep: &VerifyReport) -> Vec<String> {
+fn damaged_files(image: &Path, start_lba: u64, rep: &VerifyReport) -> Option<crate::iso::Damage> {
     if rep.mismatched.is_empty() && rep.unreadable.is_empty() {
-        return Vec::new();
+        return None;
     }
-    let Ok(src) = crate::iso::ImageFile::open(image) else {
-        return Vec::new();
-    };
-    let Ok(mut iso) = crate::iso::IsoImage::open(src) else {
-        return Vec::new();
-    };
-    let Ok(index) = iso.lba_index() else {
-        return Vec::new();
-    };
-    let mut out: Vec<String> = Vec::new();
-    for &(lba, count) in rep.mismatched.0.iter().chain(&rep.unreadable.0) {
-        for f in index.files_in(lba.saturating_sub(start_lba), count) {
-            if !out.iter().any(|o| o == f) {
-                out.push(f.to_string());
-            }
-        }
-    }
-    out
+    let ranges: Vec<(u64, u64)> = rep
+        .mismatched
+        .0
+        .iter()
+        .chain(&rep.unreadable.0)
+        .map(|&(lba, count)| (lba.saturating_sub(start_lba), count))
+        .collect();
+    crate::iso::damage::locate_in_file(image, &ranges).ok()
 }
 
 /// Compare `size` bytes of image against the disc from `start_lba`.
