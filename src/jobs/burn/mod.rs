@@ -591,6 +591,25 @@ fn next_medium<T: Transport>(
     }
 }
 
+/// The refusal of a medium that holds data, with what the user can do about it.
+fn not_blank(profile: Profile, status: DiscStatus, erasable: bool) -> BurnError {
+    let hint = if erasable {
+        "use --blank to erase it first"
+    } else if status == DiscStatus::Incomplete {
+        "use --force to append a session (not with --sao), or use a blank disc"
+    } else {
+        "use a blank disc"
+    };
+    BurnError::Media {
+        what: format!(
+            "medium is not blank: {} is {}",
+            profile.name(),
+            status_name(status)
+        ),
+        hint: Some(hint.into()),
+    }
+}
+
 fn status_name(s: DiscStatus) -> &'static str {
     match s {
         DiscStatus::Empty => "blank",
@@ -654,21 +673,7 @@ pub fn preflight<T: Transport>(
                 return Ok(());
             }
             if !append {
-                let hint = if erasable {
-                    "use --blank to erase it first"
-                } else if disc.disc_status == DiscStatus::Incomplete {
-                    "use --force to append a session (not with --sao), or use a blank disc"
-                } else {
-                    "use a blank disc"
-                };
-                return Err(BurnError::Media {
-                    what: format!(
-                        "medium is not blank: {} is {}",
-                        profile.name(),
-                        status_name(disc.disc_status)
-                    ),
-                    hint: Some(hint.into()),
-                });
+                return Err(not_blank(profile, disc.disc_status, erasable));
             }
         }
         let n = disc.last_track_in_last_session.max(1);
@@ -745,21 +750,7 @@ fn prepare<T: Transport>(
                 message: format!("{}: appending a session to the appendable disc", t.name),
             });
         } else {
-            let hint = if erasable {
-                "use --blank to erase it first"
-            } else if disc.disc_status == DiscStatus::Incomplete {
-                "use --force to append a session (not with --sao), or use a blank disc"
-            } else {
-                "use a blank disc"
-            };
-            return Err(BurnError::Media {
-                what: format!(
-                    "medium is not blank: {} is {}",
-                    profile.name(),
-                    status_name(disc.disc_status)
-                ),
-                hint: Some(hint.into()),
-            });
+            return Err(not_blank(profile, disc.disc_status, erasable));
         }
         if disc.disc_status != DiscStatus::Empty && disc.disc_status != DiscStatus::Incomplete {
             return Err(BurnError::Media {
