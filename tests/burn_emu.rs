@@ -1024,3 +1024,60 @@ fn sigint_during_a_burn_closes_the_track_and_exits_130() {
     assert_eq!(meta(&m)["finalized"], false);
     assert_eq!(info(&m)["status"], "appendable");
 }
+
+#[test]
+fn sigint_while_standard_input_stalls_closes_the_track_and_exits_130() {
+    // The producer sends 8 MiB and then goes quiet with the pipe still open: the writer has
+    // emptied the FIFO and waits for data, the reader waits in read(2). SIGINT must still
+    // close the track and end the burn at once, not after the next byte arrives.
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "s.vd", "dvd+r", &[]);
+    let mut c = bin()
+        .args([
+            "burn",
+            "--size",
+            "67108864",
+            "--fifo",
+            "4M",
+            "-d",
+            &dev(&m),
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = c.stdin.take().unwrap();
+    stdin.write_all(&vec![0x5Au8; 8 << 20]).unwrap();
+    stdin.flush().unwrap();
+    // Let the writer drain what was sent (the emulated drive's clock is virtual).
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(c.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(c.wait_with_output()));
+    let o = match rx.recv_timeout(std::time::Duration::from_secs(20)) {
+        Ok(o) => o.expect("wait"),
+        Err(_) => panic!("burn still running 20 s after SIGINT while standard input stalled"),
+    };
+    drop(stdin);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(o.status.code(), Some(130), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let l = err
+        .lines()
+        .rfind(|l| l.starts_with("discrw: "))
+        .unwrap_or("");
+    assert!(l.contains("interrupted"), "{l}");
+    // The 8 MiB that arrived are on the disc in a closed track; the disc stays appendable.
+    let t = tracks(&m);
+    assert_eq!(t.len(), 1, "{t:?}");
+    assert_eq!(t[0]["closed"], true, "{t:?}");
+    assert_eq!(t[0]["recorded"].as_u64(), Some(4096), "{t:?}");
+    assert_eq!(info(&m)["status"], "appendable");
+}

@@ -8,13 +8,14 @@ use super::{CliError, ExitCode, print_json};
 use crate::drive::Drive;
 use crate::jobs::Cancel;
 use crate::jobs::burn::plan::Choices;
-use crate::jobs::burn::source::{self, Image, ReadSource};
+use crate::jobs::burn::source::{self, Image, StreamSource};
 use crate::jobs::burn::{
     self as job, BurnError, BurnOptions, BurnReport, FailureKind, Input, Outcome, Speed, Target,
 };
 use crate::jobs::verify::VerifyReport;
 use crate::transport::sg_io::Access;
 use serde_json::json;
+use std::os::fd::AsFd;
 
 /// Parse a size such as `32M`, `256m`, `64K`, `1G` or plain bytes.
 pub fn parse_size(s: &str) -> Result<u64, CliError> {
@@ -372,21 +373,24 @@ pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
         })?;
     }
     let sink = Progress::new(ProgressMode::pick(cli.json));
-    let input: Input = if stdin {
-        Image::Stream {
-            source: Box::new(ReadSource(std::io::stdin())),
-            size,
-        }
-        .into()
-    } else {
-        let img = Image::precheck_file(&a.image, &sink, &cancel).map_err(|e| match e {
-            source::SourceError::Interrupted => {
-                CliError::new(ExitCode::Interrupted, "interrupted before writing")
+    let input: Input =
+        if stdin {
+            Image::Stream {
+                source: Box::new(StreamSource::new(std::io::stdin().as_fd()).map_err(|e| {
+                    CliError::new(ExitCode::Failure, format!("standard input: {e}"))
+                })?),
+                size,
             }
-            e => CliError::failure(e.to_string()),
-        })?;
-        img.into()
-    };
+            .into()
+        } else {
+            let img = Image::precheck_file(&a.image, &sink, &cancel).map_err(|e| match e {
+                source::SourceError::Interrupted => {
+                    CliError::new(ExitCode::Interrupted, "interrupted before writing")
+                }
+                e => CliError::failure(e.to_string()),
+            })?;
+            img.into()
+        };
     let results = job::burn(&mut targets, input, a.copies, &opts, &sink, &cancel);
     sink.finish();
     report(cli, specs.len(), &results)
