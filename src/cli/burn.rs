@@ -16,6 +16,7 @@ use crate::jobs::verify::VerifyReport;
 use crate::transport::sg_io::Access;
 use serde_json::json;
 use std::os::fd::AsFd;
+use std::sync::Arc;
 
 /// Parse a size such as `32M`, `256m`, `64K`, `1G` or plain bytes.
 pub fn parse_size(s: &str) -> Result<u64, CliError> {
@@ -348,8 +349,18 @@ pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
     };
     let specs = device::resolve(&cli.device)?;
     let cancel = Cancel::new();
-    super::signals::install(&cancel)
-        .map_err(|e| CliError::failure(format!("cannot install signal handlers: {e}")))?;
+    let sink = Arc::new(Progress::new(ProgressMode::pick(cli.json)));
+    let installed = if stdin || cli.json {
+        super::signals::install(&cancel).map(|()| false)
+    } else {
+        let say = sink.clone();
+        super::signals::install_confirmed(
+            &cancel,
+            Arc::new(move |t: &str| say.say(t)),
+            "stop the burn? The track is closed and the disc keeps a partial image",
+        )
+    };
+    installed.map_err(|e| CliError::failure(format!("cannot install signal handlers: {e}")))?;
     let mut targets = Vec::new();
     for spec in &specs {
         let clock = device::clock_for(spec);
@@ -372,7 +383,6 @@ pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
             ce
         })?;
     }
-    let sink = Progress::new(ProgressMode::pick(cli.json));
     let input: Input =
         if stdin {
             Image::Stream {
@@ -383,7 +393,7 @@ pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
             }
             .into()
         } else {
-            let img = Image::precheck_file(&a.image, &sink, &cancel).map_err(|e| match e {
+            let img = Image::precheck_file(&a.image, &*sink, &cancel).map_err(|e| match e {
                 source::SourceError::Interrupted => {
                     CliError::new(ExitCode::Interrupted, "interrupted before writing")
                 }
@@ -391,7 +401,7 @@ pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
             })?;
             img.into()
         };
-    let results = job::burn(&mut targets, input, a.copies, &opts, &sink, &cancel);
+    let results = job::burn(&mut targets, input, a.copies, &opts, &*sink, &cancel);
     sink.finish();
     report(cli, specs.len(), &results)
 }
