@@ -8,103 +8,13 @@
 //! `discrw info --json` (READ DISC INFORMATION) and the medium file's own metadata. And
 //! `discrw rip` of each burned kind gives back the image's SHA-256.
 
+mod common;
+
+use common::*;
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_discrw"));
-    c.env_remove("DISCRW_DEVICE").env_remove("DISCRW_EMU_CLOCK");
-    c
-}
-
-fn discrw(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run discrw")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// Run and require exit 0.
-fn ok(args: &[&str]) -> Output {
-    let o = discrw(args);
-    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o));
-    o
-}
-
-/// Run and require `code`; returns the last stderr line (the one-line error).
-fn fails(args: &[&str], code: i32) -> (Output, String) {
-    let o = discrw(args);
-    assert_eq!(o.status.code(), Some(code), "{args:?}: {}", text(&o));
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    let last = err
-        .lines()
-        .rfind(|l| l.starts_with("discrw: "))
-        .unwrap_or_else(|| panic!("no `discrw: ` error line: {}", text(&o)))
-        .to_string();
-    (o, last)
-}
-
-fn p(x: &Path) -> &str {
-    x.to_str().expect("utf-8 temp path")
-}
-
-fn dev(m: &Path) -> String {
-    format!("virtual:{}", m.display())
-}
-
-/// A blank (or `--from`) virtual medium.
-fn medium(dir: &Path, name: &str, kind: &str, extra: &[&str]) -> PathBuf {
-    let m = dir.join(name);
-    let mut a = vec!["virtual", "create", p(&m), "--media", kind];
-    a.extend_from_slice(extra);
-    ok(&a);
-    m
-}
-
-/// An image of `sectors` 2048-byte sectors of xorshift noise (every sector differs).
-fn image(dir: &Path, name: &str, sectors: u64, seed: u64) -> PathBuf {
-    let mut x = seed | 1;
-    let mut v = Vec::with_capacity((sectors * 2048) as usize);
-    for _ in 0..sectors * 256 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        v.extend_from_slice(&x.to_le_bytes());
-    }
-    let f = dir.join(name);
-    std::fs::write(&f, v).expect("write image");
-    f
-}
-
-/// SHA-256 by the external `sha256sum` (a missing tool fails the test loudly).
-fn sha256sum(f: &Path) -> String {
-    let o = Command::new("sha256sum")
-        .arg(f)
-        .output()
-        .expect("sha256sum (coreutils) is needed by this test and was not found");
-    assert!(o.status.success(), "sha256sum {}", f.display());
-    String::from_utf8_lossy(&o.stdout)
-        .split_whitespace()
-        .next()
-        .expect("sha256sum output")
-        .to_string()
-}
-
-/// The medium file's JSON metadata (bytes 20..24 length, JSON at 24).
-fn meta(m: &Path) -> Value {
-    let b = std::fs::read(m).expect("read medium");
-    assert_eq!(&b[..14], b"DISCRW-VMEDIUM", "magic");
-    let n = u32::from_le_bytes([b[20], b[21], b[22], b[23]]) as usize;
-    serde_json::from_slice(&b[24..24 + n]).expect("metadata JSON")
-}
 
 /// `count` user-data sectors from LBA `start`, straight from the medium file (docs/
 /// virtual-drive.md: on CD a version 2 file stores the encoded sector, user data at 16).
@@ -133,9 +43,7 @@ fn medium_sectors(m: &Path, start: u64, count: u64) -> Vec<u8> {
 
 /// `discrw info --json`'s media object (READ DISC INFORMATION / TRACK INFORMATION).
 fn info(m: &Path) -> Value {
-    let o = ok(&["info", "-d", &dev(m), "--json"]);
-    let v: Value = serde_json::from_slice(&o.stdout).expect("info JSON");
-    v["media"].clone()
+    info_json(m)["media"].clone()
 }
 
 /// The image is on the disc at `start`: same bytes, same SHA-256 (external tool), and

@@ -3,35 +3,13 @@
 //! what a shell reports for `cmd | head`), never panic, and a job must not be cut short by it
 //! (docs/exit-codes.md).
 
+mod common;
+
+use common::*;
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_discrw"));
-    c.env_remove("DISCRW_DEVICE").env_remove("DISCRW_EMU_CLOCK");
-    c
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout: {} bytes\nstderr:\n{}",
-        o.status.code(),
-        o.stdout.len(),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(args: &[&str]) -> Output {
-    let o = bin().args(args).output().expect("run discrw");
-    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o));
-    o
-}
-
-fn p(x: &Path) -> &str {
-    x.to_str().expect("utf-8 temp path")
-}
+use std::process::{Output, Stdio};
 
 /// Run with standard output a pipe whose read end is closed before the program starts: its
 /// first write to standard output fails with EPIPE, whatever the timing.

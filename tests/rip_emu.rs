@@ -2,49 +2,13 @@
 //! Source images are made by genisoimage; checksums come from sha256sum and maps are read
 //! by ddrescuelog, so nothing here trusts discrw's own view of what it did.
 
+mod common;
+
+use common::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_discrw"));
-    c.env_remove("DISCRW_DEVICE").env_remove("DISCRW_EMU_CLOCK");
-    c
-}
-
-fn run(c: &mut Command) -> Output {
-    c.output().expect("run discrw")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// An external tool; missing = loud failure (tests/packages.txt installs them).
-fn tool(name: &str, args: &[&str], dir: &Path) -> Output {
-    let o = Command::new(name)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("{name} is needed (see tests/packages.txt): {e}"));
-    assert!(o.status.success(), "{name} {args:?}: {}", text(&o));
-    o
-}
-
-fn sha256sum(p: &Path) -> String {
-    let o = tool("sha256sum", &[p.to_str().unwrap()], Path::new("."));
-    String::from_utf8_lossy(&o.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
 
 /// A small ISO 9660 image made by genisoimage: a few files of pseudo-random bytes
 /// (`kib` KiB in all), so every sector differs.
@@ -80,19 +44,11 @@ fn make_iso(dir: &Path, name: &str, kib: usize) -> PathBuf {
     iso
 }
 
+/// A virtual disc of `media` holding `from` (made through the CLI), as a `--device`.
 fn create(dir: &Path, name: &str, media: &str, from: &Path, faults: Option<&str>) -> String {
-    let medium = dir.join(format!("{name}.vdisc"));
-    let mut c = bin();
-    c.args(["virtual", "create"])
-        .arg(&medium)
-        .args(["--media", media, "--from"])
-        .arg(from);
-    if let Some(f) = faults {
-        c.args(["--faults", f]);
-    }
-    let o = run(&mut c);
-    assert!(o.status.success(), "virtual create: {}", text(&o));
-    format!("virtual:{}", medium.display())
+    let mut extra = vec!["--from", p(from)];
+    extra.extend(faults.map(|f| ["--faults", f]).into_iter().flatten());
+    dev(&medium(dir, &format!("{name}.vdisc"), media, &extra))
 }
 
 fn rip(dev: &str, out: &Path, extra: &[&str]) -> Output {
