@@ -4,9 +4,13 @@
 //! Each test file uses part of it.
 #![allow(dead_code)]
 
+pub mod script;
+
+use discrw::transport::{DataDirection, Outcome, Transport};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Duration;
 
 /// The discrw binary, with no default device and the emulated drive on its virtual clock.
 pub fn bin() -> Command {
