@@ -102,20 +102,26 @@ fn tracks(m: &Path) -> Vec<Value> {
 // ---------------------------------------------------------------------------------------
 // Every writable family
 
-/// Burn a fresh medium of `kind` and check the copy and the finalized state.
-fn family(kind: &str, extra: &[&str], sectors: u64) -> (tempfile::TempDir, PathBuf, String) {
+/// Burn 1000 sectors to a fresh medium of `kind`; check the copy and that the summary names
+/// the write mode `mode`.
+fn family(kind: &str, extra: &[&str], mode: &str) -> (tempfile::TempDir, PathBuf) {
     let d = tempfile::tempdir().unwrap();
     let m = medium(d.path(), &format!("{kind}.vd"), kind, &[]);
-    let img = image(d.path(), "a.iso", sectors, 0x5eed ^ sectors);
+    let img = image(d.path(), "a.iso", 1000, 0x5eed ^ 1000);
     let out = burn_ok(&m, &img, extra);
+    assert!(out.contains(mode), "{kind} {extra:?}: {out}");
     assert_on_disc(d.path(), &m, &img, 0);
-    (d, m, out)
+    (d, m)
+}
+
+/// A formatted medium after the burn (overwritable kinds format the blank disc first).
+fn assert_formatted(m: &Path) {
+    assert_eq!(meta(m)["formatted"], true, "{}", meta(m));
 }
 
 #[test]
 fn cd_r_tao() {
-    let (_d, m, out) = family("cd-r", &[], 1000);
-    assert!(out.contains("CD-R Tao"), "{out}");
+    let (_d, m) = family("cd-r", &[], "CD-R Tao");
     assert_finalized(&m);
     let t = tracks(&m);
     assert_eq!(t.len(), 1, "{t:?}");
@@ -126,8 +132,7 @@ fn cd_r_tao() {
 
 #[test]
 fn cd_r_sao() {
-    let (_d, m, out) = family("cd-r", &["--sao"], 1000);
-    assert!(out.contains("CD-R Sao"), "{out}");
+    let (_d, m) = family("cd-r", &["--sao"], "CD-R Sao");
     assert_finalized(&m);
     let t = tracks(&m);
     assert_eq!(t.len(), 1, "{t:?}");
@@ -136,8 +141,7 @@ fn cd_r_sao() {
 
 #[test]
 fn dvd_r_dao() {
-    let (_d, m, out) = family("dvd-r", &["--sao"], 1000);
-    assert!(out.contains("Dao"), "{out}");
+    let (_d, m) = family("dvd-r", &["--sao"], "Dao");
     assert_finalized(&m);
     let t = tracks(&m);
     assert_eq!(t.len(), 1, "{t:?}");
@@ -148,52 +152,30 @@ fn dvd_r_dao() {
 
 #[test]
 fn dvd_r_incremental() {
-    let (_d, m, out) = family("dvd-r", &[], 1000);
-    assert!(out.contains("Incremental"), "{out}");
+    let (_d, m) = family("dvd-r", &[], "Incremental");
     assert_finalized(&m);
     assert_eq!(tracks(&m)[0]["method"], "incremental");
 }
 
-#[test]
-fn dvd_rw_sequential() {
-    let (_d, m, out) = family("dvd-rw", &[], 1000);
-    assert!(out.contains("DVD-RW"), "{out}");
-    assert_finalized(&m);
+/// Burns whose summary names the write mode and that leave the disc finalized (write-once
+/// kinds) or formatted (overwritable kinds format the blank disc first).
+macro_rules! family_tests {
+    ($($name:ident: $kind:literal, $mode:literal, $check:ident;)*) => {$(
+        #[test]
+        fn $name() {
+            let (_d, m) = family($kind, &[], $mode);
+            $check(&m);
+        }
+    )*};
 }
 
-#[test]
-fn dvd_plus_r() {
-    let (_d, m, out) = family("dvd+r", &[], 1000);
-    assert!(out.contains("DVD+R Sequential"), "{out}");
-    assert_finalized(&m);
-}
-
-#[test]
-fn dvd_plus_r_dl() {
-    let (_d, m, out) = family("dvd+r-dl", &[], 1000);
-    assert!(out.contains("DVD+R DL"), "{out}");
-    assert_finalized(&m);
-}
-
-#[test]
-fn dvd_plus_rw_formats_and_overwrites_from_lba_0() {
-    let (_d, m, out) = family("dvd+rw", &[], 1000);
-    assert!(out.contains("DVD+RW Overwrite"), "{out}");
-    assert_eq!(meta(&m)["formatted"], true, "{}", meta(&m));
-}
-
-#[test]
-fn bd_r() {
-    let (_d, m, out) = family("bd-r", &[], 1000);
-    assert!(out.contains("BD-R"), "{out}");
-    assert_finalized(&m);
-}
-
-#[test]
-fn bd_re_is_formatted_first() {
-    let (_d, m, out) = family("bd-re", &[], 1000);
-    assert!(out.contains("BD-RE Overwrite"), "{out}");
-    assert_eq!(meta(&m)["formatted"], true, "{}", meta(&m));
+family_tests! {
+    dvd_rw_sequential: "dvd-rw", "DVD-RW", assert_finalized;
+    dvd_plus_r: "dvd+r", "DVD+R Sequential", assert_finalized;
+    dvd_plus_r_dl: "dvd+r-dl", "DVD+R DL", assert_finalized;
+    dvd_plus_rw_formats_and_overwrites_from_lba_0: "dvd+rw", "DVD+RW Overwrite", assert_formatted;
+    bd_r: "bd-r", "BD-R", assert_finalized;
+    bd_re_is_formatted_first: "bd-re", "BD-RE Overwrite", assert_formatted;
 }
 
 /// `discrw rip` of the burned disc gives back the image: same SHA-256 (by `sha256sum`).

@@ -119,65 +119,35 @@ fn virtual_create_without_media() {
 // ---------------------------------------------------------------------------------------
 // `virtual create` values discrw checks
 
+/// `virtual create x.vd --media MEDIA EXTRA...` refused: exit 2, one line that mentions
+/// `mentions`, and no medium file made.
+fn virtual_create_refused(dir: &Path, media: &str, extra: &[&str], mentions: &str) {
+    let f = dir.join("x.vd");
+    let mut args = vec!["virtual", "create", p(&f), "--media", media];
+    args.extend_from_slice(extra);
+    let l = fails_with(&args, 2);
+    assert!(l.contains(mentions), "{l}");
+    assert!(!f.exists());
+}
+
 #[test]
 fn virtual_create_capacity_zero() {
     let d = tempfile::tempdir().unwrap();
-    let f = d.path().join("x.vd");
-    let l = fails_with(
-        &[
-            "virtual",
-            "create",
-            p(&f),
-            "--media",
-            "cd-r",
-            "--capacity",
-            "0",
-        ],
-        2,
-    );
-    assert!(l.contains("--capacity"), "{l}");
-    assert!(!f.exists());
+    virtual_create_refused(d.path(), "cd-r", &["--capacity", "0"], "--capacity");
 }
 
 #[test]
 fn virtual_create_bad_fault_spec() {
     let d = tempfile::tempdir().unwrap();
-    let f = d.path().join("x.vd");
-    let l = fails_with(
-        &[
-            "virtual",
-            "create",
-            p(&f),
-            "--media",
-            "cd-r",
-            "--faults",
-            "bogus@12",
-        ],
-        2,
-    );
-    assert!(l.contains("bogus"), "{l}");
-    assert!(!f.exists());
+    virtual_create_refused(d.path(), "cd-r", &["--faults", "bogus@12"], "bogus");
 }
 
 #[test]
 fn virtual_create_from_missing_image() {
     let d = tempfile::tempdir().unwrap();
-    let f = d.path().join("x.vd");
     let img = d.path().join("nope.iso");
-    let l = fails_with(
-        &[
-            "virtual",
-            "create",
-            p(&f),
-            "--media",
-            "dvd-rom",
-            "--from",
-            p(&img),
-        ],
-        2,
-    );
-    assert!(l.contains("nope.iso"), "{l}");
-    assert!(!f.exists() && !img.exists());
+    virtual_create_refused(d.path(), "dvd-rom", &["--from", p(&img)], "nope.iso");
+    assert!(!img.exists());
 }
 
 // ---------------------------------------------------------------------------------------

@@ -98,29 +98,37 @@ fn assert_no_success(o: &Output) {
 // ---------------------------------------------------------------------------------------
 // SIGINT / SIGTERM
 
+/// A slow burn (4x, 64 KiB FIFO, real clock) of an 8192-sector image of noise `seed` to a
+/// fresh medium of `kind`; `then` gets the child and the image once writing has begun.
+fn burn_disturbed_mid_write(
+    kind: &str,
+    seed: u64,
+    then: impl FnOnce(&Child, &Path),
+) -> (Output, PathBuf, PathBuf, tempfile::TempDir) {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "b.vd", kind, &[]);
+    let img = image(d.path(), "a.iso", 8192, seed);
+    let args = [
+        "burn",
+        "-d",
+        &dev(&m),
+        "--speed",
+        "4",
+        "--fifo",
+        "64K",
+        p(&img),
+    ];
+    let o = run_until(&args, phase("writing"), |c| then(c, &img));
+    (o, m, img, d)
+}
+
 /// A burn interrupted while writing: exit 130, one line saying so and in what state the
 /// disc was left; never finalized, never "verified".
 fn interrupted_burn(
     kind: &str,
     sig: nix::sys::signal::Signal,
 ) -> (Output, PathBuf, tempfile::TempDir) {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "b.vd", kind, &[]);
-    let img = image(d.path(), "a.iso", 8192, 41);
-    let o = run_until(
-        &[
-            "burn",
-            "-d",
-            &dev(&m),
-            "--speed",
-            "4",
-            "--fifo",
-            "64K",
-            p(&img),
-        ],
-        phase("writing"),
-        signal(sig),
-    );
+    let (o, m, img, d) = burn_disturbed_mid_write(kind, 41, |c, _| signal(sig)(c));
     assert_eq!(o.status.code(), Some(130), "{kind} {sig}: {}", text(&o));
     let l = error_line(&o);
     assert!(l.contains("interrupted"), "{l}");
@@ -247,24 +255,7 @@ fn sigint_and_sigterm_during_blank_and_format_leave_the_operation_to_the_drive()
 // The image truncated or rewritten during a burn
 
 fn burn_with_image_tampered(tamper: impl FnOnce(&Path)) -> (Output, PathBuf, tempfile::TempDir) {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "t.vd", "dvd+r", &[]);
-    let img = image(d.path(), "a.iso", 8192, 43);
-    let img2 = img.clone();
-    let o = run_until(
-        &[
-            "burn",
-            "-d",
-            &dev(&m),
-            "--speed",
-            "4",
-            "--fifo",
-            "64K",
-            p(&img),
-        ],
-        phase("writing"),
-        move |_| tamper(&img2),
-    );
+    let (o, m, _, d) = burn_disturbed_mid_write("dvd+r", 43, |_, img| tamper(img));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert_no_success(&o);
     // A bad copy is never closed as good.
