@@ -199,16 +199,20 @@ fn sha(b: &[u8]) -> String {
     hex(&Sha256::digest(b))
 }
 
+/// A complete rip: OUT holds `data`, and the report its SHA-256.
+fn assert_exact(r: &RipReport, out: &Path, data: &[u8]) {
+    assert!(r.complete, "{:?}", r.unreadable);
+    assert_eq!(fs::read(out).unwrap(), data);
+    assert_eq!(r.sha256.as_deref(), Some(sha(data).as_str()));
+}
+
 #[test]
 fn clean_rip_is_exact_and_hashed() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("disc.iso");
     let mut src = Scripted::disc(1000, 1);
     let r = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
-    assert!(r.complete);
-    let img = fs::read(&out).unwrap();
-    assert_eq!(img, src.data);
-    assert_eq!(r.sha256.as_deref(), Some(sha(&src.data).as_str()));
+    assert_exact(&r, &out, &src.data);
     let line = fs::read_to_string(d.path().join("disc.iso.sha256")).unwrap();
     assert_eq!(line, format!("{}  disc.iso\n", sha(&src.data)));
     let m = Mapfile::load(&d.path().join("disc.map")).unwrap();
@@ -235,8 +239,7 @@ fn stale_part_is_kept_without_force_and_never_written_through() {
     let mut o = opts(&out);
     o.force = true;
     let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
-    assert!(r.complete);
-    assert_eq!(fs::read(&out).unwrap(), src.data);
+    assert_exact(&r, &out, &src.data);
     assert_eq!(fs::read(&victim).unwrap(), b"not yours");
 }
 
@@ -291,9 +294,7 @@ fn flaky_sectors_are_recovered_by_retries() {
     let mut o = opts(&out);
     o.retries = 2;
     let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
-    assert!(r.complete, "{:?}", r.unreadable);
-    assert_eq!(fs::read(&out).unwrap(), src.data);
-    assert_eq!(r.sha256.unwrap(), sha(&src.data));
+    assert_exact(&r, &out, &src.data);
 }
 
 #[test]
@@ -316,9 +317,7 @@ fn interrupted_rip_resumes_to_the_same_image() {
     let mut o = opts(&out);
     o.resume = true;
     let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
-    assert!(r.complete);
-    assert_eq!(fs::read(&out).unwrap(), src.data);
-    assert_eq!(r.sha256.unwrap(), sha(&src.data));
+    assert_exact(&r, &out, &src.data);
 }
 
 #[test]
@@ -336,8 +335,7 @@ fn resume_against_another_disc_is_refused() {
     // The same disc, now readable, finishes.
     src.bad.clear();
     let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
-    assert!(r.complete);
-    assert_eq!(fs::read(&out).unwrap(), src.data);
+    assert_exact(&r, &out, &src.data);
 }
 
 #[test]
@@ -647,9 +645,8 @@ fn busy_drive_mid_rip_is_waited_for_not_an_error() {
         ),
     );
     let r = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
-    assert!(r.complete, "{:?}", r.unreadable);
+    assert_exact(&r, &out, &src.data);
     assert_eq!(src.waits, 4);
-    assert_eq!(fs::read(&out).unwrap(), src.data);
     let m = Mapfile::load(&d.path().join("disc.map")).unwrap();
     assert_eq!(m.total(crate::mapfile::BlockStatus::BadSector), 0);
 }
