@@ -730,18 +730,18 @@ fn parallel_burn_with_one_drive_failing_finishes_the_others() {
 // ---------------------------------------------------------------------------------------
 // Buffer underrun (wall clock: the drive drains in real time while the source stalls)
 
-/// Feed `bytes` to a burn of standard input: `first` bytes at once, a stall of `stall`,
-/// then the rest.
-fn stalled_stdin_burn(
-    m: &Path,
-    bytes: Vec<u8>,
-    first: usize,
-    stall: std::time::Duration,
-    extra: &[&str],
-) -> Output {
+/// A burn of standard input to a blank DVD-R on the real clock: an 8192-sector image of
+/// noise `seed`, its first 8 MiB at once, then a 1.5 s stall, then the rest. 8 MiB fills the
+/// 4 MiB drive buffer; at 16x it drains in ~0.2 s, so the stall runs it dry.
+fn stalled_stdin_burn(seed: u64, extra: &[&str]) -> (tempfile::TempDir, PathBuf, PathBuf, Output) {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "u.vd", "dvd-r", &[]);
+    let img = image(d.path(), "a.iso", 8192, seed);
+    let bytes = std::fs::read(&img).unwrap();
+    let first = 8 << 20;
     let size = bytes.len().to_string();
-    let d = dev(m);
-    let mut args = vec!["burn", "-d", d.as_str(), "--size", size.as_str()];
+    let dv = dev(&m);
+    let mut args = vec!["burn", "-d", dv.as_str(), "--size", size.as_str()];
     args.extend_from_slice(extra);
     args.push("-");
     let mut c = bin()
@@ -755,35 +755,19 @@ fn stalled_stdin_burn(
     let mut stdin = c.stdin.take().expect("stdin");
     let feeder = std::thread::spawn(move || {
         let _ = stdin.write_all(&bytes[..first]);
-        std::thread::sleep(stall);
+        std::thread::sleep(std::time::Duration::from_millis(1500));
         let _ = stdin.write_all(&bytes[first..]);
     });
     let o = c.wait_with_output().expect("wait");
     feeder.join().unwrap();
-    o
+    (d, m, img, o)
 }
 
 #[test]
 fn underrun_without_burnfree_and_a_tiny_fifo_fails_the_burn() {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "u.vd", "dvd-r", &[]);
-    let img = image(d.path(), "a.iso", 8192, 28);
-    let bytes = std::fs::read(&img).unwrap();
-    // 8 MiB at once fills the 4 MiB drive buffer; at 16x it drains in ~0.2 s, so a 1.5 s
-    // stall of the source runs it dry.
-    let o = stalled_stdin_burn(
-        &m,
-        bytes,
-        8 << 20,
-        std::time::Duration::from_millis(1500),
-        &["--fifo", "64K", "--no-burnfree"],
-    );
+    let (_d, m, _, o) = stalled_stdin_burn(28, &["--fifo", "64K", "--no-burnfree"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let err = String::from_utf8_lossy(&o.stderr);
-    let l = err
-        .lines()
-        .rfind(|l| l.starts_with("discrw: "))
-        .unwrap_or("");
+    let l = error_line(&o);
     assert!(l.contains("buffer underrun at LBA"), "{l}");
     assert!(l.contains("03/0C/09") || l.contains("05/21/02"), "{l}");
     assert!(l.contains("BURN-Free"), "hint: {l}");
@@ -793,17 +777,7 @@ fn underrun_without_burnfree_and_a_tiny_fifo_fails_the_burn() {
 
 #[test]
 fn underrun_with_burnfree_is_survived() {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "u.vd", "dvd-r", &[]);
-    let img = image(d.path(), "a.iso", 8192, 29);
-    let bytes = std::fs::read(&img).unwrap();
-    let o = stalled_stdin_burn(
-        &m,
-        bytes,
-        8 << 20,
-        std::time::Duration::from_millis(1500),
-        &["--fifo", "64K"],
-    );
+    let (d, m, img, o) = stalled_stdin_burn(29, &["--fifo", "64K"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("8192 sectors match"));
     assert_on_disc(d.path(), &m, &img, 0);
