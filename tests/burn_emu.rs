@@ -95,6 +95,15 @@ fn assert_appendable(m: &Path) {
     assert_eq!(meta(m)["finalized"], false, "{}", meta(m));
 }
 
+/// A working directory with a blank medium of `kind` and an image of `sectors` sectors of
+/// noise `seed`.
+fn blank_and_image(kind: &str, sectors: u64, seed: u64) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "m.vd", kind, &[]);
+    let img = image(d.path(), "a.iso", sectors, seed);
+    (d, m, img)
+}
+
 fn tracks(m: &Path) -> Vec<Value> {
     meta(m)["tracks"].as_array().cloned().unwrap_or_default()
 }
@@ -105,9 +114,7 @@ fn tracks(m: &Path) -> Vec<Value> {
 /// Burn 1000 sectors to a fresh medium of `kind`; check the copy and that the summary names
 /// the write mode `mode`.
 fn family(kind: &str, extra: &[&str], mode: &str) -> (tempfile::TempDir, PathBuf) {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), &format!("{kind}.vd"), kind, &[]);
-    let img = image(d.path(), "a.iso", 1000, 0x5eed ^ 1000);
+    let (d, m, img) = blank_and_image(kind, 1000, 0x5eed ^ 1000);
     let out = burn_ok(&m, &img, extra);
     assert!(out.contains(mode), "{kind} {extra:?}: {out}");
     assert_on_disc(d.path(), &m, &img, 0);
@@ -325,9 +332,7 @@ fn blank_refuses_media_that_cannot_be_blanked() {
 
 #[test]
 fn standard_input_with_size() {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "s.vd", "dvd+r", &[]);
-    let img = image(d.path(), "a.iso", 700, 11);
+    let (d, m, img) = blank_and_image("dvd+r", 700, 11);
     let bytes = std::fs::read(&img).unwrap();
     let size = bytes.len().to_string();
     let mut c = bin()
@@ -351,9 +356,7 @@ fn standard_input_with_size() {
 
 #[test]
 fn burn_json_reports_fifo_and_drive_buffer_statistics() {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "j.vd", "dvd-r", &[]);
-    let img = image(d.path(), "a.iso", 4000, 12);
+    let (_d, m, img) = blank_and_image("dvd-r", 4000, 12);
     let o = ok(&["burn", "--json", "-d", &dev(&m), p(&img)]);
     let s = String::from_utf8_lossy(&o.stdout);
     // Progress lines first (one JSON object each), then the pretty-printed result.
@@ -443,9 +446,7 @@ fn simulate_where_allowed_and_refused_where_not() {
 
 #[test]
 fn no_verify_says_the_burn_is_unverified() {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "n.vd", "bd-r", &[]);
-    let img = image(d.path(), "a.iso", 100, 14);
+    let (d, m, img) = blank_and_image("bd-r", 100, 14);
     let o = ok(&["burn", "--no-verify", "-d", &dev(&m), p(&img)]);
     let s = String::from_utf8_lossy(&o.stdout);
     assert!(s.contains("unverified"), "{s}");
@@ -576,9 +577,7 @@ fn medium_removed_mid_burn() {
 
 #[test]
 fn corrupted_sector_on_the_disc_is_named_by_verify() {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "c.vd", "dvd+r", &[]);
-    let img = image(d.path(), "a.iso", 500, 23);
+    let (_d, m, img) = blank_and_image("dvd+r", 500, 23);
     burn_ok(&m, &img, &[]);
     // Flip bytes of LBA 321 in the medium file (documented layout).
     let mut b = std::fs::read(&m).unwrap();
@@ -663,9 +662,7 @@ fn unreadable_sector_after_the_burn_is_exit_5() {
 
 #[test]
 fn verify_uses_the_sha256_file_next_to_the_image() {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "s.vd", "dvd+r", &[]);
-    let img = image(d.path(), "a.iso", 100, 25);
+    let (d, m, img) = blank_and_image("dvd+r", 100, 25);
     burn_ok(&m, &img, &[]);
     let sum = sha256sum(&img);
     std::fs::write(d.path().join("a.iso.sha256"), format!("{sum}  a.iso\n")).unwrap();
@@ -734,9 +731,7 @@ fn parallel_burn_with_one_drive_failing_finishes_the_others() {
 /// noise `seed`, its first 8 MiB at once, then a 1.5 s stall, then the rest. 8 MiB fills the
 /// 4 MiB drive buffer; at 16x it drains in ~0.2 s, so the stall runs it dry.
 fn stalled_stdin_burn(seed: u64, extra: &[&str]) -> (tempfile::TempDir, PathBuf, PathBuf, Output) {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "u.vd", "dvd-r", &[]);
-    let img = image(d.path(), "a.iso", 8192, seed);
+    let (d, m, img) = blank_and_image("dvd-r", 8192, seed);
     let bytes = std::fs::read(&img).unwrap();
     let first = 8 << 20;
     let size = bytes.len().to_string();

@@ -199,6 +199,14 @@ fn sha(b: &[u8]) -> String {
     hex(&Sha256::digest(b))
 }
 
+/// A working directory, OUT in it (`disc.iso`), and a scripted disc of `sectors` sectors
+/// of pattern `seed` to rip there.
+fn disc_to_rip(sectors: u64, seed: u8) -> (tempfile::TempDir, PathBuf, Scripted) {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("disc.iso");
+    (d, out, Scripted::disc(sectors, seed))
+}
+
 /// A rip with no progress shown and no interruption.
 fn rip_quiet(src: &mut impl RipSource, o: &RipOptions) -> Result<RipReport, RipError> {
     rip(src, o, &NoProgress, &Cancel::new())
@@ -213,9 +221,7 @@ fn assert_exact(r: &RipReport, out: &Path, data: &[u8]) {
 
 #[test]
 fn clean_rip_is_exact_and_hashed() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(1000, 1);
+    let (d, out, mut src) = disc_to_rip(1000, 1);
     let r = rip_quiet(&mut src, &opts(&out)).unwrap();
     assert_exact(&r, &out, &src.data);
     let line = fs::read_to_string(d.path().join("disc.iso.sha256")).unwrap();
@@ -252,9 +258,7 @@ fn stale_part_is_kept_without_force_and_never_written_through() {
 /// told about in a notice, not an error: the rip completes.
 #[test]
 fn rejected_speed_is_a_notice_not_an_error() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(200, 5);
+    let (_d, out, mut src) = disc_to_rip(200, 5);
     let mut o = opts(&out);
     o.speed = Some(Speed::Times(4.0));
     let sink = crate::jobs::CollectProgress::default();
@@ -270,9 +274,7 @@ fn rejected_speed_is_a_notice_not_an_error() {
 
 #[test]
 fn bad_sectors_are_isolated_and_listed() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(2000, 2);
+    let (d, out, mut src) = disc_to_rip(2000, 2);
     src.bad = vec![100, 101, 102, 1500];
     let r = rip_quiet(&mut src, &opts(&out)).unwrap();
     assert!(!r.complete);
@@ -291,9 +293,7 @@ fn bad_sectors_are_isolated_and_listed() {
 
 #[test]
 fn flaky_sectors_are_recovered_by_retries() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(500, 3);
+    let (_d, out, mut src) = disc_to_rip(500, 3);
     src.flaky.insert(40, 2);
     src.flaky.insert(41, 1);
     let mut o = opts(&out);
@@ -304,9 +304,7 @@ fn flaky_sectors_are_recovered_by_retries() {
 
 #[test]
 fn interrupted_rip_resumes_to_the_same_image() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(3000, 4);
+    let (d, out, mut src) = disc_to_rip(3000, 4);
     src.max_transfer = 32 * 2048;
     let cancel = Cancel::new();
     src.cancel_after = Some((20, cancel.clone()));
@@ -327,9 +325,7 @@ fn interrupted_rip_resumes_to_the_same_image() {
 
 #[test]
 fn resume_against_another_disc_is_refused() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(1000, 5);
+    let (_d, out, mut src) = disc_to_rip(1000, 5);
     src.bad = vec![10];
     rip_quiet(&mut src, &opts(&out)).unwrap();
     let mut other = Scripted::disc(1000, 6);
@@ -345,9 +341,7 @@ fn resume_against_another_disc_is_refused() {
 
 #[test]
 fn over_reporting_capacity_rips_to_the_track() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(1000, 7);
+    let (_d, out, mut src) = disc_to_rip(1000, 7);
     src.info.capacity = Some(1150);
     let r = rip_quiet(&mut src, &opts(&out)).unwrap();
     assert!(r.complete);
@@ -356,9 +350,7 @@ fn over_reporting_capacity_rips_to_the_track() {
 
 #[test]
 fn tao_run_out_is_not_an_error() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(1002, 8);
+    let (_d, out, mut src) = disc_to_rip(1002, 8);
     src.info.profile = 9;
     src.info.family = Family::Cd;
     src.info.tracks[0].incremental = true;
@@ -374,9 +366,7 @@ fn tao_run_out_is_not_an_error() {
 /// ddrescuelog fails the test (tests/packages.txt installs gddrescue).
 #[test]
 fn ddrescuelog_reads_the_map() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(1200, 9);
+    let (d, out, mut src) = disc_to_rip(1200, 9);
     src.bad = vec![7, 600, 601];
     let r = rip_quiet(&mut src, &opts(&out)).unwrap();
     assert!(!r.complete);
@@ -635,9 +625,7 @@ fn ecma130_parts_throughput() {
 
 #[test]
 fn busy_drive_mid_rip_is_waited_for_not_an_error() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(800, 11);
+    let (d, out, mut src) = disc_to_rip(800, 11);
     src.transient.insert(
         300,
         (3, ReadFailure::NotReady("02/04/01 becoming ready".into())),
@@ -658,9 +646,7 @@ fn busy_drive_mid_rip_is_waited_for_not_an_error() {
 
 #[test]
 fn drive_that_never_becomes_ready_stops_the_rip_with_the_map_saved() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(800, 12);
+    let (d, out, mut src) = disc_to_rip(800, 12);
     src.transient.insert(
         400,
         (
@@ -859,9 +845,7 @@ fn rip_sparse(
 /// what it left out; --raw takes every track.
 #[test]
 fn multi_session_rips_the_first_session_and_says_what_was_left_out() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(1000, 15);
+    let (d, out, mut src) = disc_to_rip(1000, 15);
     src.info.profile = 9;
     src.info.profile_name = "CD-R".into();
     src.info.family = Family::Cd;
