@@ -330,13 +330,21 @@ fn blank_refuses_media_that_cannot_be_blanked() {
     assert!(l.contains("CD-R"), "{l}");
 }
 
-#[test]
-fn standard_input_with_size() {
-    let (d, m, img) = blank_and_image("dvd+r", 700, 11);
-    let bytes = std::fs::read(&img).unwrap();
+/// `discrw burn --size N EXTRA... -` of `img` fed on standard input by a thread. With
+/// `stall_after`, on the real clock: that many bytes at once, a 1.5 s stall, then the rest.
+fn stdin_burn(m: &Path, img: &Path, extra: &[&str], stall_after: Option<usize>) -> Output {
+    let bytes = std::fs::read(img).unwrap();
     let size = bytes.len().to_string();
-    let mut c = bin()
-        .args(["burn", "-d", &dev(&m), "--size", &size, "-"])
+    let dv = dev(m);
+    let mut args = vec!["burn", "-d", dv.as_str(), "--size", size.as_str()];
+    args.extend_from_slice(extra);
+    args.push("-");
+    let mut c = bin();
+    if stall_after.is_some() {
+        c.env("DISCRW_EMU_CLOCK", "real");
+    }
+    let mut c = c
+        .args(&args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -344,10 +352,22 @@ fn standard_input_with_size() {
         .expect("spawn");
     let mut stdin = c.stdin.take().expect("stdin");
     let feeder = std::thread::spawn(move || {
-        let _ = stdin.write_all(&bytes);
+        let first = stall_after.unwrap_or(bytes.len());
+        let _ = stdin.write_all(&bytes[..first]);
+        if first < bytes.len() {
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            let _ = stdin.write_all(&bytes[first..]);
+        }
     });
     let o = c.wait_with_output().expect("wait");
     feeder.join().unwrap();
+    o
+}
+
+#[test]
+fn standard_input_with_size() {
+    let (d, m, img) = blank_and_image("dvd+r", 700, 11);
+    let o = stdin_burn(&m, &img, &[], None);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("700 sectors match"));
     assert_on_disc(d.path(), &m, &img, 0);
@@ -728,33 +748,11 @@ fn parallel_burn_with_one_drive_failing_finishes_the_others() {
 // Buffer underrun (wall clock: the drive drains in real time while the source stalls)
 
 /// A burn of standard input to a blank DVD-R on the real clock: an 8192-sector image of
-/// noise `seed`, its first 8 MiB at once, then a 1.5 s stall, then the rest. 8 MiB fills the
-/// 4 MiB drive buffer; at 16x it drains in ~0.2 s, so the stall runs it dry.
+/// noise `seed`, its first 8 MiB at once, then the stall. 8 MiB fills the 4 MiB drive
+/// buffer; at 16x it drains in ~0.2 s, so the 1.5 s stall runs it dry.
 fn stalled_stdin_burn(seed: u64, extra: &[&str]) -> (tempfile::TempDir, PathBuf, PathBuf, Output) {
     let (d, m, img) = blank_and_image("dvd-r", 8192, seed);
-    let bytes = std::fs::read(&img).unwrap();
-    let first = 8 << 20;
-    let size = bytes.len().to_string();
-    let dv = dev(&m);
-    let mut args = vec!["burn", "-d", dv.as_str(), "--size", size.as_str()];
-    args.extend_from_slice(extra);
-    args.push("-");
-    let mut c = bin()
-        .args(&args)
-        .env("DISCRW_EMU_CLOCK", "real")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut stdin = c.stdin.take().expect("stdin");
-    let feeder = std::thread::spawn(move || {
-        let _ = stdin.write_all(&bytes[..first]);
-        std::thread::sleep(std::time::Duration::from_millis(1500));
-        let _ = stdin.write_all(&bytes[first..]);
-    });
-    let o = c.wait_with_output().expect("wait");
-    feeder.join().unwrap();
+    let o = stdin_burn(&m, &img, extra, Some(8 << 20));
     (d, m, img, o)
 }
 
