@@ -8,7 +8,7 @@ mod common;
 use common::*;
 use std::fs;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
 /// Run with standard output a pipe whose read end is closed before the program starts: its
@@ -38,7 +38,7 @@ fn assert_quiet_141(args: &[&str], o: &Output) {
 
 /// An image with 3000 files under long names in 30 directories: `iso ls -l -R` prints far
 /// more than a pipe holds (64 KiB by default on Linux).
-fn big_listing_image(dir: &Path) -> std::path::PathBuf {
+fn big_listing_image(dir: &Path) -> PathBuf {
     let src = dir.join("src");
     for d in 0..30 {
         let sub = src.join(format!("directory-number-{d:03}"));
@@ -87,14 +87,20 @@ fn iso_ls_into_a_pipe_read_one_line_then_closed_is_exit_141() {
     assert_quiet_141(&args, &o);
 }
 
+/// A one-file tree `src` in `dir` and its image `a.iso`, made by `discrw iso create`.
+fn small_iso(dir: &Path) -> (PathBuf, PathBuf) {
+    let src = dir.join("src");
+    fs::create_dir_all(src.join("d")).unwrap();
+    fs::write(src.join("d/f.txt"), b"hello\n").unwrap();
+    let img = dir.join("a.iso");
+    ok(&["iso", "create", p(&src), "-o", p(&img)]);
+    (src, img)
+}
+
 #[test]
 fn every_printing_command_with_stdout_closed_is_exit_141() {
     let t = tempfile::tempdir().unwrap();
-    let src = t.path().join("src");
-    fs::create_dir_all(src.join("d")).unwrap();
-    fs::write(src.join("d/f.txt"), b"hello\n").unwrap();
-    let img = t.path().join("a.iso");
-    ok(&["iso", "create", p(&src), "-o", p(&img)]);
+    let (src, img) = small_iso(t.path());
     let m = t.path().join("m");
     ok(&[
         "virtual",
@@ -181,11 +187,7 @@ fn a_burn_with_stdout_closed_finishes_the_burn_then_exits_141() {
 #[test]
 fn stdout_on_a_full_device_is_a_one_line_error() {
     let t = tempfile::tempdir().unwrap();
-    let src = t.path().join("src");
-    fs::create_dir_all(&src).unwrap();
-    fs::write(src.join("f"), b"x").unwrap();
-    let img = t.path().join("a.iso");
-    ok(&["iso", "create", p(&src), "-o", p(&img)]);
+    let (_, img) = small_iso(t.path());
     let full = fs::OpenOptions::new()
         .write(true)
         .open("/dev/full")
