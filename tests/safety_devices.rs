@@ -4,27 +4,11 @@
 //! and while it is mounted a job's exclusive open (O_EXCL) is refused as busy — the same
 //! path that refuses a mounted optical drive (hw-tests scenario 46 does it on a real sr).
 
+mod common;
+
+use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_discrw"));
-    c.env_remove("DISCRW_DEVICE").env_remove("DISCRW_EMU_CLOCK");
-    c
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn run(c: &mut Command) -> Output {
-    c.output().expect("run")
-}
+use std::process::Command;
 
 /// A loop device over a small ext2 file system image; detached (and unmounted) on drop.
 struct Loop {
@@ -71,14 +55,6 @@ impl Drop for Loop {
         }
         let _ = Command::new("losetup").args(["-d", &self.dev]).status();
     }
-}
-
-fn error_line(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr)
-        .lines()
-        .rfind(|l| l.starts_with("discrw: "))
-        .unwrap_or_else(|| panic!("no error line: {}", text(o)))
-        .to_string()
 }
 
 #[test]
