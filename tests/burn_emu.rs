@@ -392,6 +392,8 @@ fn burn_json_reports_fifo_and_drive_buffer_statistics() {
     assert_eq!(r["drive_buffer"]["size_bytes"], 4 << 20, "{r}");
     // 8 MB through a 4 MiB drive buffer: it filled, so a minimum fill was measured.
     assert!(r["drive_buffer"]["min_fill"].is_number(), "{r}");
+    // The drive's BURN-Free link counter (vendor page 30h): a steady burn never needs it.
+    assert_eq!(r["drive_buffer"]["burn_free_links"], 0, "{r}");
     assert!(r["verify"]["sectors"] == 4000, "{r}");
     for l in s[..start].lines() {
         let e: Value = serde_json::from_str(l).expect("progress JSON line");

@@ -149,7 +149,7 @@ fn summary(r: &BurnReport) -> Vec<String> {
     ));
     let b = &r.drive_buffer;
     v.push(format!(
-        "  drive buffer: {}, minimum fill {}, waited for room {} times, long write in progress {} times",
+        "  drive buffer: {}, minimum fill {}, waited for room {} times, long write in progress {} times, {}",
         b.size_bytes
             .map(|s| format!("{} KiB", s / 1024))
             .unwrap_or_else(|| "size unknown".into()),
@@ -157,7 +157,12 @@ fn summary(r: &BurnReport) -> Vec<String> {
             .map(|f| pct(f64::from(f)))
             .unwrap_or_else(|| "not measured".into()),
         b.full_waits,
-        b.long_write_waits
+        b.long_write_waits,
+        match b.burn_free_links {
+            Some(0) => "BURN-Free never needed".to_string(),
+            Some(n) => format!("BURN-Free used {n} times"),
+            None => "BURN-Free use not reported by the drive".to_string(),
+        }
     ));
     v.push(match &r.verify {
         Some(vr) => verify_line(vr),

@@ -23,7 +23,9 @@ use crate::scsi::mmc::{
     PerformanceType, ReadCdFields, StructureMedia, Toc, TocFormat, TrackAddress, TrackInformation,
     WriteSpeedDescriptor,
 };
-use crate::scsi::mode::{self, CapabilitiesPage, ReadWriteErrorRecoveryPage, WriteParametersPage};
+use crate::scsi::mode::{
+    self, BurnFreePage, CapabilitiesPage, ReadWriteErrorRecoveryPage, WriteParametersPage,
+};
 use crate::scsi::retry::{Action, Context, FailureClass, RetryPolicy};
 use crate::scsi::sbc::{self, Capacity, StartStop};
 use crate::scsi::sense::Sense;
@@ -374,6 +376,16 @@ impl<T: Transport> Drive<T> {
     pub fn capabilities_page(&mut self) -> Result<CapabilitiesPage, DriveError> {
         let p = self.mode_sense_10(0x2A, PageControl::Current)?;
         CapabilitiesPage::parse(&p).map_err(|e| data_error("MODE SENSE(10)", e))
+    }
+
+    /// The BURN-Free link counter of vendor mode page 30h ([`BurnFreePage`]), where the
+    /// drive has that page and supports BURN-Free; `None` otherwise (MMC itself reports
+    /// nothing). Never an error: a drive that rejects the page just does not report.
+    pub fn burn_free_links(&mut self) -> Option<u16> {
+        let p = self
+            .mode_sense_10(mode::BURN_FREE_PAGE, PageControl::Current)
+            .ok()?;
+        BurnFreePage::parse(&p).map(|b| b.link_counter)
     }
 
     /// PREVENT ALLOW MEDIUM REMOVAL (MMC-6 §6.25).

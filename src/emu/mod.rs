@@ -1008,6 +1008,10 @@ impl EmuDrive {
         if want(0x2A) {
             pages.extend_from_slice(&write::page2a(&self.state, self.write_kbps, changeable));
         }
+        if want(0x30) {
+            let links = self.stats.burnfree_events;
+            pages.extend_from_slice(&write::page30(self.wp.bufe(), links, changeable));
+        }
         if pages.is_empty() {
             return sense_of(INVALID_FIELD);
         }

@@ -350,6 +350,31 @@ fn dvd_plus_r_close_session_leaves_disc_appendable_for_a_second_session() {
 }
 
 #[test]
+fn vendor_page_30h_reports_burn_free_as_ricoh_style_writers_do() {
+    let mut r = rig("cd-r");
+    // MODE SENSE(10) page 30h: header (8), then 30h, length 0Eh, BUEFS, BUEFE = page 05h's
+    // BUFE (off by default), link counter 0.
+    let d = r
+        .data_in(&[0x5A, 0, 0x30, 0, 0, 0, 0, 0, 24, 0], 24)
+        .unwrap();
+    assert_eq!(u16::from_be_bytes([d[0], d[1]]), 22, "MODE DATA LENGTH");
+    assert_eq!(&d[8..14], &[0x30, 0x0E, 0x01, 0x00, 0x00, 0x00]);
+    // BUFE on in page 05h (byte 2 bit 6) shows as BUEFE.
+    let p5 = r
+        .data_in(&[0x5A, 0, 0x05, 0, 0, 0, 0, 0, 60, 0], 60)
+        .unwrap();
+    let mut p = vec![0u8; 8];
+    p.extend_from_slice(&p5[8..60]);
+    p[8 + 2] |= 0x40;
+    r.data_out(&[0x55, 0x10, 0, 0, 0, 0, 0, 0, 60, 0], &p)
+        .unwrap();
+    let d = r
+        .data_in(&[0x5A, 0, 0x30, 0, 0, 0, 0, 0, 24, 0], 24)
+        .unwrap();
+    assert_eq!(d[11], 0x01);
+}
+
+#[test]
 fn mode_page_05_round_trip_and_test_write_refused_on_dvd_plus_r() {
     let mut r = rig("cd-r");
     // MODE SENSE(10) page 05h current values.

@@ -129,6 +129,21 @@ pub fn page01(changeable: bool) -> Vec<u8> {
     p
 }
 
+/// Vendor mode page 30h as Ricoh-style writers answer it (no MMC page reports BURN-Free
+/// use): length 0Eh, byte 2 bit 0 BURN-Free supported, byte 3 bit 0 BURN-Free enabled (page
+/// 05h BUFE), bytes 4..=5 the link counter: how often the drive ran dry and re-linked.
+pub fn page30(enabled: bool, links: u32, changeable: bool) -> Vec<u8> {
+    let mut p = vec![0u8; 16];
+    p[0] = 0x30;
+    p[1] = 0x0E;
+    if !changeable {
+        p[2] = 0x01;
+        p[3] = u8::from(enabled);
+        p[4..6].copy_from_slice(&(links.min(u32::from(u16::MAX)) as u16).to_be_bytes());
+    }
+    p
+}
+
 /// Mode page 2Ah, MM Capabilities and Mechanical Status (MMC-3 §6.3.11, kept by MMC-6 as
 /// legacy): read/write abilities, buffer size, current write speed, write speed descriptors.
 pub fn page2a(s: &State, write_kbps: u32, changeable: bool) -> Vec<u8> {

@@ -1,6 +1,7 @@
 //! Mode pages MMC drives use (MMC-6 §7): 01h read/write error recovery, 05h write
-//! parameters, 2Ah CD/DVD capabilities and mechanical status; and the MODE SENSE(10)/MODE
-//! SELECT(10) parameter header (SPC-4 §7.5.5) around them.
+//! parameters, 2Ah CD/DVD capabilities and mechanical status; the vendor page 30h where
+//! drives report BURN-Free use; and the MODE SENSE(10)/MODE SELECT(10) parameter header
+//! (SPC-4 §7.5.5) around them.
 
 use super::{ParseError, be16, be32, need};
 use serde::Serialize;
@@ -39,6 +40,34 @@ pub fn mode_select_parameter_list(page: &[u8]) -> Vec<u8> {
         *b &= 0x3F;
     }
     v
+}
+
+/// Page code of the vendor-specific "JustLink" page (Ricoh's layout, also answered by the
+/// firmware of other makers' writers; not part of MMC, which has no standard way to report
+/// BURN-Free use).
+pub const BURN_FREE_PAGE: u8 = 0x30;
+
+/// The BURN-Free part of vendor mode page 30h: page length 0Eh; byte 2 bit 0 BURN-Free
+/// supported (BUEFS); byte 3 bit 0 BURN-Free enabled (BUEFE); bytes 4..=5 the link counter
+/// (how many times the drive had to stop and re-link the recording because its buffer ran
+/// dry). `None` when the page is not this layout or the drive says BURN-Free is not
+/// supported: another vendor's page 30h must not be read as a count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BurnFreePage {
+    pub enabled: bool,
+    pub link_counter: u16,
+}
+
+impl BurnFreePage {
+    pub fn parse(p: &[u8]) -> Option<Self> {
+        if p.len() < 6 || p[0] & 0x3F != BURN_FREE_PAGE || p[1] != 0x0E || p[2] & 0x01 == 0 {
+            return None;
+        }
+        Some(Self {
+            enabled: p[3] & 0x01 != 0,
+            link_counter: be16(p, 4),
+        })
+    }
 }
 
 /// Read/Write Error Recovery mode page 01h (MMC-6 §7.3, Table 651).
@@ -428,5 +457,29 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    #[test]
+    fn burn_free_page_30h_counter_only_when_the_layout_and_support_bit_say_so() {
+        // Page 30h, length 0Eh, BUEFS, BUEFE, link counter 0x0102 = 258, 10 reserved bytes.
+        let mut p = vec![0x30, 0x0E, 0x01, 0x01, 0x01, 0x02];
+        p.extend_from_slice(&[0; 10]);
+        assert_eq!(
+            BurnFreePage::parse(&p),
+            Some(BurnFreePage {
+                enabled: true,
+                link_counter: 258
+            })
+        );
+        // PS bit set in byte 0 is still page 30h.
+        p[0] = 0xB0;
+        assert_eq!(BurnFreePage::parse(&p).map(|b| b.link_counter), Some(258));
+        // Not supported (BUEFS clear), another length, another page, short: no count.
+        for (at, v) in [(2usize, 0x00u8), (1, 0x06), (0, 0x2A)] {
+            let mut q = p.clone();
+            q[at] = v;
+            assert_eq!(BurnFreePage::parse(&q), None, "byte {at} = {v:#x}");
+        }
+        assert_eq!(BurnFreePage::parse(&p[..5]), None);
     }
 }

@@ -952,6 +952,7 @@ fn write_and_close<T: Transport>(
         },
     });
     let started = t.clock.now();
+    let links_before = t.drive.burn_free_links();
     let pregap: u64 = if plan.cue_sheet { 150 } else { 0 };
     let write_sectors = 16u32;
     let mut params = WriteParams {
@@ -989,6 +990,10 @@ fn write_and_close<T: Transport>(
     }
     let secs = t.clock.now().saturating_sub(started).as_secs_f64();
     finish(t, prep, opts, sink)?;
+    // A counter lower than before was reset by the drive when this burn began.
+    stats.burn_free_links = links_before
+        .zip(t.drive.burn_free_links())
+        .map(|(b, a)| u64::from(if a >= b { a - b } else { a }));
     Ok((stats, secs))
 }
 

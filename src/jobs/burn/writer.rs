@@ -47,6 +47,10 @@ pub struct DriveBufferStats {
     pub full_waits: u64,
     /// Times the drive answered "long write in progress".
     pub long_write_waits: u64,
+    /// BURN-Free links the drive made during this burn (its buffer ran dry and it resumed
+    /// recording seamlessly), from the vendor page 30h counter read before and after; `None`
+    /// where the drive does not report it.
+    pub burn_free_links: Option<u64>,
 }
 
 /// Why writing stopped.
