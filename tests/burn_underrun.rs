@@ -274,9 +274,6 @@ fn tiny_fifo_with_burnfree_survives_the_same_stalls() {
     assert!(r.burnfree_events >= 1, "the stalls ran the drive dry");
     // The report gives the drive's own count (vendor page 30h link counter, read before
     // and after the burn), as cdrecord's "BURN-Free was N times used".
-    assert_eq!(
-        rep.drive_buffer.burn_free_links,
-        Some(u64::from(r.burnfree_events))
-    );
+    assert_eq!(rep.drive_buffer.burn_free_links, Some(r.burnfree_events));
     assert!(rep.verify.is_some_and(|v| v.is_match()));
 }

@@ -986,14 +986,14 @@ fn write_and_close<T: Transport>(
             stats.full_waits += s.full_waits;
             stats.long_write_waits += s.long_write_waits;
         }
-        Err((e, _)) => return Err(stop(t, prep, opts, BurnError::Write(e))),
+        Err(e) => return Err(stop(t, prep, opts, BurnError::Write(e))),
     }
     let secs = t.clock.now().saturating_sub(started).as_secs_f64();
     finish(t, prep, opts, sink)?;
     // A counter lower than before was reset by the drive when this burn began.
     stats.burn_free_links = links_before
         .zip(t.drive.burn_free_links())
-        .map(|(b, a)| u64::from(if a >= b { a - b } else { a }));
+        .map(|(b, a)| u32::from(if a >= b { a - b } else { a }));
     Ok((stats, secs))
 }
 

@@ -50,7 +50,7 @@ pub struct DriveBufferStats {
     /// BURN-Free links the drive made during this burn (its buffer ran dry and it resumed
     /// recording seamlessly), from the vendor page 30h counter read before and after; `None`
     /// where the drive does not report it.
-    pub burn_free_links: Option<u64>,
+    pub burn_free_links: Option<u32>,
 }
 
 /// Why writing stopped.
@@ -307,7 +307,7 @@ pub fn write_stream<T: Transport>(
     p: WriteParams,
     sink: &dyn ProgressSink,
     cancel: &Cancel,
-) -> Result<DriveBufferStats, (WriteError, DriveBufferStats)> {
+) -> Result<DriveBufferStats, WriteError> {
     // 02/04/08 is answered here (counted, sized from the buffer, bounded), not by the
     // drive layer's generic back-off.
     let saved = RetryPolicy::default();
@@ -335,10 +335,7 @@ pub fn write_stream<T: Transport>(
     let r = stream(&mut w, fifo, id);
     let stats = w.stats;
     w.drive.set_retry_policy(saved);
-    match r {
-        Ok(()) => Ok(stats),
-        Err(e) => Err((e, stats)),
-    }
+    r.map(|()| stats)
 }
 
 fn stream<T: Transport>(
