@@ -586,7 +586,17 @@ fn power_calibration_error_fails_clearly() {
 
 #[test]
 fn medium_removed_mid_burn() {
-    for fault in ["media-change@cmd40", "tray-opened@cmd40"] {
+    // Whichever command of the write phase sees it (a WRITE, or READ BUFFER CAPACITY
+    // between writes: 40 and 41 are one of each here), the burn stops: a media change is
+    // never retried while writing.
+    let faults = (38..=45).flat_map(|n| {
+        [
+            format!("media-change@cmd{n}"),
+            format!("tray-opened@cmd{n}"),
+        ]
+    });
+    for fault in faults {
+        let fault = fault.as_str();
         let d = tempfile::tempdir().unwrap();
         let m = medium(d.path(), "r.vd", "dvd-r", &["--faults", fault]);
         let img = image(d.path(), "a.iso", 2000, 22);

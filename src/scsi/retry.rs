@@ -96,6 +96,10 @@ pub struct RetryPolicy {
     pub transport_retries: u32,
     /// Extra attempts after power-on/reset or parameter-changed unit attentions.
     pub unit_attention_retries: u32,
+    /// Repeat a command (not a write) once after "medium may have changed" (06/28/00). A
+    /// burn turns this off while it writes: any command seeing a media change then fails,
+    /// since the rest of the image could land on another disc.
+    pub retry_after_medium_change: bool,
     /// Polls while the unit becomes ready.
     pub ready_polls: u32,
     pub ready_poll_interval: Duration,
@@ -113,6 +117,7 @@ impl Default for RetryPolicy {
             read_retries: 3,
             transport_retries: 2,
             unit_attention_retries: 3,
+            retry_after_medium_change: true,
             ready_polls: 60,
             ready_poll_interval: Duration::from_millis(500),
             long_operation_polls: 7200,
@@ -237,7 +242,7 @@ impl RetryPolicy {
             },
             SenseKey::UNIT_ATTENTION => match asc {
                 0x28 => Action::MediumChanged {
-                    retry: attempt <= 1,
+                    retry: self.retry_after_medium_change && attempt <= 1,
                 },
                 // Medium removed while the command ran.
                 0x3A => Action::Fail(FailureClass::MediaAbsent),
@@ -387,6 +392,15 @@ mod tests {
         );
         assert_eq!(
             p().decide(&cc(0x06, 0x28, 0x00), 2, Context::Reading),
+            Action::MediumChanged { retry: false }
+        );
+        // While a burn writes, never: the next command could reach another disc.
+        let burning = RetryPolicy {
+            retry_after_medium_change: false,
+            ..p()
+        };
+        assert_eq!(
+            burning.decide(&cc(0x06, 0x28, 0x00), 1, Context::Other),
             Action::MediumChanged { retry: false }
         );
     }

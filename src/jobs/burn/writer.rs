@@ -309,10 +309,11 @@ pub fn write_stream<T: Transport>(
     cancel: &Cancel,
 ) -> Result<DriveBufferStats, WriteError> {
     // 02/04/08 is answered here (counted, sized from the buffer, bounded), not by the
-    // drive layer's generic back-off.
+    // drive layer's generic back-off; a media change seen by any command ends the burn.
     let saved = RetryPolicy::default();
     drive.set_retry_policy(RetryPolicy {
         long_operation_polls: 0,
+        retry_after_medium_change: false,
         ..saved
     });
     let mut w = Writer {
