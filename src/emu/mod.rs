@@ -157,6 +157,7 @@ pub fn create(path: &Path, o: &CreateOptions) -> Result<(), EmuError> {
                 audio: false,
                 method,
                 damaged: false,
+                control: None,
             });
             state.closed_sessions = 1;
             state.finalized = true;

@@ -218,10 +218,6 @@ impl CueSheet {
     }
 }
 
-fn bcd(b: u8) -> u8 {
-    (b >> 4) * 10 + (b & 0x0F)
-}
-
 impl EmuDrive {
     /// Bytes per second of user data at the selected write speed.
     fn rate(&self) -> f64 {
@@ -539,13 +535,19 @@ impl EmuDrive {
             return sense_of(INVALID_WRITE_ADDRESS);
         }
         let mut pos = 0usize;
-        let mut total = 0u64;
+        // The transfer length counts blocks of one size: a WRITE may not cross into a
+        // region of another block size (the drive could not tell where one ends).
+        let Some((first_bs, _, _)) = cue.region(lba) else {
+            return sense_of(INVALID_WRITE_ADDRESS);
+        };
         for i in 0..blocks as i64 {
-            let Some((bs, _, _)) = cue.region(lba + i) else {
-                return sense_of(INVALID_WRITE_ADDRESS);
-            };
-            total += bs as u64;
+            match cue.region(lba + i) {
+                Some((bs, _, _)) if bs == first_bs => {}
+                Some(_) => return check(5, 0x64, 0x00), // ILLEGAL MODE FOR THIS TRACK
+                None => return sense_of(INVALID_WRITE_ADDRESS),
+            }
         }
+        let total = first_bs as u64 * u64::from(blocks);
         if (buf.len() as u64) < total {
             return Reply::Host { host_status: 0x07 };
         }
@@ -562,6 +564,11 @@ impl EmuDrive {
                 continue;
             }
             let stored = match how {
+                // Raw mode 1 (DATA FORM 11h): recorded as the host sent it, where the
+                // medium file keeps whole sectors.
+                1 if self.medium.cd_data_encoded() => {
+                    self.medium.write_data(at as u64 * 2352, sector)
+                }
                 1 => self.medium.write_cd_data(at as u64, &sector[16..2064]),
                 0 => self.medium.write_cd_data(at as u64, sector),
                 _ => self.medium.write_data(at as u64 * 2352, sector),
@@ -746,17 +753,21 @@ impl EmuDrive {
         match parse_cue(&buf[..len]) {
             Some((regions, starts, leadout)) => {
                 let expect = layout::next_track_start(&self.state) as i64;
-                let Some(&(first_start, _)) = starts.first() else {
+                let Some(&(first_start, _, _)) = starts.first() else {
                     return sense_of(INVALID_PARAMETER);
                 };
                 if first_start != expect || leadout > self.state.capacity as i64 {
                     return sense_of(INVALID_PARAMETER);
                 }
                 let first_track = self.state.tracks.len();
-                for (k, &(start, audio)) in starts.iter().enumerate() {
+                for (k, &(start, audio, ctl)) in starts.iter().enumerate() {
                     let end = starts.get(k + 1).map(|s| s.0).unwrap_or(leadout);
+                    if end <= start {
+                        return sense_of(INVALID_PARAMETER);
+                    }
                     let mut t = layout::new_track(&self.state, WriteMethod::Sao, audio);
                     t.start = start as u32;
+                    t.control = Some(ctl);
                     t.reserved = Some((end - start) as u32);
                     self.state.tracks.push(t);
                 }
@@ -848,18 +859,25 @@ fn close_track(t: &mut Track, kind: MediaKind) {
 }
 
 /// Parse a CD cue sheet (MMC-6 §6.40.3, Table 686: 8-byte entries CTL/ADR, TNO, INDEX, DATA
-/// FORM, SCMS, MIN, SEC, FRAME; TNO and INDEX in BCD, MSF binary): the write regions, each
-/// track's index-1 start with its audio flag, and the lead-out start.
+/// FORM, SCMS, MIN, SEC, FRAME; all binary): the write regions, each track's index-1 start
+/// with its audio flag and CONTROL nibble, and the lead-out start. Media catalog number
+/// (ADR 2) and ISRC (ADR 3) entries carry characters, not addresses, and are skipped.
 #[allow(clippy::type_complexity)]
-fn parse_cue(b: &[u8]) -> Option<(Vec<(i64, usize, bool, u8)>, Vec<(i64, bool)>, i64)> {
+fn parse_cue(b: &[u8]) -> Option<(Vec<(i64, usize, bool, u8)>, Vec<(i64, bool, u8)>, i64)> {
     let mut regions = Vec::new();
-    let mut starts: Vec<(i64, bool)> = Vec::new();
+    let mut starts: Vec<(i64, bool, u8)> = Vec::new();
     let mut leadout = None;
     let mut last_lba = i64::MIN;
+    let mut last_tno = 0u8;
     for e in b.chunks_exact(8) {
         let ctl = e[0] >> 4;
+        match e[0] & 0x0F {
+            1 => {}
+            2 | 3 => continue,
+            _ => return None,
+        }
         let tno = e[1];
-        let index = bcd(e[2]);
+        let index = e[2];
         let form = e[3];
         if e[5] > 99 || e[6] > 59 || e[7] > 74 {
             return None;
@@ -873,10 +891,11 @@ fn parse_cue(b: &[u8]) -> Option<(Vec<(i64, usize, bool, u8)>, Vec<(i64, bool)>,
             }
             _ => {}
         }
-        if bcd(tno) == 0 || bcd(tno) > 99 || lba < last_lba {
+        if tno == 0 || tno > 99 || tno < last_tno || index > 99 || lba < last_lba {
             return None;
         }
         last_lba = lba;
+        last_tno = tno;
         let audio = ctl & 0x04 == 0;
         let (bs, how) = match form & 0x3F {
             0x00 => (2352, 2),
@@ -889,7 +908,7 @@ fn parse_cue(b: &[u8]) -> Option<(Vec<(i64, usize, bool, u8)>, Vec<(i64, bool)>,
         }
         regions.push((lba, bs, audio, how));
         if index == 1 {
-            starts.push((lba, audio));
+            starts.push((lba, audio, ctl));
         }
     }
     Some((regions, starts, leadout?))
