@@ -539,8 +539,14 @@ pub fn layout(sheet: &CueSheet, sizes: &[u64]) -> Result<Layout, CueError> {
             }
         };
         if start_byte + sectors * ss > size {
+            // Where the next track's first index lies past the end of the file, that line
+            // is the one to fix.
+            let line = match sheet.tracks.get(k + 1) {
+                Some(n) if n.file == t.file => n.line,
+                _ => t.line,
+            };
             return err(
-                t.line,
+                line,
                 format!(
                     "{:?} is {size} bytes, too short for track {:02} ({sectors} sectors of {ss} from byte {start_byte})",
                     f.name, t.number

@@ -949,7 +949,10 @@ fn fuzz_cue_sheet() {
         let text = String::from_utf8_lossy(d);
         let names = discrw::cuefile::file_names(&text);
         for n in &names {
-            assert!(!n.contains('\n') && !n.contains('\r'), "name spans lines: {n:?}");
+            assert!(
+                !n.contains('\n') && !n.contains('\r'),
+                "name spans lines: {n:?}"
+            );
             assert!(text.contains(n), "{n:?}");
         }
         let sheet = match discrw::cuefile::parse(&text) {
