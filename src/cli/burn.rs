@@ -127,15 +127,25 @@ fn summary(r: &BurnReport) -> Vec<String> {
     } else {
         String::new()
     };
+    let what = match r.cue_tracks {
+        Some(n) => format!(
+            "{n} track{} of a cue image, {} sectors at LBA {} ({} written from LBA -150)",
+            if n == 1 { "" } else { "s" },
+            r.image_sectors,
+            r.start_lba,
+            r.written_sectors
+        ),
+        None => format!(
+            "{} sectors at LBA {} ({} written with padding)",
+            r.image_sectors, r.start_lba, r.written_sectors
+        ),
+    };
     v.push(format!(
-        "{}: {} {:?}{}: {} sectors at LBA {} ({} written with padding){}{}",
+        "{}: {} {:?}{}: {what}{}{}",
         r.device,
         r.profile,
         r.mode,
         if r.simulate { " (simulated)" } else { "" },
-        r.image_sectors,
-        r.start_lba,
-        r.written_sectors,
         x,
         if r.multi { ", left appendable" } else { "" },
     ));

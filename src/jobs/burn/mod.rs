@@ -99,8 +99,11 @@ pub struct BurnReport {
     pub start_lba: u32,
     pub image_bytes: u64,
     pub image_sectors: u64,
-    /// Sectors written, padding included.
+    /// Sectors written, padding included (a cue image: from LBA −150, its pregap).
     pub written_sectors: u64,
+    /// Tracks of a cue image (`None` for a data image).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cue_tracks: Option<usize>,
     pub fifo: FifoStats,
     pub drive_buffer: DriveBufferStats,
     /// Seconds on the job's clock from the first WRITE to the last (flush and close not
@@ -566,6 +569,7 @@ fn burn_one<T: Transport>(
         image_bytes: size,
         image_sectors,
         written_sectors: prep.written,
+        cue_tracks: shape.cue().map(|c| c.layout.tracks.len()),
         fifo: fifo.stats(),
         drive_buffer,
         write_seconds,
