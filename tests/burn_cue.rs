@@ -11,62 +11,12 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+mod emu_cli;
+use emu_cli::{dev, discrw, fails, medium, ok, p, text};
 
 const RAW: usize = 2352;
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_discrw"));
-    c.env_remove("DISCRW_DEVICE").env_remove("DISCRW_EMU_CLOCK");
-    c
-}
-
-fn discrw(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run discrw")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(args: &[&str]) -> Output {
-    let o = discrw(args);
-    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o));
-    o
-}
-
-/// Run and require `code`; returns the last `discrw: ` stderr line.
-fn fails(args: &[&str], code: i32) -> String {
-    let o = discrw(args);
-    assert_eq!(o.status.code(), Some(code), "{args:?}: {}", text(&o));
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("discrw: ")).collect();
-    let last = lines
-        .last()
-        .unwrap_or_else(|| panic!("no `discrw: ` error line: {}", text(&o)));
-    last.to_string()
-}
-
-fn p(x: &Path) -> &str {
-    x.to_str().expect("utf-8 temp path")
-}
-
-fn dev(m: &Path) -> String {
-    format!("virtual:{}", m.display())
-}
-
-fn medium(dir: &Path, name: &str, kind: &str, extra: &[&str]) -> PathBuf {
-    let m = dir.join(name);
-    let mut a = vec!["virtual", "create", p(&m), "--media", kind];
-    a.extend_from_slice(extra);
-    ok(&a);
-    m
-}
 
 fn noise(n: usize, seed: u64) -> Vec<u8> {
     let mut x = seed | 1;
@@ -221,15 +171,11 @@ fn mixed_mode_cue_is_burned_and_ripped_back_track_by_track() {
     assert_eq!(sha(sectors(&r, 1000, 1150)), sha(&x.bin2));
 
     // bchunk, an independent reader of the ripped cue: track 1's user data.
-    if Command::new("bchunk").arg("-h").output().is_err() {
-        println!("SKIPPED the bchunk cross-check: bchunk is not installed");
-        return;
-    }
     let bc = Command::new("bchunk")
         .current_dir(d.path())
         .args(["rip.bin", "rip.cue", "bc"])
         .output()
-        .unwrap();
+        .unwrap_or_else(|e| panic!("bchunk is needed (see tests/packages.txt): {e}"));
     assert!(
         bc.status.success(),
         "{}",
@@ -284,7 +230,7 @@ fn audio_only_cue_on_a_cd_rw_after_blank() {
     )
     .unwrap();
     // Not blank: refused, nothing written.
-    let e = fails(&["-d", &dev(&m), "burn", p(&cue)], 4);
+    let (_, e) = fails(&["-d", &dev(&m), "burn", p(&cue)], 4);
     assert!(e.contains("not blank"), "{e}");
     let o = ok(&["-d", &dev(&m), "burn", "--blank", p(&cue)]);
     assert!(
@@ -372,7 +318,7 @@ fn bad_cue_sheets_are_refused_with_the_file_and_line() {
     for (name, sheet, want) in cases {
         let cue = d.path().join(format!("{name}.cue"));
         std::fs::write(&cue, sheet).unwrap();
-        let e = fails(&["-d", &dev(&m), "burn", p(&cue)], 2);
+        let (_, e) = fails(&["-d", &dev(&m), "burn", p(&cue)], 2);
         for w in *want {
             assert!(e.contains(w), "{name}: {w:?} not in {e:?}");
         }
@@ -392,15 +338,15 @@ fn cue_too_big_for_the_disc_is_refused_before_writing() {
     )
     .unwrap();
     let m = medium(d.path(), "cd.vd", "cd-r", &["--capacity", "500"]);
-    let e = fails(&["-d", &dev(&m), "burn", p(&cue)], 4);
+    let (_, e) = fails(&["-d", &dev(&m), "burn", p(&cue)], 4);
     assert!(e.contains("needs 600 sectors") && e.contains("500"), "{e}");
     assert_eq!(info(&m)["media"]["status"], "blank");
     // --multi cannot go with a session-at-once cue image.
-    let e = fails(&["-d", &dev(&m), "burn", "--multi", p(&cue)], 2);
+    let (_, e) = fails(&["-d", &dev(&m), "burn", "--multi", p(&cue)], 2);
     assert!(e.contains("--multi"), "{e}");
     // A cue image on a DVD: refused before writing.
     let dvd = medium(d.path(), "dvd.vd", "dvd-r", &[]);
-    let e = fails(&["-d", &dev(&dvd), "burn", p(&cue)], 4);
+    let (_, e) = fails(&["-d", &dev(&dvd), "burn", p(&cue)], 4);
     assert!(e.contains("CD-R or CD-RW only"), "{e}");
     assert_eq!(info(&dvd)["media"]["status"], "blank");
 }
@@ -416,7 +362,7 @@ fn verify_of_a_changed_bin_names_the_lba_and_track() {
     let mut b = x.bin1.clone();
     b[600 * RAW + 1000] ^= 0x40;
     std::fs::write(d.path().join("mixed disc.bin"), &b).unwrap();
-    let e = fails(&["-d", &dev(&m), "verify", p(&x.cue)], 6);
+    let (_, e) = fails(&["-d", &dev(&m), "verify", p(&x.cue)], 6);
     assert!(e.contains("1 sector differs at LBA 750"), "{e}");
     assert!(e.contains("in track 3"), "{e}");
     // A data-track sector too (file sector 10 = LBA 10, track 1).

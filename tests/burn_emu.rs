@@ -13,61 +13,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_discrw"));
-    c.env_remove("DISCRW_DEVICE").env_remove("DISCRW_EMU_CLOCK");
-    c
-}
-
-fn discrw(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run discrw")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// Run and require exit 0.
-fn ok(args: &[&str]) -> Output {
-    let o = discrw(args);
-    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o));
-    o
-}
-
-/// Run and require `code`; returns the last stderr line (the one-line error).
-fn fails(args: &[&str], code: i32) -> (Output, String) {
-    let o = discrw(args);
-    assert_eq!(o.status.code(), Some(code), "{args:?}: {}", text(&o));
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    let last = err
-        .lines()
-        .rfind(|l| l.starts_with("discrw: "))
-        .unwrap_or_else(|| panic!("no `discrw: ` error line: {}", text(&o)))
-        .to_string();
-    (o, last)
-}
-
-fn p(x: &Path) -> &str {
-    x.to_str().expect("utf-8 temp path")
-}
-
-fn dev(m: &Path) -> String {
-    format!("virtual:{}", m.display())
-}
-
-/// A blank (or `--from`) virtual medium.
-fn medium(dir: &Path, name: &str, kind: &str, extra: &[&str]) -> PathBuf {
-    let m = dir.join(name);
-    let mut a = vec!["virtual", "create", p(&m), "--media", kind];
-    a.extend_from_slice(extra);
-    ok(&a);
-    m
-}
+mod emu_cli;
+use emu_cli::{bin, dev, fails, medium, ok, p, text};
 
 /// An image of `sectors` 2048-byte sectors of xorshift noise (every sector differs).
 fn image(dir: &Path, name: &str, sectors: u64, seed: u64) -> PathBuf {

@@ -13,42 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_discrw"));
-    c.env_remove("DISCRW_DEVICE").env_remove("DISCRW_EMU_CLOCK");
-    c
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(args: &[&str]) -> Output {
-    let o = bin().args(args).output().expect("run discrw");
-    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o));
-    o
-}
-
-fn p(x: &Path) -> &str {
-    x.to_str().expect("utf-8 temp path")
-}
-
-fn dev(m: &Path) -> String {
-    format!("virtual:{}", m.display())
-}
-
-fn medium(dir: &Path, name: &str, kind: &str, extra: &[&str]) -> PathBuf {
-    let m = dir.join(name);
-    let mut a = vec!["virtual", "create", p(&m), "--media", kind];
-    a.extend_from_slice(extra);
-    ok(&a);
-    m
-}
+mod emu_cli;
+use emu_cli::{bin, dev, medium, ok, p, text};
 
 /// `sectors` 2048-byte sectors of xorshift noise.
 fn noise(sectors: u64, seed: u64) -> Vec<u8> {

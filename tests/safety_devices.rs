@@ -7,20 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_discrw"));
-    c.env_remove("DISCRW_DEVICE").env_remove("DISCRW_EMU_CLOCK");
-    c
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod emu_cli;
+use emu_cli::{bin, text};
 
 fn run(c: &mut Command) -> Output {
     c.output().expect("run")
