@@ -332,7 +332,11 @@ struct Pass {
 }
 
 impl Pass {
-    fn new(start_lba: u64) -> Pass {
+    /// A verify pass from `start_lba`, announced to the sink.
+    fn start(start_lba: u64, sink: &dyn ProgressSink) -> Pass {
+        sink.event(&Event::Phase {
+            name: "verifying".into(),
+        });
         Pass {
             rep: VerifyReport {
                 start_lba,
@@ -341,6 +345,20 @@ impl Pass {
             image_sha: Sha256::new(),
             disc_sha: Sha256::new(),
         }
+    }
+
+    /// The report with its SHA-256s: the image's from `digests` where the burn took them,
+    /// else of what was compared; the disc's only when every sector was read.
+    fn finish(self, digests: Option<&Digests>) -> VerifyReport {
+        let mut rep = self.rep;
+        rep.image_sha256 = match digests {
+            Some(d) => d.sha256_hex(),
+            None => hex(&self.image_sha.finalize()),
+        };
+        if rep.unreadable.is_empty() {
+            rep.disc_sha256 = Some(hex(&self.disc_sha.finalize()));
+        }
+        rep
     }
 }
 
@@ -354,10 +372,7 @@ pub fn verify(
     sink: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<VerifyReport, VerifyError> {
-    sink.event(&Event::Phase {
-        name: "verifying".into(),
-    });
-    let mut pass = Pass::new(start_lba);
+    let mut pass = Pass::start(start_lba, sink);
     let file: Option<&Path> = match &reference {
         Reference::File(p) => Some(p),
         Reference::Digests { file, .. } => *file,
@@ -370,14 +385,7 @@ pub fn verify(
     compare(
         disc, reference, size, start_lba, one_x, sink, cancel, &mut pass,
     )?;
-    let mut rep = pass.rep;
-    rep.image_sha256 = match digests {
-        Some(d) => d.sha256_hex(),
-        None => hex(&pass.image_sha.finalize()),
-    };
-    if rep.unreadable.is_empty() {
-        rep.disc_sha256 = Some(hex(&pass.disc_sha.finalize()));
-    }
+    let mut rep = pass.finish(digests);
     if let Some(p) = file {
         rep.damaged_files = damaged_files(p, start_lba, &rep);
         if let Some((sp, sum)) = read_sha256_file(p) {
@@ -401,10 +409,7 @@ pub fn verify_cue<T: crate::transport::Transport>(
 ) -> Result<VerifyReport, VerifyError> {
     use crate::cuefile::{Source, TrackMode};
     use crate::scsi::mmc::{ExpectedSectorType, ReadCdFields};
-    sink.event(&Event::Phase {
-        name: "verifying".into(),
-    });
-    let mut pass = Pass::new(0);
+    let mut pass = Pass::start(0, sink);
     for e in &image.layout.extents {
         let Source::File { file, offset } = e.source else {
             continue;
@@ -439,11 +444,7 @@ pub fn verify_cue<T: crate::transport::Transport>(
             &mut pass,
         )?;
     }
-    let mut rep = pass.rep;
-    rep.image_sha256 = hex(&pass.image_sha.finalize());
-    if rep.unreadable.is_empty() {
-        rep.disc_sha256 = Some(hex(&pass.disc_sha.finalize()));
-    }
+    let mut rep = pass.finish(None);
     for &(lba, n) in rep.mismatched.0.iter().chain(&rep.unreadable.0) {
         for l in [lba, lba + n - 1] {
             if let Some(t) = image.layout.track_at(l as i64)

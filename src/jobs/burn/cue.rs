@@ -5,8 +5,8 @@
 
 use super::source::{Source, SourceError};
 use crate::cuefile::{self, CueSheet, FileType, Layout, TrackMode};
-use crate::jobs::verify::{Digester, Digests};
-use crate::jobs::{Cancel, Event, ProgressSink};
+use crate::jobs::verify::Digests;
+use crate::jobs::{Cancel, ProgressSink};
 use crate::scsi::cue::{self as mmc_cue, TrackSpec, ctl, data_form};
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -162,40 +162,8 @@ impl CueImage {
         sink: &dyn ProgressSink,
         cancel: &Cancel,
     ) -> Result<Digests, SourceError> {
-        sink.event(&Event::Phase {
-            name: "checking image".into(),
-        });
         let total = self.stream_bytes();
-        let mut src = self.source();
-        let mut d = Digester::new();
-        let mut buf = vec![0u8; 1 << 20];
-        let mut at = 0u64;
-        loop {
-            if cancel.is_cancelled() {
-                return Err(SourceError::Interrupted);
-            }
-            let n = match src.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(source) => {
-                    return Err(SourceError::Unreadable {
-                        path: self.path.clone(),
-                        at,
-                        source,
-                    });
-                }
-            };
-            d.update(&buf[..n]);
-            at += n as u64;
-        }
-        if at != total {
-            return Err(SourceError::SizeChanged {
-                path: self.path.clone(),
-                expected: total,
-                got: at,
-            });
-        }
-        Ok(d.finish())
+        super::source::hash_all(&mut self.source(), &self.path, total, sink, cancel)
     }
 }
 
