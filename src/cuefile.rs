@@ -3,9 +3,9 @@
 //! file). Pure: the caller reads the text and gives the file sizes.
 //!
 //! What is supported is what discrw can burn in session-at-once and read back: FILE BINARY
-//! (little-endian audio) and MOTOROLA (big-endian audio), TRACK AUDIO, MODE1/2048 and
-//! MODE1/2352, INDEX, PREGAP, POSTGAP, FLAGS, CATALOG, ISRC, REM. CD-Text lines are noted
-//! (not written); everything else is refused with the line it is on.
+//! (little-endian audio) and MOTOROLA (big-endian audio), TRACK AUDIO, MODE1/2048,
+//! MODE1/2352 and MODE2/2352, INDEX, PREGAP, POSTGAP, FLAGS, CATALOG, ISRC, REM. CD-Text
+//! lines are noted (not written); everything else is refused with the line it is on.
 
 /// How a FILE's bytes are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -25,13 +25,15 @@ pub enum TrackMode {
     Mode1Cooked,
     /// CD-ROM mode 1, the whole 2352-byte sector (sync, header, data, EDC/ECC).
     Mode1Raw,
+    /// CD-ROM XA (mode 2, form 1 or 2 sectors with subheaders), the whole 2352-byte sector.
+    Mode2Raw,
 }
 
 impl TrackMode {
     pub fn sector_bytes(self) -> u64 {
         match self {
             TrackMode::Mode1Cooked => 2048,
-            TrackMode::Audio | TrackMode::Mode1Raw => 2352,
+            TrackMode::Audio | TrackMode::Mode1Raw | TrackMode::Mode2Raw => 2352,
         }
     }
     pub fn is_audio(self) -> bool {
@@ -42,6 +44,7 @@ impl TrackMode {
             TrackMode::Audio => "AUDIO",
             TrackMode::Mode1Cooked => "MODE1/2048",
             TrackMode::Mode1Raw => "MODE1/2352",
+            TrackMode::Mode2Raw => "MODE2/2352",
         }
     }
 }
@@ -278,13 +281,14 @@ pub fn parse(text: &str) -> Result<CueSheet, CueError> {
                     "AUDIO" => TrackMode::Audio,
                     "MODE1/2048" => TrackMode::Mode1Cooked,
                     "MODE1/2352" => TrackMode::Mode1Raw,
+                    "MODE2/2352" => TrackMode::Mode2Raw,
                     "" => return err(line, format!("TRACK {n:02} without a mode")),
-                    "MODE2/2336" | "MODE2/2352" | "CDG" | "CDI/2336" | "CDI/2352" => {
+                    "MODE2/2336" | "CDG" | "CDI/2336" | "CDI/2352" => {
                         return err(
                             line,
                             format!(
-                                "TRACK {n:02} {m}: mode 2, CD+G and CD-i tracks are not supported \
-                                 (AUDIO, MODE1/2048 and MODE1/2352 are)"
+                                "TRACK {n:02} {m}: 2336-byte mode 2, CD+G and CD-i tracks are not \
+                                 supported (AUDIO, MODE1/2048, MODE1/2352 and MODE2/2352 are)"
                             ),
                         );
                     }
@@ -807,7 +811,8 @@ FILE track4.bin MOTOROLA\r\n\
     fn refusals_name_the_line() {
         let cases: &[(&str, usize, &str)] = &[
             ("FILE a.wav WAVE\n", 1, "WAVE"),
-            ("FILE a.bin BINARY\nTRACK 01 MODE2/2352\n", 2, "MODE2/2352"),
+            ("FILE a.bin BINARY\nTRACK 01 MODE2/2336\n", 2, "MODE2/2336"),
+            ("FILE a.bin BINARY\nTRACK 01 CDG\n", 2, "CD+G"),
             (
                 "FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\nINDEX 03 00:01:00\n",
                 4,

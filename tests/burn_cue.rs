@@ -288,8 +288,8 @@ fn bad_cue_sheets_are_refused_with_the_file_and_line() {
         ),
         (
             "mode2",
-            "FILE t.bin BINARY\nTRACK 01 MODE2/2352\nINDEX 01 00:00:00\n",
-            &["mode2.cue line 2", "MODE2/2352"],
+            "FILE t.bin BINARY\nTRACK 01 MODE2/2336\nINDEX 01 00:00:00\n",
+            &["mode2.cue line 2", "MODE2/2336"],
         ),
         (
             "order",
@@ -382,4 +382,49 @@ fn verify_of_a_changed_bin_names_the_lba_and_track() {
         serde_json::json!([[10, 1], [750, 1]])
     );
     assert_eq!(v["verify"]["damaged_tracks"], serde_json::json!([1, 3]));
+}
+
+#[test]
+fn mode2_xa_track_is_burned_raw_and_ripped_back() {
+    let d = tempfile::tempdir().unwrap();
+    // Track 1: 200 CD-ROM XA form 1 sectors (subheader: data, submode 08h), POSTGAP 10
+    // sectors; track 2: 100 sectors of audio.
+    let mut bin: Vec<u8> = (0..200u64)
+        .flat_map(|l| {
+            let user: [u8; 2048] = noise(2048, 61 + l).try_into().unwrap();
+            discrw::ecma130::encode_mode2_form1(l, [0, 0, 0x08, 0], &user)
+        })
+        .collect();
+    bin.extend(noise(100 * RAW, 62));
+    std::fs::write(d.path().join("xa.bin"), &bin).unwrap();
+    let cue = d.path().join("xa.cue");
+    std::fs::write(
+        &cue,
+        "FILE xa.bin BINARY\nTRACK 01 MODE2/2352\nINDEX 01 00:00:00\nPOSTGAP 00:00:10\nTRACK 02 AUDIO\nINDEX 01 00:02:50\n",
+    )
+    .unwrap();
+    let m = medium(d.path(), "cd.vd", "cd-r", &[]);
+    let o = ok(&["-d", &dev(&m), "burn", p(&cue)]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("verify: 300 sectors match"),
+        "{}",
+        text(&o)
+    );
+    let rip = d.path().join("r.bin");
+    ok(&["-d", &dev(&m), "rip", "--raw", p(&rip)]);
+    let r = std::fs::read(&rip).unwrap();
+    let rc = std::fs::read_to_string(d.path().join("r.cue")).unwrap();
+    assert!(rc.contains("TRACK 01 MODE2/2352"), "{rc}");
+    assert_eq!(index01(&d.path().join("r.cue")), vec![0, 210]);
+    assert_eq!(sha(sectors(&r, 0, 200)), sha(sectors(&bin, 0, 200)));
+    // The postgap: form 2 sectors at their own addresses, good by ECMA-130's checks.
+    for l in 200..210u64 {
+        let s: &[u8; RAW] = sectors(&r, l as usize, l as usize + 1).try_into().unwrap();
+        assert_eq!(s[15], 2, "mode byte at {l}");
+        assert!(
+            !discrw::ecma130::check_data_sector(s, l).is_bad(),
+            "LBA {l}"
+        );
+    }
+    assert_eq!(sha(sectors(&r, 210, 310)), sha(sectors(&bin, 200, 300)));
 }

@@ -924,6 +924,7 @@ fn fuzz_cue_sheet() {
         b"TRACK 01 MODE1/2352",
         b"TRACK 02 AUDIO",
         b"TRACK 99 MODE1/2048",
+        b"TRACK 03 MODE2/2352",
         b"INDEX 01 00:00:00",
         b"INDEX 00 99:59:74",
         b"INDEX 02 ",

@@ -201,7 +201,7 @@ impl Buffer {
 #[derive(Debug, Clone)]
 pub struct CueSheet {
     /// (first LBA, block size in bytes, audio, how stored: 0 user 2048, 1 raw mode 1 2352,
-    /// 2 audio 2352).
+    /// 2 audio 2352, 3 raw mode 2 (XA) 2352).
     regions: Vec<(i64, usize, bool, u8)>,
     next: i64,
     leadout: i64,
@@ -566,10 +566,12 @@ impl EmuDrive {
             let stored = match how {
                 // Raw mode 1 (DATA FORM 11h): recorded as the host sent it, where the
                 // medium file keeps whole sectors.
-                1 if self.medium.cd_data_encoded() => {
+                1 | 3 if self.medium.cd_data_encoded() => {
                     self.medium.write_data(at as u64 * 2352, sector)
                 }
                 1 => self.medium.write_cd_data(at as u64, &sector[16..2064]),
+                // A version 1 medium file keeps only mode 1 user data.
+                3 => return check(5, 0x64, 0x00),
                 0 => self.medium.write_cd_data(at as u64, sector),
                 _ => self.medium.write_data(at as u64 * 2352, sector),
             };
@@ -901,6 +903,8 @@ fn parse_cue(b: &[u8]) -> Option<(Vec<(i64, usize, bool, u8)>, Vec<(i64, bool, u
             0x00 => (2352, 2),
             0x10 => (2048, 0),
             0x11 => (2352, 1),
+            // Raw CD-ROM XA: whole mode 2 sectors as the host sends them.
+            0x21 => (2352, 3),
             _ => return None,
         };
         if audio != (bs == 2352 && how == 2) {

@@ -425,7 +425,7 @@ pub fn verify_cue<T: crate::transport::Transport>(
                 sector_type: ExpectedSectorType::CdDa,
                 ..ReadCdFields::RAW
             },
-            TrackMode::Mode1Raw => ReadCdFields::RAW,
+            TrackMode::Mode1Raw | TrackMode::Mode2Raw => ReadCdFields::RAW,
             TrackMode::Mode1Cooked => ReadCdFields::USER_DATA,
         };
         let mut reader = CdReader::new(drive, fields);

@@ -133,6 +133,7 @@ impl CueImage {
                         TrackMode::Audio => data_form::CD_DA,
                         TrackMode::Mode1Cooked => data_form::MODE1_2048,
                         TrackMode::Mode1Raw => data_form::MODE1_RAW,
+                        TrackMode::Mode2Raw => data_form::XA_RAW,
                     },
                     scms: t.flags.scms,
                     isrc: t.isrc,
@@ -194,9 +195,16 @@ impl CueSource {
             cuefile::Source::Gap => {
                 for k in 0..n {
                     let lba = e.lba + (self.done + k as u64) as i64;
+                    let frames = (lba + 150).max(0) as u64;
                     if mode == TrackMode::Mode1Raw {
                         // Zero user data in a whole mode 1 sector at its own address.
-                        let s = crate::ecma130::encode_mode1_at((lba + 150).max(0) as u64, &[]);
+                        let s = crate::ecma130::encode_mode1_at(frames, &[]);
+                        self.buf.extend_from_slice(&s);
+                    } else if mode == TrackMode::Mode2Raw {
+                        // A form 2 sector of zeros (the usual XA gap); its EDC does not
+                        // cover the header, so the address is set afterwards.
+                        let mut s = crate::ecma130::encode_mode2_form2(0, [0; 4], &[0; 2324]);
+                        s[12..15].copy_from_slice(&crate::ecma130::frames_to_msf_bcd(frames));
                         self.buf.extend_from_slice(&s);
                     } else {
                         self.buf.resize(self.buf.len() + ss, 0);
