@@ -337,7 +337,14 @@ pub fn parse(text: &str) -> Result<CueSheet, CueError> {
                     // A FILE line between TRACK and its first INDEX: the track is in that file.
                     t.file = nfiles - 1;
                 } else if t.file != nfiles - 1 {
-                    return err(line, "a track's indexes must all be in one FILE");
+                    return err(
+                        line,
+                        format!(
+                            "TRACK {:02} has indexes in two FILEs (a pregap at the end of the \
+                             previous file): not supported; give each track's indexes one FILE",
+                            t.number
+                        ),
+                    );
                 }
                 t.indexes.push((n as u8, at));
             }
@@ -793,6 +800,32 @@ FILE track4.bin MOTOROLA\r\n\
             e.message.contains("too short") || e.message.contains("whole"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn track_one_pregap_held_in_the_file() {
+        // All 150 pregap sectors in the file: nothing generated, the file from LBA −150.
+        let s = parse("FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 00 00:00:00\nINDEX 01 00:02:00\n")
+            .unwrap();
+        let l = layout(&s, &[250 * 2352]).unwrap();
+        assert_eq!(l.tracks[0].indexes, vec![(0, -150), (1, 0)]);
+        assert_eq!(l.extents[0].source, Source::File { file: 0, offset: 0 });
+        assert_eq!((l.extents.len(), l.leadout), (1, 100));
+        // 100 of them in the file: 50 generated first.
+        let s = parse("FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 00 00:00:00\nINDEX 01 00:01:25\n")
+            .unwrap();
+        let l = layout(&s, &[200 * 2352]).unwrap();
+        assert_eq!(l.tracks[0].indexes, vec![(0, -150), (1, 0)]);
+        assert_eq!((l.extents[0].lba, l.extents[0].sectors), (-150, 50));
+        assert_eq!(l.extents[1].lba, -100);
+        assert_eq!(l.leadout, 100);
+        // A pregap at the end of the previous file (EAC's non-compliant sheets): refused.
+        let e = parse(
+            "FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\nTRACK 02 AUDIO\nINDEX 00 00:01:00\nFILE b.bin BINARY\nINDEX 01 00:00:00\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 7);
+        assert!(e.message.contains("two FILEs"), "{e}");
     }
 
     #[test]

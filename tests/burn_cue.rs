@@ -428,3 +428,21 @@ fn mode2_xa_track_is_burned_raw_and_ripped_back() {
     }
     assert_eq!(sha(sectors(&r, 210, 310)), sha(sectors(&bin, 200, 300)));
 }
+
+#[test]
+fn one_cue_to_two_drives_at_once() {
+    let d = tempfile::tempdir().unwrap();
+    let x = mixed(d.path());
+    let a = medium(d.path(), "a.vd", "cd-r", &[]);
+    let b = medium(d.path(), "b.vd", "cd-rw", &[]);
+    let o = ok(&["-d", &dev(&a), "-d", &dev(&b), "burn", p(&x.cue)]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out.matches("verify: 925 sectors match").count(), 2, "{}", text(&o));
+    for m in [&a, &b] {
+        let rip = d.path().join("r.bin");
+        ok(&["-d", &dev(m), "rip", "--raw", "--force", p(&rip)]);
+        let r = std::fs::read(&rip).unwrap();
+        assert_eq!(sha(sectors(&r, 1000, 1150)), sha(&x.bin2));
+        assert_eq!(sha(sectors(&r, 0, 300)), sha(sectors(&x.bin1, 0, 300)));
+    }
+}
