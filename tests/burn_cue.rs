@@ -5,8 +5,8 @@
 //! The images are written here by hand: data sectors encoded with ECMA-130 (sync, header,
 //! EDC, ECC), audio as noise. What the burn put on the disc is checked through READ TOC
 //! (`info --json`), `rip --raw` (READ CD) compared with the source sector runs by SHA-256,
-//! the ripped cue's INDEX 01 positions against the layout the sheet describes, and bchunk
-//! (an independent cue reader) on the ripped image.
+//! the ripped cue's INDEX 01 positions against the layout the sheet describes, cdrdao
+//! (`show-toc`) reading the source sheet, and bchunk reading the ripped image.
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -120,10 +120,60 @@ fn sectors(b: &[u8], from: usize, to: usize) -> &[u8] {
     &b[from * RAW..to * RAW]
 }
 
+/// `cdrdao show-toc X.cue`: an independent reading of a cue sheet, as
+/// (track, START LBA, END LBA, flags lines).
+fn cdrdao_layout(cue: &Path) -> Vec<(u32, u64, u64, Vec<String>)> {
+    // cdrdao opens the FILEs relative to its working directory.
+    let o = Command::new("cdrdao")
+        .current_dir(cue.parent().unwrap())
+        .arg("show-toc")
+        .arg(cue)
+        .output()
+        .unwrap_or_else(|e| panic!("cdrdao is needed (see tests/packages.txt): {e}"));
+    assert!(o.status.success(), "cdrdao: {}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let lba = |l: &str| -> u64 {
+        l.split('(')
+            .nth(1)
+            .unwrap()
+            .trim_end_matches(')')
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let mut v: Vec<(u32, u64, u64, Vec<String>)> = Vec::new();
+    for l in out.lines() {
+        let t = l.trim();
+        if let Some(r) = t.strip_prefix("TRACK ") {
+            let n = r.split_whitespace().next().unwrap().parse().unwrap();
+            v.push((n, 0, 0, Vec::new()));
+        } else if let Some(last) = v.last_mut() {
+            if t.starts_with("START ") {
+                last.1 = lba(t);
+            } else if t.starts_with("END ") {
+                last.2 = lba(t);
+            } else if !t.is_empty() {
+                last.3.push(t.to_string());
+            }
+        }
+    }
+    v
+}
+
 #[test]
 fn mixed_mode_cue_is_burned_and_ripped_back_track_by_track() {
     let d = tempfile::tempdir().unwrap();
     let x = mixed(d.path());
+    // cdrdao reads the sheet as this test's layout says (starts, ends, flags, ISRC).
+    let c = cdrdao_layout(&x.cue);
+    let starts: Vec<(u32, u64, u64)> = c.iter().map(|t| (t.0, t.1, t.2)).collect();
+    assert_eq!(
+        starts,
+        vec![(1, 0, 450), (2, 450, 650), (3, 725, 925), (4, 1000, 1150)]
+    );
+    assert!(c[1].3.iter().any(|f| f == "PRE-EMPHASIS"), "{c:?}");
+    assert!(c[1].3.iter().any(|f| f == "ISRC US ABC 26 00001"), "{c:?}");
+    assert!(c[3].3.iter().any(|f| f == "COPY PERMITTED"), "{c:?}");
     let m = medium(d.path(), "cd.vd", "cd-r", &[]);
     // No --sao: a .cue is session-at-once anyway.
     let o = ok(&["-d", &dev(&m), "burn", p(&x.cue)]);
@@ -437,7 +487,12 @@ fn one_cue_to_two_drives_at_once() {
     let b = medium(d.path(), "b.vd", "cd-rw", &[]);
     let o = ok(&["-d", &dev(&a), "-d", &dev(&b), "burn", p(&x.cue)]);
     let out = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(out.matches("verify: 925 sectors match").count(), 2, "{}", text(&o));
+    assert_eq!(
+        out.matches("verify: 925 sectors match").count(),
+        2,
+        "{}",
+        text(&o)
+    );
     for m in [&a, &b] {
         let rip = d.path().join("r.bin");
         ok(&["-d", &dev(m), "rip", "--raw", "--force", p(&rip)]);
