@@ -501,3 +501,25 @@ fn one_cue_to_two_drives_at_once() {
         assert_eq!(sha(sectors(&r, 0, 300)), sha(sectors(&x.bin1, 0, 300)));
     }
 }
+
+#[test]
+fn simulated_cue_burn_leaves_the_cd_blank() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("a.bin"), noise(300 * RAW, 71)).unwrap();
+    let cue = d.path().join("a.cue");
+    std::fs::write(
+        &cue,
+        "FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\n",
+    )
+    .unwrap();
+    let m = medium(d.path(), "cd.vd", "cd-r", &[]);
+    let o = ok(&["-d", &dev(&m), "burn", "--simulate", p(&cue)]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("(simulated)"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(info(&m)["media"]["status"], "blank");
+    ok(&["-d", &dev(&m), "burn", p(&cue)]);
+    assert_eq!(info(&m)["media"]["status"], "complete");
+}

@@ -762,6 +762,12 @@ impl EmuDrive {
                     return sense_of(INVALID_PARAMETER);
                 }
                 let first_track = self.state.tracks.len();
+                // A test write records nothing: the disc stays blank (no tracks).
+                let starts = if self.wp.test_write() {
+                    &[][..]
+                } else {
+                    &starts[..]
+                };
                 for (k, &(start, audio, ctl)) in starts.iter().enumerate() {
                     let end = starts.get(k + 1).map(|s| s.0).unwrap_or(leadout);
                     if end <= start {
