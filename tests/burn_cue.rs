@@ -373,6 +373,11 @@ fn bad_cue_sheets_are_refused_with_the_file_and_line() {
             assert!(e.contains(w), "{name}: {w:?} not in {e:?}");
         }
     }
+    // A .bin named .cue is no cue sheet.
+    let big = d.path().join("big.cue");
+    std::fs::write(&big, noise(2 << 20, 43)).unwrap();
+    let (_, e) = fails(&["-d", &dev(&m), "burn", p(&big)], 2);
+    assert!(e.contains("too large for a cue sheet"), "{e}");
     assert_eq!(info(&m)["media"]["status"], "blank");
 }
 

@@ -33,6 +33,17 @@ impl CueImage {
                 format!("{}: {}", path.display(), e.message)
             }
         };
+        // Cue sheets are a few kilobytes; a large file is something else (a .bin named .cue).
+        const MAX: u64 = 1 << 20;
+        let len = std::fs::metadata(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .len();
+        if len > MAX {
+            return Err(format!(
+                "{}: {len} bytes is too large for a cue sheet (at most 1 MiB)",
+                path.display()
+            ));
+        }
         let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let text = String::from_utf8_lossy(&bytes);
         let sheet = cuefile::parse(&text).map_err(at)?;
