@@ -971,3 +971,165 @@ fn sigint_during_a_burn_closes_the_track_and_exits_130() {
     assert_eq!(meta(&m)["finalized"], false);
     assert_eq!(info(&m)["status"], "appendable");
 }
+
+#[test]
+fn sigint_while_standard_input_stalls_closes_the_track_and_exits_130() {
+    // The producer sends 8 MiB and then goes quiet with the pipe still open: the writer has
+    // emptied the FIFO and waits for data, the reader waits in read(2). SIGINT must still
+    // close the track and end the burn at once, not after the next byte arrives.
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "s.vd", "dvd+r", &[]);
+    let mut c = bin()
+        .args([
+            "burn",
+            "--size",
+            "67108864",
+            "--fifo",
+            "4M",
+            "-d",
+            &dev(&m),
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = c.stdin.take().unwrap();
+    stdin.write_all(&vec![0x5Au8; 8 << 20]).unwrap();
+    stdin.flush().unwrap();
+    // Let the writer drain what was sent (the emulated drive's clock is virtual).
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(c.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(c.wait_with_output()));
+    let o = match rx.recv_timeout(std::time::Duration::from_secs(20)) {
+        Ok(o) => o.expect("wait"),
+        Err(_) => panic!("burn still running 20 s after SIGINT while standard input stalled"),
+    };
+    drop(stdin);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(o.status.code(), Some(130), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let l = err
+        .lines()
+        .rfind(|l| l.starts_with("discrw: "))
+        .unwrap_or("");
+    assert!(l.contains("interrupted"), "{l}");
+    // The 8 MiB that arrived are on the disc in a closed track; the disc stays appendable.
+    let t = tracks(&m);
+    assert_eq!(t.len(), 1, "{t:?}");
+    assert_eq!(t[0]["closed"], true, "{t:?}");
+    assert_eq!(t[0]["recorded"].as_u64(), Some(4096), "{t:?}");
+    assert_eq!(info(&m)["status"], "appendable");
+}
+
+/// Burn `img` to `m` at 1x on the wall clock with the terminal a pseudo-terminal made by
+/// script(1) (util-linux): `keys` are typed in order, each once `after` has shown up in
+/// what the terminal displays. Returns the exit code and the terminal's text.
+fn burn_on_a_terminal(m: &Path, img: &Path, keys: &[(&str, &[u8])]) -> (Option<i32>, String) {
+    use std::io::Read;
+    use std::sync::{Arc, Mutex};
+    let cmd = format!(
+        "exec '{}' -d '{}' burn --speed 1 '{}'",
+        env!("CARGO_BIN_EXE_discrw"),
+        dev(m),
+        img.display()
+    );
+    let mut c = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("DISCRW_EMU_CLOCK", "real")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux is needed by this test");
+    let shown = Arc::new(Mutex::new(Vec::new()));
+    let mut out = c.stdout.take().unwrap();
+    let sink = shown.clone();
+    let reader = std::thread::spawn(move || {
+        let mut b = [0u8; 4096];
+        while let Ok(n) = out.read(&mut b) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&b[..n]);
+        }
+    });
+    let mut stdin = c.stdin.take().unwrap();
+    let text = |s: &Arc<Mutex<Vec<u8>>>| String::from_utf8_lossy(&s.lock().unwrap()).into_owned();
+    for (after, key) in keys {
+        let started = std::time::Instant::now();
+        while !text(&shown).contains(after) {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "the terminal never showed {after:?}:\n{}",
+                text(&shown)
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        stdin.write_all(key).unwrap();
+        stdin.flush().unwrap();
+    }
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = c.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "burn still running:\n{}",
+            text(&shown)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    drop(stdin);
+    reader.join().unwrap();
+    (status.code(), text(&shown))
+}
+
+const QUESTION: &str = "stop the burn?";
+
+#[test]
+fn sigint_on_a_terminal_asks_and_no_goes_on_to_a_verified_disc() {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "t.vd", "dvd+r", &[]);
+    let img = image(d.path(), "a.iso", 16384, 31);
+    // Ctrl-C typed on the terminal is SIGINT from the line discipline, as for a user.
+    let (code, shown) = burn_on_a_terminal(&m, &img, &[("writing", b"\x03"), (QUESTION, b"n\n")]);
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(shown.contains("going on"), "{shown}");
+    assert!(shown.contains("16384 sectors match"), "{shown}");
+    assert_on_disc(d.path(), &m, &img, 0);
+    assert_eq!(info(&m)["status"], "complete");
+}
+
+#[test]
+fn sigint_on_a_terminal_asks_and_yes_stops_with_the_track_closed() {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "t.vd", "dvd+r", &[]);
+    let img = image(d.path(), "a.iso", 32768, 32);
+    let (code, shown) = burn_on_a_terminal(&m, &img, &[("writing", b"\x03"), (QUESTION, b"y\n")]);
+    assert_eq!(code, Some(130), "{shown}");
+    assert!(shown.contains("track was closed"), "{shown}");
+    let t = tracks(&m);
+    assert_eq!(t.len(), 1, "{t:?}");
+    assert_eq!(t[0]["closed"], true, "{t:?}");
+    assert_eq!(info(&m)["status"], "appendable");
+}
+
+#[test]
+fn a_second_sigint_while_asking_stops_at_once() {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "t.vd", "dvd+r", &[]);
+    let img = image(d.path(), "a.iso", 32768, 33);
+    let (code, shown) = burn_on_a_terminal(&m, &img, &[("writing", b"\x03"), (QUESTION, b"\x03")]);
+    assert_eq!(code, Some(130), "{shown}");
+    assert!(shown.contains("track was closed"), "{shown}");
+    assert_eq!(tracks(&m)[0]["closed"], true);
+}

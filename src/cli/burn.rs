@@ -9,13 +9,14 @@ use crate::drive::Drive;
 use crate::jobs::Cancel;
 use crate::jobs::burn::cue::CueImage;
 use crate::jobs::burn::plan::Choices;
-use crate::jobs::burn::source::{self, Image, ReadSource};
+use crate::jobs::burn::source::{self, Image, StreamSource};
 use crate::jobs::burn::{
     self as job, BurnError, BurnOptions, BurnReport, FailureKind, Input, Outcome, Speed, Target,
 };
 use crate::jobs::verify::VerifyReport;
 use crate::transport::sg_io::Access;
 use serde_json::json;
+use std::os::fd::AsFd;
 use std::sync::Arc;
 
 /// Parse a size such as `32M`, `256m`, `64K`, `1G` or plain bytes.
@@ -359,8 +360,22 @@ pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
     };
     let specs = device::resolve(&cli.device)?;
     let cancel = Cancel::new();
-    super::signals::install(&cancel)
-        .map_err(|e| CliError::failure(format!("cannot install signal handlers: {e}")))?;
+    let sink = Arc::new(Progress::new(ProgressMode::pick(cli.json)));
+    let installed = if stdin || cli.json {
+        super::signals::install(&cancel).map(|()| false)
+    } else {
+        let say = sink.clone();
+        super::signals::install_confirmed(
+            &cancel,
+            Arc::new(move |t: &str| say.say(t)),
+            if opts.choices.sao {
+                "stop the burn? A session-at-once disc cannot be closed and is lost"
+            } else {
+                "stop the burn? The track is closed and the disc keeps a partial image"
+            },
+        )
+    };
+    installed.map_err(|e| CliError::failure(format!("cannot install signal handlers: {e}")))?;
     let mut targets = Vec::new();
     for spec in &specs {
         let clock = device::clock_for(spec);
@@ -383,27 +398,29 @@ pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
             ce
         })?;
     }
-    let sink = Progress::new(ProgressMode::pick(cli.json));
     let interrupted_or = |e: source::SourceError| match e {
         source::SourceError::Interrupted => {
             CliError::new(ExitCode::Interrupted, "interrupted before writing")
         }
         e => CliError::failure(e.to_string()),
     };
-    let input: Input = if let Some(image) = cue_image {
-        let digests = image.precheck(&sink, &cancel).map_err(interrupted_or)?;
-        Input::Cue { image, digests }
-    } else if stdin {
-        Image::Stream {
-            source: Box::new(ReadSource(std::io::stdin())),
-            size,
-        }
-        .into()
-    } else {
-        let img = Image::precheck_file(&a.image, &sink, &cancel).map_err(interrupted_or)?;
-        img.into()
-    };
-    let results = job::burn(&mut targets, input, a.copies, &opts, &sink, &cancel);
+    let input: Input =
+        if let Some(image) = cue_image {
+            let digests = image.precheck(&*sink, &cancel).map_err(interrupted_or)?;
+            Input::Cue { image, digests }
+        } else if stdin {
+            Image::Stream {
+                source: Box::new(StreamSource::new(std::io::stdin().as_fd()).map_err(|e| {
+                    CliError::new(ExitCode::Failure, format!("standard input: {e}"))
+                })?),
+                size,
+            }
+            .into()
+        } else {
+            let img = Image::precheck_file(&a.image, &*sink, &cancel).map_err(interrupted_or)?;
+            img.into()
+        };
+    let results = job::burn(&mut targets, input, a.copies, &opts, &*sink, &cancel);
     sink.finish();
     report(cli, specs.len(), &results)
 }

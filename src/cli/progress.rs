@@ -77,6 +77,18 @@ impl Progress {
         }
     }
 
+    /// A line for the user (a question, an answer) above the bar, or plain on stderr.
+    pub fn say(&self, text: &str) {
+        match self.state.lock() {
+            Ok(s) if s.bar.is_some() => {
+                if let Some(b) = &s.bar {
+                    b.println(text);
+                }
+            }
+            _ => Self::line(text),
+        }
+    }
+
     fn line(text: &str) {
         let mut e = std::io::stderr().lock();
         let _ = writeln!(e, "{text}");

@@ -205,6 +205,11 @@ impl Fifo {
         self.room.notify_all();
     }
 
+    /// True once `close` was called (the burn is being stopped).
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
     /// Wait until the FIFO is full or the producer ended (writers start on a full FIFO,
     /// as cdrskin does, so the drive starts with the most reserve there can be).
     pub fn wait_primed(&self) {

@@ -78,6 +78,52 @@ impl<R: Read + Send> Source for ReadSource<R> {
     }
 }
 
+/// A pipe, terminal or file descriptor (standard input) as a source that notices a stopped
+/// burn while the producer stalls: it waits for data with poll(2) in short slices and gives
+/// up once the FIFO it feeds is closed. A plain blocking read would keep the reader thread,
+/// and with it the end of the burn, waiting for the next byte after SIGINT. Reads go straight
+/// to the descriptor (no user-space buffer that poll could not see).
+pub struct StreamSource {
+    file: std::fs::File,
+    fifo: Option<Arc<Fifo>>,
+}
+
+impl StreamSource {
+    /// Read from a duplicate of `fd` (standard input: `std::io::stdin().as_fd()`).
+    pub fn new(fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<StreamSource> {
+        Ok(StreamSource {
+            file: std::fs::File::from(fd.try_clone_to_owned()?),
+            fifo: None,
+        })
+    }
+}
+
+/// How long (ms) one poll(2) waits before the source looks at the FIFO again.
+const STREAM_POLL_MS: u16 = 100;
+
+impl Source for StreamSource {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use nix::poll::{PollFd, PollFlags, poll};
+        use std::os::fd::AsFd;
+        loop {
+            if self.fifo.as_ref().is_some_and(|f| f.is_closed()) {
+                return Err(std::io::Error::other("the burn was stopped"));
+            }
+            let mut fds = [PollFd::new(self.file.as_fd(), PollFlags::POLLIN)];
+            match poll(&mut fds, STREAM_POLL_MS) {
+                Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
+                // Readable, hung up or in error: read says which.
+                Ok(_) => return self.file.read(buf),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    fn bind(&mut self, fifo: &Arc<Fifo>) {
+        self.fifo = Some(fifo.clone());
+    }
+}
+
 /// Fill `buf` completely unless the source ends; returns the bytes read.
 pub fn read_full(src: &mut dyn Source, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
