@@ -11,14 +11,14 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-mod emu_cli;
-use emu_cli::{dev, discrw, fails, medium, ok, p, text};
+mod common;
+use common::{dev, discrw, fails, info_json as info, medium, ok, p, text, tool};
 
 const RAW: usize = 2352;
 
-fn noise(n: usize, seed: u64) -> Vec<u8> {
+/// `n` bytes of xorshift noise.
+fn noise_bytes(n: usize, seed: u64) -> Vec<u8> {
     let mut x = seed | 1;
     let mut v = Vec::with_capacity(n + 8);
     while v.len() < n {
@@ -33,7 +33,7 @@ fn noise(n: usize, seed: u64) -> Vec<u8> {
 
 /// `sectors` mode 1 sectors for LBAs from `lba`, user data noise (ECMA-130 §14).
 fn data_sectors(lba: u64, sectors: usize, seed: u64) -> Vec<u8> {
-    let user = noise(sectors * 2048, seed);
+    let user = noise_bytes(sectors * 2048, seed);
     let mut v = Vec::with_capacity(sectors * RAW);
     for i in 0..sectors {
         v.extend_from_slice(&discrw::ecma130::encode_mode1(
@@ -51,11 +51,6 @@ fn sha(b: &[u8]) -> String {
         .collect()
 }
 
-fn info(m: &Path) -> Value {
-    let o = ok(&["-d", &dev(m), "info", "--json"]);
-    serde_json::from_slice(&o.stdout).expect("info json")
-}
-
 /// The mixed-mode disc of the tests, as the sheet lays it out:
 /// track 1 MODE1/2352 at LBA 0, 300 sectors + POSTGAP 2 s (150 generated) → 450;
 /// track 2 AUDIO, FLAGS PRE, ISRC, 200 sectors at 450;
@@ -70,9 +65,9 @@ struct Mixed {
 
 fn mixed(dir: &Path) -> Mixed {
     let mut bin1 = data_sectors(0, 300, 11);
-    bin1.extend(noise(200 * RAW, 12));
-    bin1.extend(noise(275 * RAW, 13));
-    let bin2 = noise(150 * RAW, 14);
+    bin1.extend(noise_bytes(200 * RAW, 12));
+    bin1.extend(noise_bytes(275 * RAW, 13));
+    let bin2 = noise_bytes(150 * RAW, 14);
     std::fs::write(dir.join("mixed disc.bin"), &bin1).unwrap();
     std::fs::write(dir.join("track4.bin"), &bin2).unwrap();
     // File 1 frames: track 2 at 300, track 3 index 0 at 500, index 1 at 575.
@@ -124,13 +119,7 @@ fn sectors(b: &[u8], from: usize, to: usize) -> &[u8] {
 /// (track, START LBA, END LBA, flags lines).
 fn cdrdao_layout(cue: &Path) -> Vec<(u32, u64, u64, Vec<String>)> {
     // cdrdao opens the FILEs relative to its working directory.
-    let o = Command::new("cdrdao")
-        .current_dir(cue.parent().unwrap())
-        .arg("show-toc")
-        .arg(cue)
-        .output()
-        .unwrap_or_else(|e| panic!("cdrdao is needed (see tests/packages.txt): {e}"));
-    assert!(o.status.success(), "cdrdao: {}", text(&o));
+    let o = tool("cdrdao", &["show-toc", p(cue)], cue.parent().unwrap());
     let out = String::from_utf8_lossy(&o.stdout).into_owned();
     let lba = |l: &str| -> u64 {
         l.split('(')
@@ -221,16 +210,7 @@ fn mixed_mode_cue_is_burned_and_ripped_back_track_by_track() {
     assert_eq!(sha(sectors(&r, 1000, 1150)), sha(&x.bin2));
 
     // bchunk, an independent reader of the ripped cue: track 1's user data.
-    let bc = Command::new("bchunk")
-        .current_dir(d.path())
-        .args(["rip.bin", "rip.cue", "bc"])
-        .output()
-        .unwrap_or_else(|e| panic!("bchunk is needed (see tests/packages.txt): {e}"));
-    assert!(
-        bc.status.success(),
-        "{}",
-        String::from_utf8_lossy(&bc.stdout)
-    );
+    tool("bchunk", &["rip.bin", "rip.cue", "bc"], d.path());
     let iso = std::fs::read(d.path().join("bc01.iso")).unwrap();
     let mut want: Vec<u8> = (0..300)
         .flat_map(|i| x.bin1[i * RAW + 16..i * RAW + 16 + 2048].to_vec())
@@ -269,9 +249,9 @@ fn audio_only_cue_on_a_cd_rw_after_blank() {
     let d = tempfile::tempdir().unwrap();
     // A CD-RW holding a closed data disc.
     let iso = d.path().join("old.iso");
-    std::fs::write(&iso, noise(100 * 2048, 3)).unwrap();
+    std::fs::write(&iso, noise_bytes(100 * 2048, 3)).unwrap();
     let m = medium(d.path(), "rw.vd", "cd-rw", &["--from", p(&iso)]);
-    let audio = noise(400 * RAW, 21);
+    let audio = noise_bytes(400 * RAW, 21);
     std::fs::write(d.path().join("a.bin"), &audio).unwrap();
     let cue = d.path().join("a.cue");
     std::fs::write(
@@ -301,7 +281,7 @@ fn audio_only_cue_on_a_cd_rw_after_blank() {
 #[test]
 fn motorola_audio_is_swapped_to_cd_da_byte_order() {
     let d = tempfile::tempdir().unwrap();
-    let le = noise(200 * RAW, 31);
+    let le = noise_bytes(200 * RAW, 31);
     // The same samples big-endian: each 16-bit sample's bytes swapped.
     let be: Vec<u8> = le.chunks(2).flat_map(|s| [s[1], s[0]]).collect();
     std::fs::write(d.path().join("be.bin"), &be).unwrap();
@@ -323,8 +303,8 @@ fn motorola_audio_is_swapped_to_cd_da_byte_order() {
 fn bad_cue_sheets_are_refused_with_the_file_and_line() {
     let d = tempfile::tempdir().unwrap();
     let m = medium(d.path(), "cd.vd", "cd-r", &[]);
-    std::fs::write(d.path().join("t.bin"), noise(100 * RAW, 41)).unwrap();
-    std::fs::write(d.path().join("odd.bin"), noise(100 * RAW + 7, 42)).unwrap();
+    std::fs::write(d.path().join("t.bin"), noise_bytes(100 * RAW, 41)).unwrap();
+    std::fs::write(d.path().join("odd.bin"), noise_bytes(100 * RAW + 7, 42)).unwrap();
     let cases: &[(&str, &str, &[&str])] = &[
         (
             "missing",
@@ -375,7 +355,7 @@ fn bad_cue_sheets_are_refused_with_the_file_and_line() {
     }
     // A .bin named .cue is no cue sheet.
     let big = d.path().join("big.cue");
-    std::fs::write(&big, noise(2 << 20, 43)).unwrap();
+    std::fs::write(&big, noise_bytes(2 << 20, 43)).unwrap();
     let (_, e) = fails(&["-d", &dev(&m), "burn", p(&big)], 2);
     assert!(e.contains("too large for a cue sheet"), "{e}");
     assert_eq!(info(&m)["media"]["status"], "blank");
@@ -385,7 +365,7 @@ fn bad_cue_sheets_are_refused_with_the_file_and_line() {
 fn cue_too_big_for_the_disc_is_refused_before_writing() {
     let d = tempfile::tempdir().unwrap();
     // 600 sectors of audio, a disc of 500.
-    std::fs::write(d.path().join("big.bin"), noise(600 * RAW, 51)).unwrap();
+    std::fs::write(d.path().join("big.bin"), noise_bytes(600 * RAW, 51)).unwrap();
     let cue = d.path().join("big.cue");
     std::fs::write(
         &cue,
@@ -446,11 +426,11 @@ fn mode2_xa_track_is_burned_raw_and_ripped_back() {
     // sectors; track 2: 100 sectors of audio.
     let mut bin: Vec<u8> = (0..200u64)
         .flat_map(|l| {
-            let user: [u8; 2048] = noise(2048, 61 + l).try_into().unwrap();
+            let user: [u8; 2048] = noise_bytes(2048, 61 + l).try_into().unwrap();
             discrw::ecma130::encode_mode2_form1(l, [0, 0, 0x08, 0], &user)
         })
         .collect();
-    bin.extend(noise(100 * RAW, 62));
+    bin.extend(noise_bytes(100 * RAW, 62));
     std::fs::write(d.path().join("xa.bin"), &bin).unwrap();
     let cue = d.path().join("xa.cue");
     std::fs::write(
@@ -510,7 +490,7 @@ fn one_cue_to_two_drives_at_once() {
 #[test]
 fn simulated_cue_burn_leaves_the_cd_blank() {
     let d = tempfile::tempdir().unwrap();
-    std::fs::write(d.path().join("a.bin"), noise(300 * RAW, 71)).unwrap();
+    std::fs::write(d.path().join("a.bin"), noise_bytes(300 * RAW, 71)).unwrap();
     let cue = d.path().join("a.cue");
     std::fs::write(
         &cue,

@@ -8,50 +8,13 @@
 //! `discrw info --json` (READ DISC INFORMATION) and the medium file's own metadata. And
 //! `discrw rip` of each burned kind gives back the image's SHA-256.
 
+mod common;
+
+use common::*;
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-mod emu_cli;
-use emu_cli::{bin, dev, fails, medium, ok, p, text};
-
-/// An image of `sectors` 2048-byte sectors of xorshift noise (every sector differs).
-fn image(dir: &Path, name: &str, sectors: u64, seed: u64) -> PathBuf {
-    let mut x = seed | 1;
-    let mut v = Vec::with_capacity((sectors * 2048) as usize);
-    for _ in 0..sectors * 256 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        v.extend_from_slice(&x.to_le_bytes());
-    }
-    let f = dir.join(name);
-    std::fs::write(&f, v).expect("write image");
-    f
-}
-
-/// SHA-256 by the external `sha256sum` (a missing tool fails the test loudly).
-fn sha256sum(f: &Path) -> String {
-    let o = Command::new("sha256sum")
-        .arg(f)
-        .output()
-        .expect("sha256sum (coreutils) is needed by this test and was not found");
-    assert!(o.status.success(), "sha256sum {}", f.display());
-    String::from_utf8_lossy(&o.stdout)
-        .split_whitespace()
-        .next()
-        .expect("sha256sum output")
-        .to_string()
-}
-
-/// The medium file's JSON metadata (bytes 20..24 length, JSON at 24).
-fn meta(m: &Path) -> Value {
-    let b = std::fs::read(m).expect("read medium");
-    assert_eq!(&b[..14], b"DISCRW-VMEDIUM", "magic");
-    let n = u32::from_le_bytes([b[20], b[21], b[22], b[23]]) as usize;
-    serde_json::from_slice(&b[24..24 + n]).expect("metadata JSON")
-}
 
 /// `count` user-data sectors from LBA `start`, straight from the medium file (docs/
 /// virtual-drive.md: on CD a version 2 file stores the encoded sector, user data at 16).
@@ -80,9 +43,7 @@ fn medium_sectors(m: &Path, start: u64, count: u64) -> Vec<u8> {
 
 /// `discrw info --json`'s media object (READ DISC INFORMATION / TRACK INFORMATION).
 fn info(m: &Path) -> Value {
-    let o = ok(&["info", "-d", &dev(m), "--json"]);
-    let v: Value = serde_json::from_slice(&o.stdout).expect("info JSON");
-    v["media"].clone()
+    info_json(m)["media"].clone()
 }
 
 /// The image is on the disc at `start`: same bytes, same SHA-256 (external tool), and
@@ -134,6 +95,15 @@ fn assert_appendable(m: &Path) {
     assert_eq!(meta(m)["finalized"], false, "{}", meta(m));
 }
 
+/// A working directory with a blank medium of `kind` and an image of `sectors` sectors of
+/// noise `seed`.
+fn blank_and_image(kind: &str, sectors: u64, seed: u64) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "m.vd", kind, &[]);
+    let img = image(d.path(), "a.iso", sectors, seed);
+    (d, m, img)
+}
+
 fn tracks(m: &Path) -> Vec<Value> {
     meta(m)["tracks"].as_array().cloned().unwrap_or_default()
 }
@@ -141,20 +111,24 @@ fn tracks(m: &Path) -> Vec<Value> {
 // ---------------------------------------------------------------------------------------
 // Every writable family
 
-/// Burn a fresh medium of `kind` and check the copy and the finalized state.
-fn family(kind: &str, extra: &[&str], sectors: u64) -> (tempfile::TempDir, PathBuf, String) {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), &format!("{kind}.vd"), kind, &[]);
-    let img = image(d.path(), "a.iso", sectors, 0x5eed ^ sectors);
+/// Burn 1000 sectors to a fresh medium of `kind`; check the copy and that the summary names
+/// the write mode `mode`.
+fn family(kind: &str, extra: &[&str], mode: &str) -> (tempfile::TempDir, PathBuf) {
+    let (d, m, img) = blank_and_image(kind, 1000, 0x5eed ^ 1000);
     let out = burn_ok(&m, &img, extra);
+    assert!(out.contains(mode), "{kind} {extra:?}: {out}");
     assert_on_disc(d.path(), &m, &img, 0);
-    (d, m, out)
+    (d, m)
+}
+
+/// A formatted medium after the burn (overwritable kinds format the blank disc first).
+fn assert_formatted(m: &Path) {
+    assert_eq!(meta(m)["formatted"], true, "{}", meta(m));
 }
 
 #[test]
 fn cd_r_tao() {
-    let (_d, m, out) = family("cd-r", &[], 1000);
-    assert!(out.contains("CD-R Tao"), "{out}");
+    let (_d, m) = family("cd-r", &[], "CD-R Tao");
     assert_finalized(&m);
     let t = tracks(&m);
     assert_eq!(t.len(), 1, "{t:?}");
@@ -165,8 +139,7 @@ fn cd_r_tao() {
 
 #[test]
 fn cd_r_sao() {
-    let (_d, m, out) = family("cd-r", &["--sao"], 1000);
-    assert!(out.contains("CD-R Sao"), "{out}");
+    let (_d, m) = family("cd-r", &["--sao"], "CD-R Sao");
     assert_finalized(&m);
     let t = tracks(&m);
     assert_eq!(t.len(), 1, "{t:?}");
@@ -175,8 +148,7 @@ fn cd_r_sao() {
 
 #[test]
 fn dvd_r_dao() {
-    let (_d, m, out) = family("dvd-r", &["--sao"], 1000);
-    assert!(out.contains("Dao"), "{out}");
+    let (_d, m) = family("dvd-r", &["--sao"], "Dao");
     assert_finalized(&m);
     let t = tracks(&m);
     assert_eq!(t.len(), 1, "{t:?}");
@@ -187,52 +159,30 @@ fn dvd_r_dao() {
 
 #[test]
 fn dvd_r_incremental() {
-    let (_d, m, out) = family("dvd-r", &[], 1000);
-    assert!(out.contains("Incremental"), "{out}");
+    let (_d, m) = family("dvd-r", &[], "Incremental");
     assert_finalized(&m);
     assert_eq!(tracks(&m)[0]["method"], "incremental");
 }
 
-#[test]
-fn dvd_rw_sequential() {
-    let (_d, m, out) = family("dvd-rw", &[], 1000);
-    assert!(out.contains("DVD-RW"), "{out}");
-    assert_finalized(&m);
+/// Burns whose summary names the write mode and that leave the disc finalized (write-once
+/// kinds) or formatted (overwritable kinds format the blank disc first).
+macro_rules! family_tests {
+    ($($name:ident: $kind:literal, $mode:literal, $check:ident;)*) => {$(
+        #[test]
+        fn $name() {
+            let (_d, m) = family($kind, &[], $mode);
+            $check(&m);
+        }
+    )*};
 }
 
-#[test]
-fn dvd_plus_r() {
-    let (_d, m, out) = family("dvd+r", &[], 1000);
-    assert!(out.contains("DVD+R Sequential"), "{out}");
-    assert_finalized(&m);
-}
-
-#[test]
-fn dvd_plus_r_dl() {
-    let (_d, m, out) = family("dvd+r-dl", &[], 1000);
-    assert!(out.contains("DVD+R DL"), "{out}");
-    assert_finalized(&m);
-}
-
-#[test]
-fn dvd_plus_rw_formats_and_overwrites_from_lba_0() {
-    let (_d, m, out) = family("dvd+rw", &[], 1000);
-    assert!(out.contains("DVD+RW Overwrite"), "{out}");
-    assert_eq!(meta(&m)["formatted"], true, "{}", meta(&m));
-}
-
-#[test]
-fn bd_r() {
-    let (_d, m, out) = family("bd-r", &[], 1000);
-    assert!(out.contains("BD-R"), "{out}");
-    assert_finalized(&m);
-}
-
-#[test]
-fn bd_re_is_formatted_first() {
-    let (_d, m, out) = family("bd-re", &[], 1000);
-    assert!(out.contains("BD-RE Overwrite"), "{out}");
-    assert_eq!(meta(&m)["formatted"], true, "{}", meta(&m));
+family_tests! {
+    dvd_rw_sequential: "dvd-rw", "DVD-RW", assert_finalized;
+    dvd_plus_r: "dvd+r", "DVD+R Sequential", assert_finalized;
+    dvd_plus_r_dl: "dvd+r-dl", "DVD+R DL", assert_finalized;
+    dvd_plus_rw_formats_and_overwrites_from_lba_0: "dvd+rw", "DVD+RW Overwrite", assert_formatted;
+    bd_r: "bd-r", "BD-R", assert_finalized;
+    bd_re_is_formatted_first: "bd-re", "BD-RE Overwrite", assert_formatted;
 }
 
 /// `discrw rip` of the burned disc gives back the image: same SHA-256 (by `sha256sum`).
@@ -380,15 +330,21 @@ fn blank_refuses_media_that_cannot_be_blanked() {
     assert!(l.contains("CD-R"), "{l}");
 }
 
-#[test]
-fn standard_input_with_size() {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "s.vd", "dvd+r", &[]);
-    let img = image(d.path(), "a.iso", 700, 11);
-    let bytes = std::fs::read(&img).unwrap();
+/// `discrw burn --size N EXTRA... -` of `img` fed on standard input by a thread. With
+/// `stall_after`, on the real clock: that many bytes at once, a 1.5 s stall, then the rest.
+fn stdin_burn(m: &Path, img: &Path, extra: &[&str], stall_after: Option<usize>) -> Output {
+    let bytes = std::fs::read(img).unwrap();
     let size = bytes.len().to_string();
-    let mut c = bin()
-        .args(["burn", "-d", &dev(&m), "--size", &size, "-"])
+    let dv = dev(m);
+    let mut args = vec!["burn", "-d", dv.as_str(), "--size", size.as_str()];
+    args.extend_from_slice(extra);
+    args.push("-");
+    let mut c = bin();
+    if stall_after.is_some() {
+        c.env("DISCRW_EMU_CLOCK", "real");
+    }
+    let mut c = c
+        .args(&args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -396,10 +352,22 @@ fn standard_input_with_size() {
         .expect("spawn");
     let mut stdin = c.stdin.take().expect("stdin");
     let feeder = std::thread::spawn(move || {
-        let _ = stdin.write_all(&bytes);
+        let first = stall_after.unwrap_or(bytes.len());
+        let _ = stdin.write_all(&bytes[..first]);
+        if first < bytes.len() {
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            let _ = stdin.write_all(&bytes[first..]);
+        }
     });
     let o = c.wait_with_output().expect("wait");
     feeder.join().unwrap();
+    o
+}
+
+#[test]
+fn standard_input_with_size() {
+    let (d, m, img) = blank_and_image("dvd+r", 700, 11);
+    let o = stdin_burn(&m, &img, &[], None);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("700 sectors match"));
     assert_on_disc(d.path(), &m, &img, 0);
@@ -408,9 +376,7 @@ fn standard_input_with_size() {
 
 #[test]
 fn burn_json_reports_fifo_and_drive_buffer_statistics() {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "j.vd", "dvd-r", &[]);
-    let img = image(d.path(), "a.iso", 4000, 12);
+    let (_d, m, img) = blank_and_image("dvd-r", 4000, 12);
     let o = ok(&["burn", "--json", "-d", &dev(&m), p(&img)]);
     let s = String::from_utf8_lossy(&o.stdout);
     // Progress lines first (one JSON object each), then the pretty-printed result.
@@ -500,9 +466,7 @@ fn simulate_where_allowed_and_refused_where_not() {
 
 #[test]
 fn no_verify_says_the_burn_is_unverified() {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "n.vd", "bd-r", &[]);
-    let img = image(d.path(), "a.iso", 100, 14);
+    let (d, m, img) = blank_and_image("bd-r", 100, 14);
     let o = ok(&["burn", "--no-verify", "-d", &dev(&m), p(&img)]);
     let s = String::from_utf8_lossy(&o.stdout);
     assert!(s.contains("unverified"), "{s}");
@@ -633,9 +597,7 @@ fn medium_removed_mid_burn() {
 
 #[test]
 fn corrupted_sector_on_the_disc_is_named_by_verify() {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "c.vd", "dvd+r", &[]);
-    let img = image(d.path(), "a.iso", 500, 23);
+    let (_d, m, img) = blank_and_image("dvd+r", 500, 23);
     burn_ok(&m, &img, &[]);
     // Flip bytes of LBA 321 in the medium file (documented layout).
     let mut b = std::fs::read(&m).unwrap();
@@ -720,9 +682,7 @@ fn unreadable_sector_after_the_burn_is_exit_5() {
 
 #[test]
 fn verify_uses_the_sha256_file_next_to_the_image() {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "s.vd", "dvd+r", &[]);
-    let img = image(d.path(), "a.iso", 100, 25);
+    let (d, m, img) = blank_and_image("dvd+r", 100, 25);
     burn_ok(&m, &img, &[]);
     let sum = sha256sum(&img);
     std::fs::write(d.path().join("a.iso.sha256"), format!("{sum}  a.iso\n")).unwrap();
@@ -787,60 +747,20 @@ fn parallel_burn_with_one_drive_failing_finishes_the_others() {
 // ---------------------------------------------------------------------------------------
 // Buffer underrun (wall clock: the drive drains in real time while the source stalls)
 
-/// Feed `bytes` to a burn of standard input: `first` bytes at once, a stall of `stall`,
-/// then the rest.
-fn stalled_stdin_burn(
-    m: &Path,
-    bytes: Vec<u8>,
-    first: usize,
-    stall: std::time::Duration,
-    extra: &[&str],
-) -> Output {
-    let size = bytes.len().to_string();
-    let d = dev(m);
-    let mut args = vec!["burn", "-d", d.as_str(), "--size", size.as_str()];
-    args.extend_from_slice(extra);
-    args.push("-");
-    let mut c = bin()
-        .args(&args)
-        .env("DISCRW_EMU_CLOCK", "real")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut stdin = c.stdin.take().expect("stdin");
-    let feeder = std::thread::spawn(move || {
-        let _ = stdin.write_all(&bytes[..first]);
-        std::thread::sleep(stall);
-        let _ = stdin.write_all(&bytes[first..]);
-    });
-    let o = c.wait_with_output().expect("wait");
-    feeder.join().unwrap();
-    o
+/// A burn of standard input to a blank DVD-R on the real clock: an 8192-sector image of
+/// noise `seed`, its first 8 MiB at once, then the stall. 8 MiB fills the 4 MiB drive
+/// buffer; at 16x it drains in ~0.2 s, so the 1.5 s stall runs it dry.
+fn stalled_stdin_burn(seed: u64, extra: &[&str]) -> (tempfile::TempDir, PathBuf, PathBuf, Output) {
+    let (d, m, img) = blank_and_image("dvd-r", 8192, seed);
+    let o = stdin_burn(&m, &img, extra, Some(8 << 20));
+    (d, m, img, o)
 }
 
 #[test]
 fn underrun_without_burnfree_and_a_tiny_fifo_fails_the_burn() {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "u.vd", "dvd-r", &[]);
-    let img = image(d.path(), "a.iso", 8192, 28);
-    let bytes = std::fs::read(&img).unwrap();
-    // 8 MiB at once fills the 4 MiB drive buffer; at 16x it drains in ~0.2 s, so a 1.5 s
-    // stall of the source runs it dry.
-    let o = stalled_stdin_burn(
-        &m,
-        bytes,
-        8 << 20,
-        std::time::Duration::from_millis(1500),
-        &["--fifo", "64K", "--no-burnfree"],
-    );
+    let (_d, m, _, o) = stalled_stdin_burn(28, &["--fifo", "64K", "--no-burnfree"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let err = String::from_utf8_lossy(&o.stderr);
-    let l = err
-        .lines()
-        .rfind(|l| l.starts_with("discrw: "))
-        .unwrap_or("");
+    let l = error_line(&o);
     assert!(l.contains("buffer underrun at LBA"), "{l}");
     assert!(l.contains("03/0C/09") || l.contains("05/21/02"), "{l}");
     assert!(l.contains("BURN-Free"), "hint: {l}");
@@ -850,17 +770,7 @@ fn underrun_without_burnfree_and_a_tiny_fifo_fails_the_burn() {
 
 #[test]
 fn underrun_with_burnfree_is_survived() {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "u.vd", "dvd-r", &[]);
-    let img = image(d.path(), "a.iso", 8192, 29);
-    let bytes = std::fs::read(&img).unwrap();
-    let o = stalled_stdin_burn(
-        &m,
-        bytes,
-        8 << 20,
-        std::time::Duration::from_millis(1500),
-        &["--fifo", "64K"],
-    );
+    let (d, m, img, o) = stalled_stdin_burn(29, &["--fifo", "64K"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("8192 sectors match"));
     assert_on_disc(d.path(), &m, &img, 0);

@@ -6,33 +6,11 @@
 //! Tests of commands that have not landed yet are `#[ignore = "needs CMD (issue N)"]`;
 //! enable them when the command does (the reason names the issue).
 
+mod common;
+
+use common::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn discrw(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_discrw"))
-        .args(args)
-        .env_remove("DISCRW_DEVICE")
-        .output()
-        .expect("run discrw")
-}
-
-/// Exit code and the single stderr line (discrw's own errors).
-fn fails_with(args: &[&str], code: i32) -> String {
-    let out = discrw(args);
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "args {args:?}: stderr: {err} stdout: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "expected one line, got: {err}");
-    assert!(lines[0].starts_with("discrw: "), "{err}");
-    lines[0].to_string()
-}
 
 /// A usage error caught by the argument parser: exit 2, stderr names the argument.
 fn usage_error(args: &[&str], mentions: &str) {
@@ -58,29 +36,6 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         }
     }
     out
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().expect("utf-8 temp path")
-}
-
-/// A virtual medium made through the CLI (`virtual create`), as a user would.
-fn medium(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
-    let path = dir.join(name);
-    let mut args = vec!["virtual", "create", p(&path)];
-    args.extend_from_slice(extra);
-    let out = discrw(&args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "virtual create {extra:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    path
-}
-
-fn virt(path: &Path) -> String {
-    format!("virtual:{}", path.display())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -164,65 +119,35 @@ fn virtual_create_without_media() {
 // ---------------------------------------------------------------------------------------
 // `virtual create` values discrw checks
 
+/// `virtual create x.vd --media MEDIA EXTRA...` refused: exit 2, one line that mentions
+/// `mentions`, and no medium file made.
+fn virtual_create_refused(dir: &Path, media: &str, extra: &[&str], mentions: &str) {
+    let f = dir.join("x.vd");
+    let mut args = vec!["virtual", "create", p(&f), "--media", media];
+    args.extend_from_slice(extra);
+    let l = fails_with(&args, 2);
+    assert!(l.contains(mentions), "{l}");
+    assert!(!f.exists());
+}
+
 #[test]
 fn virtual_create_capacity_zero() {
     let d = tempfile::tempdir().unwrap();
-    let f = d.path().join("x.vd");
-    let l = fails_with(
-        &[
-            "virtual",
-            "create",
-            p(&f),
-            "--media",
-            "cd-r",
-            "--capacity",
-            "0",
-        ],
-        2,
-    );
-    assert!(l.contains("--capacity"), "{l}");
-    assert!(!f.exists());
+    virtual_create_refused(d.path(), "cd-r", &["--capacity", "0"], "--capacity");
 }
 
 #[test]
 fn virtual_create_bad_fault_spec() {
     let d = tempfile::tempdir().unwrap();
-    let f = d.path().join("x.vd");
-    let l = fails_with(
-        &[
-            "virtual",
-            "create",
-            p(&f),
-            "--media",
-            "cd-r",
-            "--faults",
-            "bogus@12",
-        ],
-        2,
-    );
-    assert!(l.contains("bogus"), "{l}");
-    assert!(!f.exists());
+    virtual_create_refused(d.path(), "cd-r", &["--faults", "bogus@12"], "bogus");
 }
 
 #[test]
 fn virtual_create_from_missing_image() {
     let d = tempfile::tempdir().unwrap();
-    let f = d.path().join("x.vd");
     let img = d.path().join("nope.iso");
-    let l = fails_with(
-        &[
-            "virtual",
-            "create",
-            p(&f),
-            "--media",
-            "dvd-rom",
-            "--from",
-            p(&img),
-        ],
-        2,
-    );
-    assert!(l.contains("nope.iso"), "{l}");
-    assert!(!f.exists() && !img.exists());
+    virtual_create_refused(d.path(), "dvd-rom", &["--from", p(&img)], "nope.iso");
+    assert!(!img.exists());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -231,13 +156,13 @@ fn virtual_create_from_missing_image() {
 #[test]
 fn virtual_medium_of_a_future_version() {
     let d = tempfile::tempdir().unwrap();
-    let f = medium(d.path(), "m.vd", &["--media", "dvd+r"]);
+    let f = medium(d.path(), "m.vd", "dvd+r", &[]);
     let mut bytes = std::fs::read(&f).unwrap();
     // Header bytes 16..20: format version, little-endian (src/emu/medium.rs layout).
     bytes[16..20].copy_from_slice(&99u32.to_le_bytes());
     std::fs::write(&f, &bytes).unwrap();
     let before = snapshot(d.path());
-    let l = fails_with(&["info", "-d", &virt(&f)], 3);
+    let l = fails_with(&["info", "-d", &dev(&f)], 3);
     assert!(l.contains("version 99") && l.contains("newer"), "{l}");
     assert_eq!(snapshot(d.path()), before, "the medium file was changed");
 }
@@ -245,13 +170,13 @@ fn virtual_medium_of_a_future_version() {
 #[test]
 fn virtual_medium_with_corrupt_metadata() {
     let d = tempfile::tempdir().unwrap();
-    let f = medium(d.path(), "m.vd", &["--media", "cd-rw"]);
+    let f = medium(d.path(), "m.vd", "cd-rw", &[]);
     let mut bytes = std::fs::read(&f).unwrap();
     // Metadata (JSON from byte 24) with its first bytes overwritten.
     bytes[24..32].copy_from_slice(b"\xff\xfe garbl");
     std::fs::write(&f, &bytes).unwrap();
     let before = snapshot(d.path());
-    let l = fails_with(&["info", "-d", &virt(&f)], 3);
+    let l = fails_with(&["info", "-d", &dev(&f)], 3);
     assert!(l.contains("corrupt"), "{l}");
     assert_eq!(snapshot(d.path()), before);
 }
@@ -259,18 +184,18 @@ fn virtual_medium_with_corrupt_metadata() {
 #[test]
 fn virtual_medium_truncated() {
     let d = tempfile::tempdir().unwrap();
-    let f = medium(d.path(), "m.vd", &["--media", "bd-r"]);
+    let f = medium(d.path(), "m.vd", "bd-r", &[]);
     let bytes = std::fs::read(&f).unwrap();
     std::fs::write(&f, &bytes[..20]).unwrap();
     let before = snapshot(d.path());
-    fails_with(&["info", "-d", &virt(&f)], 3);
+    fails_with(&["info", "-d", &dev(&f)], 3);
     assert_eq!(snapshot(d.path()), before);
 }
 
 #[test]
 fn virtual_medium_is_a_directory() {
     let d = tempfile::tempdir().unwrap();
-    fails_with(&["info", "-d", &virt(d.path())], 3);
+    fails_with(&["info", "-d", &dev(d.path())], 3);
 }
 
 #[test]
@@ -278,11 +203,11 @@ fn virtual_medium_in_use_by_another_process() {
     // Another discrw (here: this test) holds the medium's lock, as a job would.
     use std::os::fd::AsRawFd;
     let d = tempfile::tempdir().unwrap();
-    let f = medium(d.path(), "m.vd", &["--media", "dvd-rw"]);
+    let f = medium(d.path(), "m.vd", "dvd-rw", &[]);
     let held = std::fs::File::open(&f).unwrap();
     discrw::transport::sg_io::lock_exclusive(held.as_raw_fd()).expect("lock");
     let before = snapshot(d.path());
-    let l = fails_with(&["info", "-d", &virt(&f)], 3);
+    let l = fails_with(&["info", "-d", &dev(&f)], 3);
     assert!(l.contains("in use") || l.contains("busy"), "{l}");
     assert_eq!(snapshot(d.path()), before);
     drop(held);
@@ -340,9 +265,7 @@ fn format_nonexistent_device() {
 /// A blank DVD+R medium and a directory to work in.
 fn blank_dvd(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let d = tempfile::tempdir().unwrap();
-    let mut args = vec!["--media", "dvd+r"];
-    args.extend_from_slice(extra);
-    let m = medium(d.path(), "blank.vd", &args);
+    let m = medium(d.path(), "blank.vd", "dvd+r", extra);
     (d, m)
 }
 
@@ -350,7 +273,7 @@ fn blank_dvd(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
 /// (the medium file included: a refused burn writes nothing).
 fn burn_refused(d: &Path, m: &Path, args: &[&str], code: i32) -> String {
     let before = snapshot(d);
-    let dev = virt(m);
+    let dev = dev(m);
     let mut all = vec!["burn", "-d", dev.as_str()];
     all.extend_from_slice(args);
     let l = fails_with(&all, code);
@@ -463,14 +386,10 @@ fn burn_stdin_without_size() {
 fn verify_missing_image() {
     let d = tempfile::tempdir().unwrap();
     let img = small_image(d.path());
-    let m = medium(
-        d.path(),
-        "rom.vd",
-        &["--media", "dvd-rom", "--from", p(&img)],
-    );
+    let m = medium(d.path(), "rom.vd", "dvd-rom", &["--from", p(&img)]);
     let before = snapshot(d.path());
     let l = fails_with(
-        &["verify", "-d", &virt(&m), p(&d.path().join("nope.iso"))],
+        &["verify", "-d", &dev(&m), p(&d.path().join("nope.iso"))],
         2,
     );
     assert!(l.contains("nope.iso"), "{l}");
@@ -481,11 +400,7 @@ fn verify_missing_image() {
 fn rom(d: &Path, name: &str, fill: u8) -> PathBuf {
     let img = d.join(format!("{name}.src"));
     std::fs::write(&img, vec![fill; 2048 * 8]).unwrap();
-    let m = medium(
-        d,
-        &format!("{name}.vd"),
-        &["--media", "dvd-rom", "--from", p(&img)],
-    );
+    let m = medium(d, &format!("{name}.vd"), "dvd-rom", &["--from", p(&img)]);
     std::fs::remove_file(&img).unwrap();
     m
 }
@@ -496,7 +411,7 @@ fn rip_speed_nonsense() {
     let m = rom(d.path(), "a", 0x11);
     let out = d.path().join("a.iso");
     let before = snapshot(d.path());
-    let l = fails_with(&["rip", "-d", &virt(&m), "--speed", "fast", p(&out)], 2);
+    let l = fails_with(&["rip", "-d", &dev(&m), "--speed", "fast", p(&out)], 2);
     assert!(l.contains("--speed"), "{l}");
     assert_eq!(snapshot(d.path()), before);
 }
@@ -507,7 +422,7 @@ fn rip_size_zero() {
     let m = rom(d.path(), "a", 0x11);
     let out = d.path().join("a.iso");
     let before = snapshot(d.path());
-    let l = fails_with(&["rip", "-d", &virt(&m), "--size", "0", p(&out)], 2);
+    let l = fails_with(&["rip", "-d", &dev(&m), "--size", "0", p(&out)], 2);
     assert!(l.contains("--size"), "{l}");
     assert_eq!(snapshot(d.path()), before);
 }
@@ -519,7 +434,7 @@ fn rip_out_exists_without_force() {
     let out = d.path().join("precious.iso");
     std::fs::write(&out, b"the only copy").unwrap();
     let before = snapshot(d.path());
-    let l = fails_with(&["rip", "-d", &virt(&m), p(&out)], 2);
+    let l = fails_with(&["rip", "-d", &dev(&m), p(&out)], 2);
     assert!(l.contains("precious.iso") && l.contains("--force"), "{l}");
     assert_eq!(snapshot(d.path()), before);
 }
@@ -529,7 +444,7 @@ fn rip_out_exists_without_force() {
 fn ripped(d: &Path, m: &Path) -> (PathBuf, Vec<PathBuf>) {
     let out = d.join("a.iso");
     let before = snapshot(d);
-    let o = discrw(&["rip", "-d", &virt(m), p(&out)]);
+    let o = discrw(&["rip", "-d", &dev(m), p(&out)]);
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -551,7 +466,7 @@ fn rip_resume_with_the_mapfile_of_another_disc() {
     let (out, maps) = ripped(d.path(), &a);
     assert!(!maps.is_empty(), "rip wrote no mapfile");
     let before = snapshot(d.path());
-    let l = fails_with(&["rip", "-d", &virt(&b), "--resume", p(&out)], 2);
+    let l = fails_with(&["rip", "-d", &dev(&b), "--resume", p(&out)], 2);
     assert!(
         l.contains("another disc") || l.contains("different disc"),
         "{l}"
@@ -569,7 +484,7 @@ fn rip_resume_with_a_corrupt_mapfile() {
         std::fs::write(m, b"0x00000000 ? 1\nthis is not a block line\n").unwrap();
     }
     let before = snapshot(d.path());
-    let l = fails_with(&["rip", "-d", &virt(&a), "--resume", p(&out)], 2);
+    let l = fails_with(&["rip", "-d", &dev(&a), "--resume", p(&out)], 2);
     assert!(l.contains("mapfile"), "{l}");
     assert_eq!(snapshot(d.path()), before);
 }

@@ -1,31 +1,9 @@
 //! Bad inputs from docs/exit-codes.md: each gives one line on stderr naming what and why,
 //! and the documented exit code; nothing the user had is touched.
 
-use std::process::{Command, Output};
+mod common;
 
-fn discrw(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_discrw"))
-        .args(args)
-        .env_remove("DISCRW_DEVICE")
-        .output()
-        .expect("run discrw")
-}
-
-/// Exit code and the single stderr line.
-fn fails_with(args: &[&str], code: i32) -> String {
-    let out = discrw(args);
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "args {args:?}: stderr: {err} stdout: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "expected one line, got: {err}");
-    assert!(lines[0].starts_with("discrw: "), "{err}");
-    lines[0].to_string()
-}
+use common::*;
 
 #[test]
 fn nonexistent_device() {

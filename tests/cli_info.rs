@@ -1,45 +1,13 @@
 //! `discrw virtual create`, `info`, `eject` through the real binary on the emulated drive.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn discrw(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_discrw"))
-        .args(args)
-        .env_remove("DISCRW_DEVICE")
-        .output()
-        .expect("run discrw")
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = discrw(args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn info_json(medium: &Path) -> serde_json::Value {
-    let dev = format!("virtual:{}", medium.display());
-    serde_json::from_str(&ok(&["info", "--json", "-d", &dev])).expect("info --json is JSON")
-}
+use common::*;
 
 #[test]
 fn blank_dvd_plus_r_info() {
     let d = tempfile::tempdir().unwrap();
-    let m = d.path().join("blank.vdisc");
-    ok(&[
-        "virtual",
-        "create",
-        m.to_str().unwrap(),
-        "--media",
-        "dvd+r",
-        "--capacity",
-        "100000",
-    ]);
+    let m = medium(d.path(), "blank.vdisc", "dvd+r", &["--capacity", "100000"]);
     let v = info_json(&m);
     assert_eq!(v["drive"]["peripheral_device_type"], 5, "{v}");
     assert_eq!(v["media"]["profile_code"], 0x1B, "{v}");
@@ -49,7 +17,7 @@ fn blank_dvd_plus_r_info() {
     assert_eq!(v["media"]["next_writable_address"], 0, "{v}");
     assert_eq!(v["drive"]["writer"], true, "{v}");
     // Plain output names the same things.
-    let text = ok(&["info", "-d", &format!("virtual:{}", m.display())]);
+    let text = stdout(&ok(&["info", "-d", &dev(&m)]));
     assert!(text.contains("DVD+R, blank"), "{text}");
 }
 
@@ -60,16 +28,7 @@ fn pressed_dvd_rom_info_shows_image_size() {
     let sectors = 3000u64;
     let data: Vec<u8> = (0..sectors * 2048).map(|i| (i % 251) as u8).collect();
     std::fs::write(&img, &data).unwrap();
-    let m = d.path().join("rom.vdisc");
-    ok(&[
-        "virtual",
-        "create",
-        m.to_str().unwrap(),
-        "--media",
-        "dvd-rom",
-        "--from",
-        img.to_str().unwrap(),
-    ]);
+    let m = medium(d.path(), "rom.vdisc", "dvd-rom", &["--from", p(&img)]);
     let v = info_json(&m);
     assert_eq!(v["media"]["profile_code"], 0x10, "{v}");
     assert_eq!(v["media"]["status"], "complete", "{v}");
@@ -80,20 +39,10 @@ fn pressed_dvd_rom_info_shows_image_size() {
 #[test]
 fn eject_and_load() {
     let d = tempfile::tempdir().unwrap();
-    let m = d.path().join("e.vdisc");
-    ok(&[
-        "virtual",
-        "create",
-        m.to_str().unwrap(),
-        "--media",
-        "cd-r",
-        "--capacity",
-        "5000",
-    ]);
-    let dev = format!("virtual:{}", m.display());
-    ok(&["eject", "-d", &dev]);
+    let m = medium(d.path(), "e.vdisc", "cd-r", &["--capacity", "5000"]);
+    ok(&["eject", "-d", &dev(&m)]);
     assert_eq!(info_json(&m)["media"]["status"], "none");
-    ok(&["eject", "--load", "-d", &dev]);
+    ok(&["eject", "--load", "-d", &dev(&m)]);
     let v = info_json(&m);
     assert_eq!(v["media"]["status"], "blank", "{v}");
     assert_eq!(v["media"]["profile_code"], 0x09, "{v}");

@@ -24,53 +24,40 @@ use fuzz_util::{Seed, fuzz};
 // Sense data (SPC-4 §4.5)
 
 fn sense_seeds() -> Vec<Seed> {
-    vec![
-        // Fixed format (Table 48), NOT READY / medium not present 02/3A/00, ADDITIONAL
-        // SENSE LENGTH (byte 7) 0Ah.
-        Seed::new(
-            "fixed 02/3A/00",
-            &[
-                0x70, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x0A, 0x00, 0x00, 0x00, 0x00, 0x3A, 0x00,
-                0x00, 0x00, 0x00, 0x00,
-            ],
-        )
-        .len_at(7, 1),
-        // Fixed, VALID, MEDIUM ERROR 03/11/05 with INFORMATION (bytes 3..=6) = LBA 1234h.
-        Seed::new(
-            "fixed 03/11/05 valid",
-            &[
-                0xF0, 0x00, 0x03, 0x00, 0x00, 0x12, 0x34, 0x0A, 0x00, 0x00, 0x00, 0x00, 0x11, 0x05,
-                0x00, 0x00, 0x00, 0x00,
-            ],
-        )
-        .len_at(7, 1),
-        // Fixed, NOT READY 02/04/04 format in progress, SKSV (byte 15 bit 7) with
-        // PROGRESS INDICATION 8000h (bytes 16..=17, Table 56).
-        Seed::new(
-            "fixed 02/04/04 progress",
-            &[
-                0x70, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x0A, 0x00, 0x00, 0x00, 0x00, 0x04, 0x04,
-                0x00, 0x80, 0x80, 0x00,
-            ],
-        )
-        .len_at(7, 1),
-        // Fixed, deferred (71h) MEDIUM ERROR write error 03/0C/00.
-        Seed::new(
-            "fixed deferred 03/0C/00",
-            &[
-                0x71, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x0A, 0x00, 0x00, 0x00, 0x00, 0x0C, 0x00,
-                0x00, 0x00, 0x00, 0x00,
-            ],
-        )
-        .len_at(7, 1),
-        // Fixed, UNIT ATTENTION 06/28/00, short (the 14 bytes some drives send).
-        Seed::new(
-            "fixed 06/28/00 short",
-            &[
-                0x70, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x28, 0x00,
-            ],
-        )
-        .len_at(7, 1),
+    // Fixed format (Table 48): ADDITIONAL SENSE LENGTH at byte 7.
+    #[rustfmt::skip]
+    let fixed: [(&'static str, &[u8]); 5] = [
+        // NOT READY / medium not present 02/3A/00, ADDITIONAL SENSE LENGTH 0Ah.
+        ("fixed 02/3A/00", &[
+            0x70, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x0A, 0x00, 0x00, 0x00, 0x00, 0x3A, 0x00,
+            0x00, 0x00, 0x00, 0x00,
+        ]),
+        // VALID, MEDIUM ERROR 03/11/05 with INFORMATION (bytes 3..=6) = LBA 1234h.
+        ("fixed 03/11/05 valid", &[
+            0xF0, 0x00, 0x03, 0x00, 0x00, 0x12, 0x34, 0x0A, 0x00, 0x00, 0x00, 0x00, 0x11, 0x05,
+            0x00, 0x00, 0x00, 0x00,
+        ]),
+        // NOT READY 02/04/04 format in progress, SKSV (byte 15 bit 7) with PROGRESS
+        // INDICATION 8000h (bytes 16..=17, Table 56).
+        ("fixed 02/04/04 progress", &[
+            0x70, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x0A, 0x00, 0x00, 0x00, 0x00, 0x04, 0x04,
+            0x00, 0x80, 0x80, 0x00,
+        ]),
+        // Deferred (71h) MEDIUM ERROR write error 03/0C/00.
+        ("fixed deferred 03/0C/00", &[
+            0x71, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x0A, 0x00, 0x00, 0x00, 0x00, 0x0C, 0x00,
+            0x00, 0x00, 0x00, 0x00,
+        ]),
+        // UNIT ATTENTION 06/28/00, short (the 14 bytes some drives send).
+        ("fixed 06/28/00 short", &[
+            0x70, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x28, 0x00,
+        ]),
+    ];
+    let mut seeds: Vec<Seed> = fixed
+        .into_iter()
+        .map(|(name, d)| Seed::new(name, d).len_at(7, 1))
+        .collect();
+    seeds.extend([
         // Descriptor format (Table 23), MEDIUM ERROR 03/11/00 with an information
         // descriptor (§4.5.2.2: type 00h, length 0Ah, VALID, 8-byte INFORMATION = 1234h).
         Seed::new(
@@ -101,7 +88,8 @@ fn sense_seeds() -> Vec<Seed> {
             &[0x73, 0x03, 0x0C, 0x09, 0x00, 0x00, 0x00, 0x00],
         )
         .len_at(7, 1),
-    ]
+    ]);
+    seeds
 }
 
 #[test]

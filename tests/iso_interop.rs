@@ -223,6 +223,16 @@ fn peer_made_images_read_by_discrw() {
     let tame = tmp.path().join("tame");
     build_tree(&tame, false);
 
+    // The peer a case's label names: genisoimage, or xorriso as mkisofs.
+    let mkisofs = |label: &str| {
+        if label.starts_with("xorriso") {
+            let mut c = Command::new(&xorriso);
+            c.args(["-as", "mkisofs"]);
+            c
+        } else {
+            Command::new(&genisoimage)
+        }
+    };
     // Rock Ridge images: the listing and the extracted tree equal the source.
     let rr_cases: Vec<(&str, Vec<&str>)> = vec![
         ("genisoimage -R -J", vec!["-R", "-J", "-joliet-long"]),
@@ -231,15 +241,7 @@ fn peer_made_images_read_by_discrw() {
     ];
     for (i, (label, args)) in rr_cases.iter().enumerate() {
         let img = tmp.path().join(format!("rr{i}.iso"));
-        let tool = if label.starts_with("xorriso") {
-            &xorriso
-        } else {
-            &genisoimage
-        };
-        let mut c = Command::new(tool);
-        if label.starts_with("xorriso") {
-            c.args(["-as", "mkisofs"]);
-        }
+        let mut c = mkisofs(label);
         // genisoimage 1.1.11 loops forever writing the RRIP SL entries of some long
         // multi-component symlink targets (link_long); it gets the tree without that link.
         let src = if label.starts_with("genisoimage") {
@@ -273,15 +275,7 @@ fn peer_made_images_read_by_discrw() {
     ];
     for (i, (label, args, tree)) in plain_cases.iter().enumerate() {
         let img = tmp.path().join(format!("plain{i}.iso"));
-        let tool = if label.starts_with("xorriso") {
-            &xorriso
-        } else {
-            &genisoimage
-        };
-        let mut c = Command::new(tool);
-        if label.starts_with("xorriso") {
-            c.args(["-as", "mkisofs"]);
-        }
+        let mut c = mkisofs(label);
         run(c.args(args).args(["-quiet", "-o", s(&img), s(&tame)]));
         let ours = discrw_listing(&img);
         assert_eq!(ours, xorriso_listing(&img), "{label}: discrw ls vs xorriso");

@@ -7,56 +7,20 @@
 //! The timed tests run the emulated drive on the real clock at a low write speed, and
 //! synchronize on the JSON progress events (`--json`), never on a guessed delay alone.
 
+mod common;
+
+use common::*;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-mod emu_cli;
-use emu_cli::{bin, dev, medium, ok, p, text};
-
-/// `sectors` 2048-byte sectors of xorshift noise.
-fn noise(sectors: u64, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut v = Vec::with_capacity((sectors * 2048) as usize);
-    for _ in 0..sectors * 256 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        v.extend_from_slice(&x.to_le_bytes());
-    }
-    v
-}
-
-fn image(dir: &Path, name: &str, sectors: u64, seed: u64) -> PathBuf {
-    let f = dir.join(name);
-    std::fs::write(&f, noise(sectors, seed)).expect("write image");
-    f
-}
-
-/// The medium file's JSON metadata (format in docs/virtual-drive.md: bytes 20..24 length,
-/// JSON at 24).
-fn meta(m: &Path) -> Value {
-    let b = std::fs::read(m).expect("read medium");
-    assert_eq!(&b[..14], b"DISCRW-VMEDIUM", "magic");
-    let n = u32::from_le_bytes([b[20], b[21], b[22], b[23]]) as usize;
-    serde_json::from_slice(&b[24..24 + n]).expect("metadata JSON")
-}
-
 /// No user-data byte of the (DVD/BD, 2048-byte stride) medium is set: sectors live from
 /// byte 65536 of the file.
 fn medium_data_is_blank(m: &Path) -> bool {
     let b = std::fs::read(m).expect("read medium");
     b.get(65536..).unwrap_or(&[]).iter().all(|&x| x == 0)
-}
-
-fn last_error_line(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr)
-        .lines()
-        .rfind(|l| l.starts_with("discrw: "))
-        .unwrap_or_else(|| panic!("no `discrw: ` error line: {}", text(o)))
-        .to_string()
 }
 
 /// Spawn discrw with `--json` on the real clock, read its JSON lines until one satisfies
@@ -134,31 +98,39 @@ fn assert_no_success(o: &Output) {
 // ---------------------------------------------------------------------------------------
 // SIGINT / SIGTERM
 
+/// A slow burn (4x, 64 KiB FIFO, real clock) of an 8192-sector image of noise `seed` to a
+/// fresh medium of `kind`; `then` gets the child and the image once writing has begun.
+fn burn_disturbed_mid_write(
+    kind: &str,
+    seed: u64,
+    then: impl FnOnce(&Child, &Path),
+) -> (Output, PathBuf, PathBuf, tempfile::TempDir) {
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "b.vd", kind, &[]);
+    let img = image(d.path(), "a.iso", 8192, seed);
+    let args = [
+        "burn",
+        "-d",
+        &dev(&m),
+        "--speed",
+        "4",
+        "--fifo",
+        "64K",
+        p(&img),
+    ];
+    let o = run_until(&args, phase("writing"), |c| then(c, &img));
+    (o, m, img, d)
+}
+
 /// A burn interrupted while writing: exit 130, one line saying so and in what state the
 /// disc was left; never finalized, never "verified".
 fn interrupted_burn(
     kind: &str,
     sig: nix::sys::signal::Signal,
 ) -> (Output, PathBuf, tempfile::TempDir) {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "b.vd", kind, &[]);
-    let img = image(d.path(), "a.iso", 8192, 41);
-    let o = run_until(
-        &[
-            "burn",
-            "-d",
-            &dev(&m),
-            "--speed",
-            "4",
-            "--fifo",
-            "64K",
-            p(&img),
-        ],
-        phase("writing"),
-        signal(sig),
-    );
+    let (o, m, img, d) = burn_disturbed_mid_write(kind, 41, |c, _| signal(sig)(c));
     assert_eq!(o.status.code(), Some(130), "{kind} {sig}: {}", text(&o));
-    let l = last_error_line(&o);
+    let l = error_line(&o);
     assert!(l.contains("interrupted"), "{l}");
     assert_no_success(&o);
     // The image was not touched.
@@ -170,7 +142,7 @@ fn interrupted_burn(
 fn sigint_during_a_burn_stops_it_and_says_how_the_disc_was_left() {
     // DVD+R: the track is closed, the disc stays appendable and readable.
     let (o, m, _d) = interrupted_burn("dvd+r", nix::sys::signal::Signal::SIGINT);
-    let l = last_error_line(&o);
+    let l = error_line(&o);
     assert!(
         l.contains("the track was closed; the disc holds a partial image"),
         "{l}"
@@ -185,7 +157,7 @@ fn sigterm_during_a_burn_is_handled_like_sigint() {
     // DVD-R (incremental, single session): closing the session closes the disc, which then
     // holds the part written so far; said so, exit 130.
     let (o, m, _d) = interrupted_burn("dvd-r", nix::sys::signal::Signal::SIGTERM);
-    let l = last_error_line(&o);
+    let l = error_line(&o);
     assert!(
         l.contains("partial image"),
         "the state of the disc is named: {l}"
@@ -221,7 +193,7 @@ fn sigint_and_sigterm_during_verify_exit_130_without_a_verdict() {
             signal(sig),
         );
         assert_eq!(o.status.code(), Some(130), "{sig}: {}", text(&o));
-        assert!(last_error_line(&o).contains("interrupted"), "{}", text(&o));
+        assert!(error_line(&o).contains("interrupted"), "{}", text(&o));
         assert_no_success(&o);
         assert!(
             !String::from_utf8_lossy(&o.stdout).contains("differ"),
@@ -261,7 +233,7 @@ fn sigint_and_sigterm_during_blank_and_format_leave_the_operation_to_the_drive()
             signal(sig),
         );
         assert_eq!(o.status.code(), Some(130), "{cmd} {kind}: {}", text(&o));
-        let l = last_error_line(&o);
+        let l = error_line(&o);
         assert!(
             l.contains("interrupted") && l.contains("on its own"),
             "{cmd} {kind}: {l}"
@@ -283,24 +255,7 @@ fn sigint_and_sigterm_during_blank_and_format_leave_the_operation_to_the_drive()
 // The image truncated or rewritten during a burn
 
 fn burn_with_image_tampered(tamper: impl FnOnce(&Path)) -> (Output, PathBuf, tempfile::TempDir) {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "t.vd", "dvd+r", &[]);
-    let img = image(d.path(), "a.iso", 8192, 43);
-    let img2 = img.clone();
-    let o = run_until(
-        &[
-            "burn",
-            "-d",
-            &dev(&m),
-            "--speed",
-            "4",
-            "--fifo",
-            "64K",
-            p(&img),
-        ],
-        phase("writing"),
-        move |_| tamper(&img2),
-    );
+    let (o, m, _, d) = burn_disturbed_mid_write("dvd+r", 43, |_, img| tamper(img));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert_no_success(&o);
     // A bad copy is never closed as good.
@@ -314,7 +269,7 @@ fn image_truncated_during_a_burn_is_detected() {
         let f = std::fs::OpenOptions::new().write(true).open(img).unwrap();
         f.set_len(12 << 20).unwrap();
     });
-    let l = last_error_line(&o);
+    let l = error_line(&o);
     assert!(l.contains("image ended after"), "{l}");
 }
 
@@ -327,7 +282,7 @@ fn image_changed_during_a_burn_is_detected_by_its_hash() {
         f.seek(SeekFrom::Start(15 << 20)).unwrap();
         f.write_all(&vec![0xA5; 1 << 20]).unwrap();
     });
-    let l = last_error_line(&o);
+    let l = error_line(&o);
     assert!(l.contains("image changed while it was burned"), "{l}");
 }
 
@@ -348,11 +303,7 @@ fn a_new_disc_never_receives_the_rest_of_an_old_burn() {
             .output()
             .unwrap();
         assert_eq!(o.status.code(), Some(4), "{kind} {fault}: {}", text(&o));
-        assert!(
-            last_error_line(&o).contains("medium removed"),
-            "{}",
-            text(&o)
-        );
+        assert!(error_line(&o).contains("medium removed"), "{}", text(&o));
         assert_no_success(&o);
         let md = meta(&m);
         assert_eq!(
@@ -391,7 +342,7 @@ fn a_disc_swapped_mid_rip_ends_the_rip_without_mixing_discs() {
             .output()
             .unwrap();
         assert_eq!(o.status.code(), Some(4), "{fault}: {}", text(&o));
-        let l = last_error_line(&o);
+        let l = error_line(&o);
         assert!(
             l.contains("06/28/00") && l.contains("another disc"),
             "{fault}: {l}"
@@ -426,7 +377,7 @@ fn write_fault(kind: &str, fault: &str, sense: &str) -> String {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1), "{fault}: {}", text(&o));
-    let l = last_error_line(&o);
+    let l = error_line(&o);
     assert!(l.contains("WRITE") && l.contains(sense), "{fault}: {l}");
     assert!(l.contains("not verified"), "{fault}: {l}");
     assert_no_success(&o);
@@ -466,7 +417,7 @@ fn a_drive_lying_about_its_nwa_is_refused_before_writing() {
             .unwrap();
         assert_eq!(o.status.code(), Some(1), "{kind}: {}", text(&o));
         assert_no_success(&o);
-        let l = last_error_line(&o);
+        let l = error_line(&o);
         assert!(
             l.contains("next writable address 32") && l.contains("starting at 0"),
             "{kind}: {l}"
@@ -496,7 +447,7 @@ fn a_drive_lying_about_its_nwa_is_refused_before_writing() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert_no_success(&o);
     assert!(
-        last_error_line(&o).contains("next writable address"),
+        error_line(&o).contains("next writable address"),
         "{}",
         text(&o)
     );
@@ -547,7 +498,7 @@ fn rip_to_a_read_only_directory_is_refused_before_reading() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let l = last_error_line(&o);
+    let l = error_line(&o);
     assert!(
         l.contains(p(&ro.dir)) || l.contains("out.iso"),
         "names OUT: {l}"
@@ -584,7 +535,7 @@ fn no_medium_and_tray_opened_mid_job_are_exit_4() {
             .output()
             .unwrap();
         assert_eq!(o.status.code(), Some(4), "{args:?}: {}", text(&o));
-        assert!(last_error_line(&o).contains("medium"), "{}", text(&o));
+        assert!(error_line(&o).contains("medium"), "{}", text(&o));
         assert!(!out.exists());
     }
     let m = medium(
@@ -598,6 +549,6 @@ fn no_medium_and_tray_opened_mid_job_are_exit_4() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(4), "{}", text(&o));
-    assert!(last_error_line(&o).contains("02/3A/02"), "{}", text(&o));
+    assert!(error_line(&o).contains("02/3A/02"), "{}", text(&o));
     assert!(!out.exists());
 }

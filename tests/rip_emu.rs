@@ -2,46 +2,13 @@
 //! Source images are made by genisoimage; checksums come from sha256sum and maps are read
 //! by ddrescuelog, so nothing here trusts discrw's own view of what it did.
 
+mod common;
+
+use common::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-mod emu_cli;
-use emu_cli::bin;
-
-fn run(c: &mut Command) -> Output {
-    c.output().expect("run discrw")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// An external tool; missing = loud failure (tests/packages.txt installs them).
-fn tool(name: &str, args: &[&str], dir: &Path) -> Output {
-    let o = Command::new(name)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("{name} is needed (see tests/packages.txt): {e}"));
-    assert!(o.status.success(), "{name} {args:?}: {}", text(&o));
-    o
-}
-
-fn sha256sum(p: &Path) -> String {
-    let o = tool("sha256sum", &[p.to_str().unwrap()], Path::new("."));
-    String::from_utf8_lossy(&o.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
 
 /// A small ISO 9660 image made by genisoimage: a few files of pseudo-random bytes
 /// (`kib` KiB in all), so every sector differs.
@@ -77,19 +44,26 @@ fn make_iso(dir: &Path, name: &str, kib: usize) -> PathBuf {
     iso
 }
 
+/// A virtual disc of `media` holding `from` (made through the CLI), as a `--device`.
 fn create(dir: &Path, name: &str, media: &str, from: &Path, faults: Option<&str>) -> String {
-    let medium = dir.join(format!("{name}.vdisc"));
-    let mut c = bin();
-    c.args(["virtual", "create"])
-        .arg(&medium)
-        .args(["--media", media, "--from"])
-        .arg(from);
-    if let Some(f) = faults {
-        c.args(["--faults", f]);
-    }
-    let o = run(&mut c);
-    assert!(o.status.success(), "virtual create: {}", text(&o));
-    format!("virtual:{}", medium.display())
+    let mut extra = vec!["--from", p(from)];
+    extra.extend(faults.map(|f| ["--faults", f]).into_iter().flatten());
+    dev(&medium(dir, &format!("{name}.vdisc"), media, &extra))
+}
+
+/// A working directory holding a `kib`-KiB genisoimage image and a virtual disc of `media`
+/// made from it (`disc.vdisc`, with `faults`).
+struct Disc {
+    d: tempfile::TempDir,
+    iso: PathBuf,
+    dev: String,
+}
+
+fn disc(media: &str, kib: usize, faults: Option<&str>) -> Disc {
+    let d = tempfile::tempdir().unwrap();
+    let iso = make_iso(d.path(), "src", kib);
+    let dev = create(d.path(), "disc", media, &iso, faults);
+    Disc { d, iso, dev }
 }
 
 fn rip(dev: &str, out: &Path, extra: &[&str]) -> Output {
@@ -120,9 +94,7 @@ fn assert_exact(o: &Output, out: &Path, source: &Path) {
 }
 
 fn rips_exactly(media: &str) {
-    let d = tempfile::tempdir().unwrap();
-    let iso = make_iso(d.path(), "src", 3000);
-    let dev = create(d.path(), "disc", media, &iso, None);
+    let Disc { d, iso, dev } = disc(media, 3000, None);
     let out = d.path().join("out.iso");
     let o = rip(&dev, &out, &[]);
     assert_exact(&o, &out, &iso);
@@ -195,9 +167,7 @@ fn speed_is_set_with_the_media_family_command_and_json_lines_carry_the_1x() {
 /// they are left out, not reported as errors.
 #[test]
 fn cd_r_rips_exactly_and_tao_run_out_is_no_error() {
-    let d = tempfile::tempdir().unwrap();
-    let iso = make_iso(d.path(), "src", 2000);
-    let dev = create(d.path(), "disc", "cd-r", &iso, None);
+    let Disc { d, iso, dev } = disc("cd-r", 2000, None);
     let out = d.path().join("out.iso");
     let o = rip(&dev, &out, &[]);
     assert_exact(&o, &out, &iso);
@@ -223,9 +193,7 @@ fn bd_r_rips_exactly() {
 #[test]
 fn over_reporting_capacity_rips_to_the_iso_size() {
     for media in ["dvd-rom", "cd-rom"] {
-        let d = tempfile::tempdir().unwrap();
-        let iso = make_iso(d.path(), "src", 1000);
-        let dev = create(d.path(), "disc", media, &iso, Some("over-report=150"));
+        let Disc { d, iso, dev } = disc(media, 1000, Some("over-report=150"));
         let out = d.path().join("out.iso");
         let o = rip(&dev, &out, &[]);
         assert_exact(&o, &out, &iso);
@@ -256,13 +224,9 @@ fn lba_list_of(map: &Path, bytes: &str, which: &str) -> Vec<u64> {
 /// the error line name exactly those LBAs; every other sector is exact.
 #[test]
 fn medium_errors_are_listed_exactly_and_exit_5() {
-    let d = tempfile::tempdir().unwrap();
-    let iso = make_iso(d.path(), "src", 3000);
-    let dev = create(
-        d.path(),
-        "disc",
+    let Disc { d, iso, dev } = disc(
         "dvd-rom",
-        &iso,
+        3000,
         Some("medium-error@100-102,medium-error@1200"),
     );
     let out = d.path().join("out.iso");
@@ -297,15 +261,7 @@ fn medium_errors_are_listed_exactly_and_exit_5() {
 /// Flaky sectors (fail twice, then read) are recovered by the later phases: exit 0, exact.
 #[test]
 fn flaky_sectors_are_recovered() {
-    let d = tempfile::tempdir().unwrap();
-    let iso = make_iso(d.path(), "src", 2000);
-    let dev = create(
-        d.path(),
-        "disc",
-        "dvd-rom",
-        &iso,
-        Some("flaky@300x2,flaky@301-305x1"),
-    );
+    let Disc { d, iso, dev } = disc("dvd-rom", 2000, Some("flaky@300x2,flaky@301-305x1"));
     let out = d.path().join("out.iso");
     let o = rip(&dev, &out, &[]);
     assert_exact(&o, &out, &iso);
@@ -314,10 +270,7 @@ fn flaky_sectors_are_recovered() {
 /// How many times each scripted fault of a virtual medium has fired, in SPEC order, from the
 /// medium file's metadata (docs/virtual-drive.md: JSON at byte 24, its length at 20..24).
 fn fired(medium: &Path) -> Vec<u64> {
-    let b = fs::read(medium).unwrap();
-    let n = u32::from_le_bytes([b[20], b[21], b[22], b[23]]) as usize;
-    let meta: serde_json::Value = serde_json::from_slice(&b[24..24 + n]).unwrap();
-    meta["faults"]
+    meta(medium)["faults"]
         .as_array()
         .unwrap()
         .iter()
@@ -335,13 +288,9 @@ fn fired(medium: &Path) -> Vec<u64> {
 /// retried, not fatal and not read errors.
 #[test]
 fn unit_attention_and_becoming_ready_mid_rip_are_retried() {
-    let d = tempfile::tempdir().unwrap();
-    let iso = make_iso(d.path(), "src", 2000);
-    let dev = create(
-        d.path(),
-        "disc",
+    let Disc { d, iso, dev } = disc(
         "dvd-rom",
-        &iso,
+        2000,
         Some("unit-attention@400,reset@700,not-ready,not-ready@900x4"),
     );
     let out = d.path().join("out.iso");
@@ -370,27 +319,32 @@ fn terminated_rip_resumes_bit_identical() {
     interrupt_then_resume(nix::sys::signal::Signal::SIGTERM);
 }
 
-fn interrupt_then_resume(signal: nix::sys::signal::Signal) {
-    let d = tempfile::tempdir().unwrap();
-    let iso = make_iso(d.path(), "src", 3000);
-    let dev = create(d.path(), "disc", "dvd-rom", &iso, Some("not-ready@1000x4"));
-    let out = d.path().join("out.iso");
-    let map = d.path().join("out.map");
-    let part = d.path().join("out.iso.part");
+/// A rip to `out` on the real clock, returned 300 ms after it started copying (its map and
+/// `.part` image exist).
+fn rip_copying(dev: &str, out: &Path, map: &Path) -> std::process::Child {
+    let part = out.with_extension("iso.part");
     let child = bin()
         .env("DISCRW_EMU_CLOCK", "real")
-        .args(["-d", &dev, "rip"])
-        .arg(&out)
+        .args(["-d", dev, "rip"])
+        .arg(out)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until the rip has started copying (the map exists), then interrupt it.
     let t = Instant::now();
     while !(map.exists() && part.exists()) && t.elapsed() < Duration::from_secs(30) {
         std::thread::sleep(Duration::from_millis(5));
     }
     std::thread::sleep(Duration::from_millis(300));
+    child
+}
+
+fn interrupt_then_resume(signal: nix::sys::signal::Signal) {
+    let Disc { d, iso, dev } = disc("dvd-rom", 3000, Some("not-ready@1000x4"));
+    let out = d.path().join("out.iso");
+    let map = d.path().join("out.map");
+    // Interrupt it once it has been copying for a while.
+    let child = rip_copying(&dev, &out, &map);
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     nix::sys::signal::kill(pid, signal).unwrap();
     let o = child.wait_with_output().unwrap();
@@ -421,9 +375,7 @@ fn interrupt_then_resume(signal: nix::sys::signal::Signal) {
 /// An existing image is not overwritten without --force.
 #[test]
 fn existing_image_needs_force() {
-    let d = tempfile::tempdir().unwrap();
-    let iso = make_iso(d.path(), "src", 500);
-    let dev = create(d.path(), "disc", "cd-rom", &iso, None);
+    let Disc { d, iso, dev } = disc("cd-rom", 500, None);
     let out = d.path().join("out.iso");
     fs::write(&out, b"precious").unwrap();
     let o = rip(&dev, &out, &[]);
@@ -437,9 +389,7 @@ fn existing_image_needs_force() {
 /// back to the ISO, EDC/ECC checked (or the zeroed fields reported), subchannel file.
 #[test]
 fn raw_cd_rip_makes_a_bin_and_cue_that_bchunk_reads() {
-    let d = tempfile::tempdir().unwrap();
-    let iso = make_iso(d.path(), "src", 1500);
-    let dev = create(d.path(), "disc", "cd-rom", &iso, None);
+    let Disc { d, iso, dev } = disc("cd-rom", 1500, None);
     let out = d.path().join("out.bin");
     let o = rip(&dev, &out, &["--raw", "--subchannel"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -490,9 +440,7 @@ impl Drop for SmallFs {
 /// Output disk full: a clear one-line error (exit 1) before reading, nothing left behind.
 #[test]
 fn disk_full_is_a_clear_error() {
-    let d = tempfile::tempdir().unwrap();
-    let iso = make_iso(d.path(), "src", 3000);
-    let dev = create(d.path(), "disc", "dvd-rom", &iso, None);
+    let Disc { d, dev, .. } = disc("dvd-rom", 3000, None);
     let small = SmallFs::mount(d.path().join("small"), "1m");
     let out = small.dir.join("out.iso");
     let o = rip(&dev, &out, &[]);
@@ -508,25 +456,11 @@ fn disk_full_is_a_clear_error() {
 /// (read by ddrescuelog) claims only sectors that the partial image holds.
 #[test]
 fn disk_full_mid_rip_leaves_a_consistent_map() {
-    let d = tempfile::tempdir().unwrap();
-    let iso = make_iso(d.path(), "src", 3000);
-    let dev = create(d.path(), "disc", "dvd-rom", &iso, Some("not-ready@1000x4"));
+    let Disc { d, iso, dev } = disc("dvd-rom", 3000, Some("not-ready@1000x4"));
     let small = SmallFs::mount(d.path().join("small"), "8m");
     let out = small.dir.join("out.iso");
     let map = small.dir.join("out.map");
-    let child = bin()
-        .env("DISCRW_EMU_CLOCK", "real")
-        .args(["-d", &dev, "rip"])
-        .arg(&out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let t = Instant::now();
-    while !map.exists() && t.elapsed() < Duration::from_secs(30) {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    std::thread::sleep(Duration::from_millis(300));
+    let child = rip_copying(&dev, &out, &map);
     // Take all but 64 KiB (room for the map, not for the next 1 MiB of image).
     let v = nix::sys::statvfs::statvfs(&small.dir).unwrap();
     let free = v.blocks_available() * v.fragment_size();

@@ -4,15 +4,11 @@
 //! and while it is mounted a job's exclusive open (O_EXCL) is refused as busy — the same
 //! path that refuses a mounted optical drive (hw-tests scenario 46 does it on a real sr).
 
+mod common;
+
+use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-mod emu_cli;
-use emu_cli::{bin, text};
-
-fn run(c: &mut Command) -> Output {
-    c.output().expect("run")
-}
+use std::process::Command;
 
 /// A loop device over a small ext2 file system image; detached (and unmounted) on drop.
 struct Loop {
@@ -59,14 +55,6 @@ impl Drop for Loop {
         }
         let _ = Command::new("losetup").args(["-d", &self.dev]).status();
     }
-}
-
-fn error_line(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr)
-        .lines()
-        .rfind(|l| l.starts_with("discrw: "))
-        .unwrap_or_else(|| panic!("no error line: {}", text(o)))
-        .to_string()
 }
 
 #[test]

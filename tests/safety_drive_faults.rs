@@ -3,98 +3,15 @@
 //! unit tests in src/drive/tests.rs and src/scsi/retry.rs do not already pin end to end.
 //! Job-level rows (rip, burn, verify over the emulated drive) live with those commands.
 
+mod common;
+
+use common::script::{Reply, Script, blank_dvd_plus_r};
 use discrw::clock::{Clock, SharedClock, VirtualClock};
 use discrw::drive::{Drive, DriveErrorKind, MediaStatus};
 use discrw::scsi::Profile;
 use discrw::scsi::retry::FailureClass;
-use discrw::transport::{DataDirection, Outcome, Transport};
 use std::sync::Arc;
 use std::time::Duration;
-
-#[derive(Clone)]
-enum Reply {
-    /// GOOD; for data-in, these bytes (a shorter answer is a residual).
-    Data(Vec<u8>),
-    Good,
-    /// CHECK CONDITION, fixed-format sense key/ASC/ASCQ.
-    Sense(u8, u8, u8),
-    /// Host adapter error (e.g. DID_TIME_OUT = 03h after the SG_IO timeout).
-    Host(u16),
-}
-
-/// Answers by CDB prefix; a `once` answer is used up by its first match.
-#[derive(Default)]
-struct Script {
-    rules: Vec<(Vec<u8>, Reply, bool)>,
-    log: Vec<Vec<u8>>,
-}
-
-impl Script {
-    fn on(mut self, prefix: &[u8], r: Reply) -> Self {
-        self.rules.push((prefix.to_vec(), r, false));
-        self
-    }
-    fn once(mut self, prefix: &[u8], r: Reply) -> Self {
-        self.rules.push((prefix.to_vec(), r, true));
-        self
-    }
-    fn count(&self, opcode: u8) -> usize {
-        self.log.iter().filter(|c| c[0] == opcode).count()
-    }
-}
-
-/// SPC-4 Table 48 fixed format, ADDITIONAL SENSE LENGTH 0Ah.
-fn sense(key: u8, asc: u8, ascq: u8) -> Vec<u8> {
-    vec![
-        0x70, 0, key, 0, 0, 0, 0, 0x0A, 0, 0, 0, 0, asc, ascq, 0, 0, 0, 0,
-    ]
-}
-
-impl Transport for Script {
-    fn execute(&mut self, cdb: &[u8], data: DataDirection<'_>, _: Duration) -> Outcome {
-        self.log.push(cdb.to_vec());
-        let Some(i) = self.rules.iter().position(|r| cdb.starts_with(&r.0)) else {
-            return Outcome::CheckCondition {
-                sense: sense(0x05, 0x20, 0x00),
-                transferred: 0,
-            };
-        };
-        let reply = if self.rules[i].2 {
-            self.rules.remove(i).1
-        } else {
-            self.rules[i].1.clone()
-        };
-        match reply {
-            Reply::Good => Outcome::Good {
-                transferred: data.len(),
-            },
-            Reply::Data(d) => match data {
-                DataDirection::FromDevice(buf) => {
-                    let n = d.len().min(buf.len());
-                    buf[..n].copy_from_slice(&d[..n]);
-                    Outcome::Good { transferred: n }
-                }
-                other => Outcome::Good {
-                    transferred: other.len(),
-                },
-            },
-            Reply::Sense(k, a, q) => Outcome::CheckCondition {
-                sense: sense(k, a, q),
-                transferred: 0,
-            },
-            Reply::Host(h) => Outcome::TransportError {
-                host_status: h,
-                driver_status: 0,
-            },
-        }
-    }
-    fn name(&self) -> &str {
-        "script"
-    }
-    fn max_transfer_bytes(&self) -> usize {
-        65536
-    }
-}
 
 fn drive(s: Script) -> (Drive<Script>, Arc<VirtualClock>) {
     let clock = VirtualClock::shared();
@@ -248,26 +165,6 @@ fn command_timeout_on_write_is_not_repeated_on_read_is_bounded() {
 /// A blank DVD+R on a writer whose GET PERFORMANCE answers 05/24/00 (invalid field in
 /// CDB) but whose page 2Ah lists write speeds.
 fn dvd_plus_r_without_get_performance() -> Script {
-    #[rustfmt::skip]
-    let config = vec![
-        0x00, 0x00, 0x00, 0x1C, 0x00, 0x00, 0x00, 0x1B,
-        0x00, 0x00, 0x03, 0x08, 0x00, 0x1B, 0x01, 0x00, 0x00, 0x08, 0x00, 0x00,
-        0x00, 0x2B, 0x01, 0x04, 0x01, 0x00, 0x00, 0x00,
-    ];
-    #[rustfmt::skip]
-    let disc_info = vec![
-        0x00, 0x20, 0x00, 0x01, 0x01, 0x01, 0x01, 0x20, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x23, 0x05, 0x40,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    ];
-    #[rustfmt::skip]
-    let track_info = vec![
-        0x00, 0x2E, 0x01, 0x01, 0x00, 0x05, 0x41, 0x01,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x23, 0x05, 0x40,
-        0x00, 0x00, 0x00, 0x10, 0x00, 0x23, 0x05, 0x40, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00,
-    ];
     // MODE SENSE(10) header + page 2Ah (MMC-3 layout): buffer 2048 KiB, two write speed
     // descriptors 11080 and 5540 kB/s.
     #[rustfmt::skip]
@@ -279,9 +176,18 @@ fn dvd_plus_r_without_get_performance() -> Script {
     ];
     Script::default()
         .on(&[0x00], Reply::Good)
-        .on(&[0x46], Reply::Data(config))
-        .on(&[0x51], Reply::Data(disc_info))
-        .on(&[0x52], Reply::Data(track_info))
+        .on(
+            &[0x46],
+            Reply::Data(blank_dvd_plus_r::CONFIGURATION.to_vec()),
+        )
+        .on(
+            &[0x51],
+            Reply::Data(blank_dvd_plus_r::DISC_INFORMATION.to_vec()),
+        )
+        .on(
+            &[0x52],
+            Reply::Data(blank_dvd_plus_r::TRACK_INFORMATION.to_vec()),
+        )
         .on(&[0x5A], Reply::Data(page_2a))
         .on(&[0xAC], Reply::Sense(0x05, 0x24, 0x00))
 }

@@ -8,6 +8,7 @@ use super::{CliError, ExitCode, print_json};
 use crate::drive::Drive;
 use crate::jobs::Cancel;
 use crate::jobs::blank::{self as job, BlankError};
+use crate::outln;
 use crate::scsi::mmc::BlankingType;
 use crate::transport::sg_io::Access;
 use serde_json::json;
@@ -55,7 +56,7 @@ fn run(cli: &Cli, what: &str, full: bool) -> Result<(), CliError> {
             &json!({"device": spec.to_string(), "action": what, "full": full, "profile": profile.name()}),
         )
     } else {
-        println!(
+        outln!(
             "{spec}: {} {}",
             profile.name(),
             if what == "blank" {
@@ -63,7 +64,7 @@ fn run(cli: &Cli, what: &str, full: bool) -> Result<(), CliError> {
             } else {
                 "formatted"
             }
-        );
+        )?;
         Ok(())
     }
 }

@@ -14,6 +14,7 @@ use crate::jobs::burn::{
     self as job, BurnError, BurnOptions, BurnReport, FailureKind, Input, Outcome, Speed, Target,
 };
 use crate::jobs::verify::VerifyReport;
+use crate::outln;
 use crate::transport::sg_io::Access;
 use serde_json::json;
 use std::os::fd::AsFd;
@@ -428,6 +429,9 @@ pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
 fn report(cli: &Cli, ndev: usize, results: &[Outcome]) -> Result<(), CliError> {
     let mut worst: Option<CliError> = None;
     let mut failed = 0usize;
+    // Every burn has ended: a closed standard output loses only this summary, and a failed
+    // burn's own error and exit code still win over it.
+    let mut printed = Ok(());
     let mut json_items = Vec::new();
     for o in results {
         let dev = &o.device;
@@ -438,7 +442,7 @@ fn report(cli: &Cli, ndev: usize, results: &[Outcome]) -> Result<(), CliError> {
                     json_items.push(json!({"device": dev, "copy": o.copy, "ok": code == ExitCode::Ok, "report": rep}));
                 } else {
                     for l in summary(rep) {
-                        println!("{l}");
+                        printed = printed.and_then(|()| outln!("{l}"));
                     }
                 }
                 if code != ExitCode::Ok {
@@ -463,7 +467,7 @@ fn report(cli: &Cli, ndev: usize, results: &[Outcome]) -> Result<(), CliError> {
                     json_items
                         .push(json!({"device": dev, "copy": o.copy, "ok": false, "error": msg}));
                 } else if ndev > 1 || results.len() > 1 {
-                    println!("{msg}");
+                    printed = printed.and_then(|()| outln!("{msg}"));
                 }
                 let mut ce = CliError::new(exit_of(e.kind()), msg);
                 if let Some(h) = e.hint() {
@@ -474,10 +478,10 @@ fn report(cli: &Cli, ndev: usize, results: &[Outcome]) -> Result<(), CliError> {
         }
     }
     if cli.json {
-        print_json(&json!({"burns": json_items}))?;
+        printed = printed.and_then(|()| print_json(&json!({"burns": json_items})));
     }
     match worst {
-        None => Ok(()),
+        None => printed,
         Some(mut e) if results.len() > 1 => {
             e.message = format!(
                 "{failed} of {} burns failed; first: {}",

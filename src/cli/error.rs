@@ -21,6 +21,9 @@ pub enum ExitCode {
     Mismatch = 6,
     /// Stopped by SIGINT/SIGTERM.
     Interrupted = 130,
+    /// Standard output was closed (a pipe whose reader ended, `| head`): 128 + SIGPIPE, what a
+    /// shell reports for a program that SIGPIPE killed. Printed without a message.
+    StdoutClosed = 141,
 }
 
 /// An error the CLI prints as one line: `discrw: CONTEXT: MESSAGE` (+ `hint: ...`).
@@ -51,6 +54,11 @@ impl CliError {
 
     pub fn failure(message: impl Into<String>) -> Self {
         Self::new(ExitCode::Failure, message)
+    }
+
+    /// Standard output is a pipe with no reader left; see `cli::out`.
+    pub fn stdout_closed() -> Self {
+        Self::new(ExitCode::StdoutClosed, "standard output closed")
     }
 }
 

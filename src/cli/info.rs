@@ -4,6 +4,7 @@ use super::args::{Cli, EjectArgs};
 use super::device::{self, DeviceSpec};
 use super::{CliError, ExitCode, print_json};
 use crate::drive::{Drive, DriveError, DriveErrorKind, Identity, MediaInfo, MediaStatus};
+use crate::outln;
 use crate::transport::Transport;
 use crate::transport::sg_io::Access;
 use serde_json::{Value, json};
@@ -105,7 +106,7 @@ pub fn scan(cli: &Cli) -> Result<(), CliError> {
         return print_json(&json!({ "drives": rows }));
     }
     if rows.is_empty() {
-        println!("no optical drives found");
+        outln!("no optical drives found")?;
         return Ok(());
     }
     for r in &rows {
@@ -123,14 +124,14 @@ pub fn scan(cli: &Cli) -> Result<(), CliError> {
                 .map(|p| format!("{p}, {}", r["media"]["status"].as_str().unwrap_or("?")))
                 .unwrap_or_else(|| "no medium".into())
         };
-        println!(
+        outln!(
             "{}  {}  {} {} {}  {what}  {media}",
             node("sg"),
             node("sr"),
             r["vendor"].as_str().unwrap_or(""),
             r["model"].as_str().unwrap_or(""),
             r["revision"].as_str().unwrap_or(""),
-        );
+        )?;
     }
     Ok(())
 }
@@ -192,23 +193,23 @@ pub fn info(cli: &Cli) -> Result<(), CliError> {
             "toc": toc,
         }));
     }
-    println!("device:    {spec}");
-    println!("drive:     {} {} {}", id.vendor, id.model, id.revision);
+    outln!("device:    {spec}")?;
+    outln!("drive:     {} {} {}", id.vendor, id.model, id.revision)?;
     if let Some((_, l)) = &profiles {
         let names: Vec<String> = l.iter().map(|(p, _)| p.name()).collect();
-        println!("profiles:  {}", names.join(" "));
+        outln!("profiles:  {}", names.join(" "))?;
     }
-    println!("media:     {}", media_line(&media));
+    outln!("media:     {}", media_line(&media))?;
     if media.status != MediaStatus::None {
         if let Some(id) = &media.media_id {
-            println!("media id:  {id}");
+            outln!("media id:  {id}")?;
         }
-        println!("sessions:  {}", media.sessions);
+        outln!("sessions:  {}", media.sessions)?;
         if let Some(nwa) = media.next_writable_address {
-            println!("next writable address: {nwa}");
+            outln!("next writable address: {nwa}")?;
         }
         for t in &media.tracks {
-            println!(
+            outln!(
                 "track {:>2}: session {}, start {}, size {}{}{}",
                 t.number,
                 t.session,
@@ -220,10 +221,10 @@ pub fn info(cli: &Cli) -> Result<(), CliError> {
                     None => "",
                 },
                 if t.blank == Some(true) { ", blank" } else { "" },
-            );
+            )?;
         }
         if let Some(from) = media.tracks_from {
-            println!("           (tracks from {from})");
+            outln!("           (tracks from {from})")?;
         }
         if !media.write_speeds_kbps.is_empty() {
             let v: Vec<String> = media
@@ -231,11 +232,11 @@ pub fn info(cli: &Cli) -> Result<(), CliError> {
                 .iter()
                 .map(|s| format!("{s} kB/s"))
                 .collect();
-            println!("write speeds: {}", v.join(", "));
+            outln!("write speeds: {}", v.join(", "))?;
         }
     }
     if let Some(b) = media.buffer_size_bytes {
-        println!("buffer:    {} KiB", b / 1024);
+        outln!("buffer:    {} KiB", b / 1024)?;
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ use crate::cli::info::{drive_error, identify};
 use crate::cli::{CliError, ExitCode};
 use crate::drive::{Drive, DriveSectors, MediaStatus};
 use crate::iso::{self, EntryKind, ImageFile, IsoError, IsoImage, SectorSource};
+use crate::outln;
 use crate::transport::sg_io::Access;
 use std::path::{Path, PathBuf};
 
@@ -176,7 +177,7 @@ fn open(image: &Path) -> Result<IsoImage<Source>, CliError> {
 
 fn json_line<T: serde::Serialize>(v: &T) -> Result<(), CliError> {
     let s = serde_json::to_string(v).map_err(|e| CliError::failure(format!("JSON: {e}")))?;
-    println!("{s}");
+    outln!("{s}")?;
     Ok(())
 }
 
@@ -199,14 +200,14 @@ pub fn run(cmd: &IsoCommand, json: bool) -> Result<(), CliError> {
             if json {
                 json_line(&rep)
             } else {
-                println!(
+                outln!(
                     "extracted {} files, {} directories, {} symlinks ({} bytes) to {}",
                     rep.files,
                     rep.directories,
                     rep.symlinks,
                     rep.bytes,
                     output.display()
-                );
+                )?;
                 Ok(())
             }
         }
@@ -237,7 +238,7 @@ pub fn run(cmd: &IsoCommand, json: bool) -> Result<(), CliError> {
             for s in &rep.skipped {
                 eprintln!("discrw: iso create: skipped {s}");
             }
-            println!(
+            outln!(
                 "{}: {} sectors, {} files, {} directories, {} symlinks\n{}: sha256 {}",
                 rep.image.display(),
                 rep.sectors,
@@ -246,7 +247,7 @@ pub fn run(cmd: &IsoCommand, json: bool) -> Result<(), CliError> {
                 rep.symlinks,
                 rep.sha256_file.display(),
                 rep.sha256
-            );
+            )?;
             Ok(())
         }
     }
@@ -258,21 +259,21 @@ fn info(image: &Path, json: bool) -> Result<(), CliError> {
     if json {
         return json_line(&info);
     }
-    println!(
+    outln!(
         "image: {} ({} sectors)",
         image.display(),
         info.image_sectors.unwrap_or(0)
-    );
-    println!("volume descriptors:");
+    )?;
+    outln!("volume descriptors:")?;
     for d in &info.descriptors {
-        println!("  LBA {:>3}  {}", d.lba, d.kind);
+        outln!("  LBA {:>3}  {}", d.lba, d.kind)?;
     }
     for (label, v) in [
         ("primary volume", &info.primary),
         ("Joliet volume", &info.joliet),
     ] {
         let Some(v) = v else { continue };
-        println!("{label} (LBA {}):", v.lba);
+        outln!("{label} (LBA {}):", v.lba)?;
         let rows = [
             ("volume id", v.volume_id.clone()),
             ("system id", v.system_id.clone()),
@@ -319,25 +320,26 @@ fn info(image: &Path, json: bool) -> Result<(), CliError> {
             ),
         ];
         for (k, val) in rows {
-            println!("  {k:<20} {val}");
+            outln!("  {k:<20} {val}")?;
         }
     }
     if let Some(b) = &info.boot_record {
-        println!(
+        outln!(
             "boot record: {} (catalog at LBA {}{})",
             b.boot_system_id,
             b.boot_catalog_lba.map_or("?".into(), |n| n.to_string()),
             b.catalog_file
                 .as_ref()
                 .map_or(String::new(), |f| format!(", {f}"))
-        );
+        )?;
         if let Some(c) = &b.catalog {
-            println!(
+            outln!(
                 "  validation entry: platform {} id {:?}",
-                c.platform, c.id_string
-            );
+                c.platform,
+                c.id_string
+            )?;
             for (i, e) in c.entries.iter().enumerate() {
-                println!(
+                outln!(
                     "  {:>2} {:<7} {:<12} emulation {:<12} segment {:#06x} type {:#04x} \
                      {:>5} sectors at LBA {}{}",
                     i + 1,
@@ -353,51 +355,55 @@ fn info(image: &Path, json: bool) -> Result<(), CliError> {
                     e.sector_count,
                     e.load_lba,
                     e.file.as_ref().map_or(String::new(), |f| format!(" ({f})"))
-                );
+                )?;
             }
         }
     }
-    println!("Rock Ridge: {}", if info.rock_ridge { "yes" } else { "no" });
-    println!(
+    outln!("Rock Ridge: {}", if info.rock_ridge { "yes" } else { "no" })?;
+    outln!(
         "Joliet: {}",
         info.joliet.as_ref().map_or("no".into(), |j| format!(
             "level {}",
             j.joliet_level.unwrap_or(0)
         ))
-    );
+    )?;
     match &info.udf {
-        Some(u) => println!(
+        Some(u) => outln!(
             "UDF: revision {}, block size {}, logical volume {:?}, partition {}+{} blocks",
             u.udf_revision.clone().unwrap_or_else(|| "?".into()),
             u.block_size,
             u.logical_volume_id.clone().unwrap_or_default(),
             u.partition_start.unwrap_or(0),
             u.partition_length.unwrap_or(0)
-        ),
-        None => println!("UDF: no"),
+        )?,
+        None => outln!("UDF: no")?,
     }
     if let Some(p) = &info.partition_table {
-        println!(
+        outln!(
             "partition table: {}, ends at byte {}",
-            p.scheme, p.end_bytes
-        );
+            p.scheme,
+            p.end_bytes
+        )?;
         for e in &p.partitions {
-            println!(
+            outln!(
                 "  {:>2}  type {}  start {}  sectors {}",
-                e.index, e.kind, e.first_sector, e.sectors
-            );
+                e.index,
+                e.kind,
+                e.first_sector,
+                e.sectors
+            )?;
         }
     }
     let s = &info.sizes;
     let f = |x: Option<u64>| x.map_or("-".into(), |n| n.to_string());
-    println!(
+    outln!(
         "sizes (2048-byte sectors): iso9660 {}, udf {}, partitions end {}",
         f(s.iso9660_blocks),
         f(s.udf_blocks),
         f(s.partition_end_blocks)
-    );
+    )?;
     for w in &info.warnings {
-        println!("warning: {w}");
+        outln!("warning: {w}")?;
     }
     Ok(())
 }
@@ -445,9 +451,9 @@ fn lba(image: &Path, sectors: &[String], json: bool) -> Result<(), CliError> {
                 files: &files,
             })?;
         } else if files.is_empty() {
-            println!("{s}: -");
+            outln!("{s}: -")?;
         } else {
-            println!("{s}: {}", files.join(" "));
+            outln!("{s}: {}", files.join(" "))?;
         }
     }
     Ok(())
@@ -521,13 +527,13 @@ fn ls(image: &Path, path: &str, long: bool, recursive: bool, json: bool) -> Resu
             } else {
                 lbas.join(",")
             };
-            println!(
+            outln!(
                 "{} {:>12} {when} [{lbas}] {shown}{link}",
                 mode_string(e),
                 e.size
-            );
+            )?;
         } else {
-            println!("{shown}{link}");
+            outln!("{shown}{link}")?;
         }
     }
     Ok(())

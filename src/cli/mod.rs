@@ -8,6 +8,7 @@ pub mod device;
 pub mod error;
 pub mod info;
 pub mod iso;
+pub mod out;
 pub mod progress;
 pub mod rip;
 pub mod signals;
@@ -37,6 +38,8 @@ pub fn main() -> i32 {
     let name = command_name(&cli.command);
     match run(&cli) {
         Ok(()) => 0,
+        // Quiet, like a program killed by SIGPIPE: the reader went away on purpose.
+        Err(e) if e.code == ExitCode::StdoutClosed => e.code as i32,
         Err(e) => {
             eprintln!("discrw: {name}: {e}");
             e.code as i32
@@ -78,6 +81,5 @@ fn run(cli: &Cli) -> Result<(), CliError> {
 pub fn print_json<T: serde::Serialize>(v: &T) -> Result<(), CliError> {
     let s = serde_json::to_string_pretty(v)
         .map_err(|e| CliError::failure(format!("cannot encode JSON: {e}")))?;
-    println!("{s}");
-    Ok(())
+    crate::outln!("{s}")
 }

@@ -141,9 +141,10 @@ fn progress_text(phase: &str, e: &Event, elapsed: Duration) -> String {
 impl ProgressSink for Progress {
     fn event(&self, e: &Event) {
         if self.mode == Mode::Json {
+            // A closed standard output must not stop the job (a burn between tracks): the
+            // write error is dropped here, and the summary after the job reports it.
             if let Ok(j) = serde_json::to_string(e) {
-                let mut o = std::io::stdout().lock();
-                let _ = writeln!(o, "{j}");
+                let _ = crate::outln!("{j}");
             }
             return;
         }

@@ -9,8 +9,8 @@ use crate::jobs::Cancel;
 use crate::jobs::rip::mmc::MmcSource;
 use crate::jobs::rip::source::Speed;
 use crate::jobs::rip::{RipError, RipOptions, RipReport, rip};
+use crate::outln;
 use crate::transport::sg_io::Access;
-use std::io::Write;
 
 /// Parse `--speed`: `max` or a positive x-factor (`8`, `2.4`).
 pub fn parse_speed(s: &str) -> Result<Speed, CliError> {
@@ -171,14 +171,15 @@ pub fn run(cli: &Cli, a: &RipArgs) -> Result<(), CliError> {
     let r = rip(&mut src, &opts, &progress, &cancel);
     progress.finish();
     let r = r.map_err(|e| error(&dev, e))?;
-    if cli.json {
-        println!("{}", summary_json(&r));
+    // The rip has ended and its map is written: a closed standard output loses only this
+    // summary, and unreadable sectors still give exit 5.
+    let printed = if cli.json {
+        outln!("{}", summary_json(&r))
     } else {
-        let mut o = std::io::stdout().lock();
-        let _ = o.write_all(summary_text(&r).as_bytes());
-    }
+        super::out::print(format_args!("{}", summary_text(&r)))
+    };
     if r.complete {
-        Ok(())
+        printed
     } else {
         let n: u64 = r.unreadable.iter().map(|x| x.1).sum();
         let files = r

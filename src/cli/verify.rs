@@ -9,6 +9,7 @@ use super::{CliError, ExitCode, print_json};
 use crate::drive::{Drive, MediaStatus};
 use crate::jobs::Cancel;
 use crate::jobs::verify::{self, DriveReader, Reference, VerifyError};
+use crate::outln;
 use crate::transport::sg_io::Access;
 use serde_json::json;
 
@@ -94,15 +95,14 @@ pub fn run(cli: &Cli, a: &VerifyArgs) -> Result<(), CliError> {
     })?;
     sink.finish();
     let code = verify_code(&rep);
-    if cli.json {
-        print_json(
-            &json!({"device": spec.to_string(), "ok": code == ExitCode::Ok, "verify": rep}),
-        )?;
+    // A mismatch's exit code wins over a closed standard output.
+    let printed = if cli.json {
+        print_json(&json!({"device": spec.to_string(), "ok": code == ExitCode::Ok, "verify": rep}))
     } else {
-        println!("{spec}: {}", verify_line(&rep).trim_start());
-    }
+        outln!("{spec}: {}", verify_line(&rep).trim_start())
+    };
     if code == ExitCode::Ok {
-        Ok(())
+        printed
     } else {
         Err(CliError::new(
             code,

@@ -3,6 +3,7 @@
 use super::args::{VirtualCommand, VirtualCreateArgs};
 use super::{CliError, ExitCode};
 use crate::emu::{CreateOptions, MediaKind};
+use crate::outln;
 
 pub fn run(cmd: &VirtualCommand, json: bool) -> Result<(), CliError> {
     match cmd {
@@ -49,7 +50,7 @@ fn create(a: &VirtualCreateArgs, json: bool) -> Result<(), CliError> {
             "faults": a.faults,
         }))?;
     } else {
-        println!(
+        outln!(
             "created {} ({}{}) — use it with --device virtual:{}",
             a.path.display(),
             kind,
@@ -59,7 +60,7 @@ fn create(a: &VirtualCreateArgs, json: bool) -> Result<(), CliError> {
                 ", blank"
             },
             a.path.display()
-        );
+        )?;
     }
     Ok(())
 }

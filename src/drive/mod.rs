@@ -227,6 +227,19 @@ impl<T: Transport> Drive<T> {
         timeout: Duration,
         ctx: Context,
     ) -> Result<(), DriveError> {
+        self.send(name, cdb, Data::None, timeout, ctx)
+    }
+
+    /// A command that is not about an LBA and reads nothing back: no data, or a parameter
+    /// list out (MODE SELECT, FORMAT UNIT, SEND CUE SHEET, SET STREAMING).
+    fn send(
+        &mut self,
+        name: &'static str,
+        cdb: &[u8],
+        data: Data<'_>,
+        timeout: Duration,
+        ctx: Context,
+    ) -> Result<(), DriveError> {
         self.run(
             Cmd {
                 name,
@@ -235,7 +248,7 @@ impl<T: Transport> Drive<T> {
                 timeout,
                 ctx,
             },
-            Data::None,
+            data,
         )
         .map(|_| ())
     }
@@ -334,17 +347,13 @@ impl<T: Transport> Drive<T> {
         let len = u16::try_from(list.len())
             .map_err(|_| Self::bad_request("MODE SELECT(10)", None, "mode page too long".into()))?;
         let cdb = spc::mode_select_10(len, false);
-        self.run(
-            Cmd {
-                name: "MODE SELECT(10)",
-                cdb: &cdb,
-                lba: None,
-                timeout: SHORT,
-                ctx: Context::Other,
-            },
+        self.send(
+            "MODE SELECT(10)",
+            &cdb,
             Data::Out(&list),
+            SHORT,
+            Context::Other,
         )
-        .map(|_| ())
     }
 
     /// Mode page 01h (MMC-6 §7.3).
@@ -741,18 +750,13 @@ impl<T: Transport> Drive<T> {
             type_dependent_parameter,
             immed,
         );
-        let cdb = mmc::format_unit();
-        self.run(
-            Cmd {
-                name: "FORMAT UNIT",
-                cdb: &cdb,
-                lba: None,
-                timeout: long_unless(immed, LONG),
-                ctx: Context::Other,
-            },
+        self.send(
+            "FORMAT UNIT",
+            &mmc::format_unit(),
             Data::Out(&list),
+            long_unless(immed, LONG),
+            Context::Other,
         )
-        .map(|_| ())
     }
 
     /// BLANK (MMC-6 §6.2).
@@ -798,18 +802,13 @@ impl<T: Transport> Drive<T> {
             .ok_or_else(|| {
                 Self::bad_request("SEND CUE SHEET", None, "cue sheet too long".into())
             })?;
-        let cdb = mmc::send_cue_sheet(size);
-        self.run(
-            Cmd {
-                name: "SEND CUE SHEET",
-                cdb: &cdb,
-                lba: None,
-                timeout: SHORT,
-                ctx: Context::Writing,
-            },
+        self.send(
+            "SEND CUE SHEET",
+            &mmc::send_cue_sheet(size),
             Data::Out(cue_sheet),
+            SHORT,
+            Context::Writing,
         )
-        .map(|_| ())
     }
 
     /// READ BUFFER CAPACITY (MMC-6 §6.21), in bytes.
@@ -842,18 +841,13 @@ impl<T: Transport> Drive<T> {
     ) -> Result<(), DriveError> {
         let d =
             mmc::set_streaming_performance_descriptor(start_lba, end_lba, read_kbps, write_kbps);
-        let cdb = mmc::set_streaming();
-        self.run(
-            Cmd {
-                name: "SET STREAMING",
-                cdb: &cdb,
-                lba: None,
-                timeout: SHORT,
-                ctx: Context::Other,
-            },
+        self.send(
+            "SET STREAMING",
+            &mmc::set_streaming(),
             Data::Out(&d),
+            SHORT,
+            Context::Other,
         )
-        .map(|_| ())
     }
 
     /// GET PERFORMANCE (MMC-6 §6.7) type 00h, nominal read or write performance.

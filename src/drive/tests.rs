@@ -5,120 +5,13 @@ use crate::clock::{Clock, VirtualClock};
 use crate::scsi::mmc::MediaEvent;
 use std::sync::Arc;
 
-enum Reply {
-    /// GOOD with these bytes (transferred = their length, capped by the buffer: a shorter
-    /// answer is a residual count).
-    Data(Vec<u8>),
-    /// GOOD with no data phase.
-    Good,
-    /// CHECK CONDITION with fixed-format sense key/ASC/ASCQ.
-    Sense(u8, u8, u8),
-    /// DID_ERROR, leaving these stale bytes in the buffer.
-    Transport(Vec<u8>),
-}
+// The scripted transport the integration tests use too.
+#[path = "../../tests/common/script.rs"]
+#[allow(dead_code)]
+mod script;
+use script::{Reply, Script};
 
-struct Rule {
-    prefix: Vec<u8>,
-    reply: Reply,
-    once: bool,
-}
-
-/// A scripted drive. Rules are tried in order; a `once` rule is used up by its first match.
-/// Unknown commands get ILLEGAL REQUEST, invalid command operation code.
-#[derive(Default)]
-struct Mock {
-    rules: Vec<Rule>,
-    log: Vec<Vec<u8>>,
-    written: Vec<Vec<u8>>,
-}
-
-impl Mock {
-    fn on(mut self, prefix: &[u8], reply: Reply) -> Self {
-        self.rules.push(Rule {
-            prefix: prefix.to_vec(),
-            reply,
-            once: false,
-        });
-        self
-    }
-    fn once(mut self, prefix: &[u8], reply: Reply) -> Self {
-        self.rules.push(Rule {
-            prefix: prefix.to_vec(),
-            reply,
-            once: true,
-        });
-        self
-    }
-    fn count(&self, opcode: u8) -> usize {
-        self.log.iter().filter(|c| c[0] == opcode).count()
-    }
-}
-
-fn fixed_sense(key: u8, asc: u8, ascq: u8) -> Vec<u8> {
-    vec![
-        0x70, 0, key, 0, 0, 0, 0, 10, 0, 0, 0, 0, asc, ascq, 0, 0, 0, 0,
-    ]
-}
-
-impl Transport for Mock {
-    fn execute(&mut self, cdb: &[u8], data: DataDirection<'_>, _: Duration) -> Outcome {
-        self.log.push(cdb.to_vec());
-        let Some(i) = self.rules.iter().position(|r| cdb.starts_with(&r.prefix)) else {
-            return Outcome::CheckCondition {
-                sense: fixed_sense(5, 0x20, 0),
-                transferred: 0,
-            };
-        };
-        let reply = if self.rules[i].once {
-            self.rules.remove(i).reply
-        } else {
-            match &self.rules[i].reply {
-                Reply::Data(d) => Reply::Data(d.clone()),
-                Reply::Good => Reply::Good,
-                Reply::Sense(k, a, q) => Reply::Sense(*k, *a, *q),
-                Reply::Transport(d) => Reply::Transport(d.clone()),
-            }
-        };
-        if let DataDirection::ToDevice(b) = &data {
-            self.written.push(b.to_vec());
-        }
-        match reply {
-            Reply::Good => Outcome::Good {
-                transferred: data.len(),
-            },
-            Reply::Data(d) => match data {
-                DataDirection::FromDevice(buf) => {
-                    let n = d.len().min(buf.len());
-                    buf[..n].copy_from_slice(&d[..n]);
-                    Outcome::Good { transferred: n }
-                }
-                _ => Outcome::Good { transferred: 0 },
-            },
-            Reply::Sense(k, a, q) => Outcome::CheckCondition {
-                sense: fixed_sense(k, a, q),
-                transferred: 0,
-            },
-            Reply::Transport(stale) => {
-                if let DataDirection::FromDevice(buf) = data {
-                    let n = stale.len().min(buf.len());
-                    buf[..n].copy_from_slice(&stale[..n]);
-                }
-                Outcome::TransportError {
-                    host_status: 0x07,
-                    driver_status: 0,
-                }
-            }
-        }
-    }
-    fn name(&self) -> &str {
-        "mock"
-    }
-    fn max_transfer_bytes(&self) -> usize {
-        65536
-    }
-}
-
-fn drive(m: Mock) -> (Drive<Mock>, Arc<VirtualClock>) {
+fn drive(m: Script) -> (Drive<Script>, Arc<VirtualClock>) {
     let clock = VirtualClock::shared();
     (Drive::with_clock(m, clock.clone()), clock)
 }
@@ -133,7 +26,7 @@ fn inquiry_bytes(pdt: u8, vendor: &[u8; 8], product: &[u8; 16], rev: &[u8; 4]) -
 
 #[test]
 fn identify_and_not_mmc() {
-    let (mut d, _) = drive(Mock::default().on(
+    let (mut d, _) = drive(Script::default().on(
         &[0x12],
         Reply::Data(inquiry_bytes(5, b"QEMU    ", b"QEMU DVD-ROM    ", b"2.5+")),
     ));
@@ -144,7 +37,7 @@ fn identify_and_not_mmc() {
     );
     assert_eq!(d.transport().log[0], vec![0x12, 0, 0, 0, 96, 0]);
 
-    let (mut d, _) = drive(Mock::default().on(
+    let (mut d, _) = drive(Script::default().on(
         &[0x12],
         Reply::Data(inquiry_bytes(0, b"ATA     ", b"SAMSUNG SSD     ", b"1B6Q")),
     ));
@@ -157,7 +50,7 @@ fn identify_and_not_mmc() {
 
 #[test]
 fn error_line_names_command_lba_and_sense() {
-    let (mut d, _) = drive(Mock::default().on(&[0x2A], Reply::Sense(3, 0x0C, 0)));
+    let (mut d, _) = drive(Script::default().on(&[0x2A], Reply::Sense(3, 0x0C, 0)));
     let e = d.write_10(1234, 1, &[0u8; 2048], false).unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -177,7 +70,7 @@ fn error_line_names_command_lba_and_sense() {
 #[test]
 fn read_short_transfer_is_an_error_not_a_panic() {
     // Drive returns 2048 of 4096 bytes with GOOD (residual 2048).
-    let (mut d, _) = drive(Mock::default().on(&[0x28], Reply::Data(vec![0xAB; 2048])));
+    let (mut d, _) = drive(Script::default().on(&[0x28], Reply::Data(vec![0xAB; 2048])));
     let mut buf = vec![0u8; 4096];
     let e = d.read_10(16, 2, &mut buf, false).unwrap_err();
     assert!(matches!(
@@ -190,7 +83,7 @@ fn read_short_transfer_is_an_error_not_a_panic() {
     ));
     assert_eq!(e.lba, Some(16));
     // Whole answer: fine.
-    let (mut d, _) = drive(Mock::default().on(&[0x28], Reply::Data(vec![0xCD; 4096])));
+    let (mut d, _) = drive(Script::default().on(&[0x28], Reply::Data(vec![0xCD; 4096])));
     d.read_10(16, 2, &mut buf, false).unwrap();
     assert_eq!(buf[4095], 0xCD);
     // Buffer not a whole number of blocks: refused before sending.
@@ -202,7 +95,7 @@ fn read_short_transfer_is_an_error_not_a_panic() {
 fn short_parser_input_is_an_error() {
     // READ DISC INFORMATION answered with only 10 bytes.
     let (mut d, _) =
-        drive(Mock::default().on(&[0x51], Reply::Data(vec![0, 8, 0x0E, 1, 1, 1, 1, 0, 0, 0])));
+        drive(Script::default().on(&[0x51], Reply::Data(vec![0, 8, 0x0E, 1, 1, 1, 1, 0, 0, 0])));
     let e = d.read_disc_information().unwrap_err();
     assert!(
         matches!(
@@ -216,7 +109,7 @@ fn short_parser_input_is_an_error() {
 
 #[test]
 fn read_medium_error_retried_then_reported_with_lba() {
-    let (mut d, clock) = drive(Mock::default().on(&[0x28], Reply::Sense(3, 0x11, 0x05)));
+    let (mut d, clock) = drive(Script::default().on(&[0x28], Reply::Sense(3, 0x11, 0x05)));
     let mut buf = vec![0u8; 2048];
     let e = d.read_10(777, 1, &mut buf, false).unwrap_err();
     assert_eq!(d.transport().count(0x28), 4);
@@ -232,7 +125,7 @@ fn transport_error_stale_bytes_are_discarded() {
     // GET PERFORMANCE fails with DID_ERROR and leaves bytes that would parse as a speed.
     let mut stale = vec![0, 0, 0, 0x14, 0, 0, 0, 0];
     stale.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x2B, 0x48, 0, 0, 0x2B, 0x48]);
-    let (mut d, _) = drive(Mock::default().on(&[0xAC], Reply::Transport(stale)));
+    let (mut d, _) = drive(Script::default().on(&[0xAC], Reply::Stale(stale)));
     let e = d.get_write_speeds().unwrap_err();
     assert_eq!(e.class(), FailureClass::Transport);
     assert!(
@@ -248,7 +141,7 @@ fn transport_error_stale_bytes_are_discarded() {
 #[test]
 fn long_write_in_progress_backs_off_then_succeeds() {
     let (mut d, clock) = drive(
-        Mock::default()
+        Script::default()
             .once(&[0x2A], Reply::Sense(2, 0x04, 0x08))
             .once(&[0x2A], Reply::Sense(2, 0x04, 0x08))
             .on(&[0x2A], Reply::Good),
@@ -261,7 +154,7 @@ fn long_write_in_progress_backs_off_then_succeeds() {
 
 #[test]
 fn media_change_during_write_fails_and_flags() {
-    let (mut d, _) = drive(Mock::default().on(&[0x2A], Reply::Sense(6, 0x28, 0)));
+    let (mut d, _) = drive(Script::default().on(&[0x2A], Reply::Sense(6, 0x28, 0)));
     let e = d.write_10(0, 1, &[0u8; 2048], false).unwrap_err();
     assert!(matches!(e.kind, DriveErrorKind::MediumChanged(_)));
     assert_eq!(d.transport().count(0x2A), 1);
@@ -269,7 +162,7 @@ fn media_change_during_write_fails_and_flags() {
     assert!(!d.take_media_changed());
     // A read is retried once after the change.
     let (mut d, _) = drive(
-        Mock::default()
+        Script::default()
             .once(&[0x25], Reply::Sense(6, 0x28, 0))
             .on(&[0x25], Reply::Data(vec![0, 0, 0x10, 0, 0, 0, 8, 0])),
     );
@@ -280,7 +173,7 @@ fn media_change_during_write_fails_and_flags() {
 #[test]
 fn wait_ready_polls_on_virtual_clock() {
     let (mut d, clock) = drive(
-        Mock::default()
+        Script::default()
             .once(&[0x00], Reply::Sense(6, 0x28, 0))
             .once(&[0x00], Reply::Sense(2, 0x04, 0x01))
             .once(&[0x00], Reply::Sense(2, 0x04, 0x01))
@@ -293,7 +186,7 @@ fn wait_ready_polls_on_virtual_clock() {
     assert!(d.take_media_changed());
 
     // No medium: nothing to wait for.
-    let (mut d, clock) = drive(Mock::default().on(&[0x00], Reply::Sense(2, 0x3A, 0x01)));
+    let (mut d, clock) = drive(Script::default().on(&[0x00], Reply::Sense(2, 0x3A, 0x01)));
     let shared: SharedClock = clock.clone();
     let e = d.wait_ready(&shared, Duration::from_secs(30)).unwrap_err();
     assert!(e.is_media_absent());
@@ -304,7 +197,7 @@ fn wait_ready_polls_on_virtual_clock() {
     assert_eq!(clock.now(), Duration::ZERO);
 
     // Never ready: gives up within the bound.
-    let (mut d, clock) = drive(Mock::default().on(&[0x00], Reply::Sense(2, 0x04, 0x01)));
+    let (mut d, clock) = drive(Script::default().on(&[0x00], Reply::Sense(2, 0x04, 0x01)));
     let shared: SharedClock = clock.clone();
     let e = d.wait_ready(&shared, Duration::from_secs(2)).unwrap_err();
     assert_eq!(e.class(), FailureClass::NotReady);
@@ -312,14 +205,14 @@ fn wait_ready_polls_on_virtual_clock() {
     assert_eq!(d.transport().count(0x00), 5);
 
     // A drive that keeps reporting a media change still ends within the bound.
-    let (mut d, clock) = drive(Mock::default().on(&[0x00], Reply::Sense(6, 0x28, 0)));
+    let (mut d, clock) = drive(Script::default().on(&[0x00], Reply::Sense(6, 0x28, 0)));
     let shared: SharedClock = clock.clone();
     let e = d.wait_ready(&shared, Duration::from_secs(3)).unwrap_err();
     assert_eq!(e.class(), FailureClass::UnitAttention);
     assert!(clock.now() <= Duration::from_secs(3));
 
     // Blank with Immed: operation in progress for a while, then ready.
-    let mut m = Mock::default();
+    let mut m = Script::default();
     for _ in 0..5 {
         m = m.once(&[0x00], Reply::Sense(2, 0x04, 0x07));
     }
@@ -364,7 +257,7 @@ fn long_operation_timeouts_depend_on_immed() {
 
 #[test]
 fn cdbs_and_data_sent_by_drive_methods() {
-    let (mut d, _) = drive(Mock::default().on(&[], Reply::Good));
+    let (mut d, _) = drive(Script::default().on(&[], Reply::Good));
     d.eject().unwrap();
     d.format_unit(2_295_104, 0x26, 0, 0, true).unwrap();
     d.send_cue_sheet(&[0x41, 0, 0, 0x14, 0, 0, 0, 0]).unwrap();
@@ -392,7 +285,7 @@ fn event_status_and_profiles() {
         0, 0, 0x03, 0x08, 0x00, 0x09, 0x01, 0x00, 0x00, 0x0A, 0x00, 0x00,
     ]);
     let (mut d, _) = drive(
-        Mock::default()
+        Script::default()
             .on(&[0x4A], Reply::Data(vec![0, 6, 4, 0x5E, 0x02, 0x02, 0, 0]))
             .on(&[0x46], Reply::Data(cfg)),
     );
@@ -430,14 +323,14 @@ fn disc_info(status_byte: u8, sessions: u8, last_track: u8) -> Vec<u8> {
 
 /// A DVD-ROM in a QEMU-like drive: no READ TRACK INFORMATION, GET PERFORMANCE, READ
 /// BUFFER CAPACITY; MODE SENSE page 2A fails with DID_ERROR and stale bytes.
-fn qemu_dvd_rom() -> Mock {
+fn qemu_dvd_rom() -> Script {
     let toc = vec![
         0x00, 0x12, 0x01, 0x01, 0x00, 0x14, 0x01, 0x00, 0, 0, 0, 0, 0x00, 0x14, 0xAA, 0x00, 0x00,
         0x05, 0x00, 0x00,
     ];
     let mut stale_2a = vec![0x00, 0x1E, 0, 0, 0, 0, 0, 0, 0x2A, 0x14];
     stale_2a.extend_from_slice(&[0xFF; 20]);
-    Mock::default()
+    Script::default()
         .on(&[0x00], Reply::Good)
         .on(&[0x46], Reply::Data(config_with_profile(0x0010)))
         .on(&[0x51], Reply::Data(disc_info(0x0E, 1, 1)))
@@ -451,7 +344,7 @@ fn qemu_dvd_rom() -> Mock {
             &[0x25],
             Reply::Data(vec![0x00, 0x04, 0xFF, 0xFF, 0, 0, 0x08, 0]),
         )
-        .on(&[0x5A], Reply::Transport(stale_2a))
+        .on(&[0x5A], Reply::Stale(stale_2a))
         .on(&[0x5C], Reply::Sense(5, 0x20, 0))
 }
 
@@ -482,7 +375,7 @@ fn media_info_falls_back_to_toc_and_leaves_unsupported_fields_empty() {
 
 #[test]
 fn media_info_without_medium() {
-    let (mut d, _) = drive(Mock::default().on(&[0x00], Reply::Sense(2, 0x3A, 0x00)));
+    let (mut d, _) = drive(Script::default().on(&[0x00], Reply::Sense(2, 0x3A, 0x00)));
     let i = d.media_info().unwrap();
     assert_eq!(i.status, MediaStatus::None);
     assert_eq!(i.profile, Profile::NoProfile);
@@ -515,7 +408,7 @@ fn media_info_blank_dvd_plus_r() {
     a[19..27].copy_from_slice(b"MCC     ");
     a[27..30].copy_from_slice(b"004");
     adip.extend_from_slice(&a);
-    let m = Mock::default()
+    let m = Script::default()
         .on(&[0x00], Reply::Good)
         .on(&[0x46], Reply::Data(config_with_profile(0x001B)))
         .on(&[0x51], Reply::Data(disc_info(0x00, 1, 1)))
@@ -571,7 +464,7 @@ fn media_info_cd_r_speeds_from_page_2a_and_atip() {
     let atip = vec![
         0, 0x1A, 0, 0, 0xD5, 0x40, 0x90, 0, 97, 26, 66, 0, 79, 59, 74, 0,
     ];
-    let m = Mock::default()
+    let m = Script::default()
         .on(&[0x00], Reply::Good)
         .on(&[0x46], Reply::Data(config_with_profile(0x0009)))
         .on(&[0x51], Reply::Data(disc_info(0x05, 2, 2)))
@@ -608,7 +501,7 @@ fn media_info_cd_r_speeds_from_page_2a_and_atip() {
 fn media_info_propagates_real_failures() {
     // Hardware error on READ DISC INFORMATION is not an optional miss.
     let (mut d, _) = drive(
-        Mock::default()
+        Script::default()
             .on(&[0x00], Reply::Good)
             .on(&[0x46], Reply::Data(config_with_profile(0x0010)))
             .on(&[0x51], Reply::Sense(4, 0x44, 0)),

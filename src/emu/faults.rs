@@ -317,6 +317,39 @@ pub enum Action {
 const DID_TIME_OUT: u16 = 0x03;
 const DID_ERROR: u16 = 0x07;
 
+impl FaultKind {
+    /// The CHECK CONDITION this fault answers with (the codes in its doc comment): sense key,
+    /// ASC, ASCQ, and whether the failing LBA goes in the INFORMATION field (an error of
+    /// one sector). `None` for faults that are not a CHECK CONDITION.
+    fn sense(self) -> Option<(u8, u8, u8, bool)> {
+        Some(match self {
+            FaultKind::MediumError | FaultKind::Flaky => (3, 0x11, 0x00, true),
+            FaultKind::WriteError => (3, 0x0C, 0x00, true),
+            FaultKind::LossOfStreaming => (3, 0x0C, 0x09, true),
+            FaultKind::PowerCalibration => (3, 0x73, 0x03, false),
+            FaultKind::InvalidAddress => (5, 0x21, 0x02, false),
+            FaultKind::IllegalMode => (5, 0x64, 0x00, false),
+            FaultKind::LongWrite => (2, 0x04, 0x08, false),
+            FaultKind::NotReady => (2, 0x04, 0x01, false),
+            FaultKind::UnitAttention => (6, 0x28, 0x00, false),
+            FaultKind::Reset => (6, 0x29, 0x00, false),
+            _ => return None,
+        })
+    }
+}
+
+/// The CHECK CONDITION of a fault of `kind` failing at `at`; `None` if `kind` answers
+/// otherwise.
+fn check_condition(kind: FaultKind, at: Option<u32>) -> Option<Action> {
+    let (key, asc, ascq, info) = kind.sense()?;
+    Some(Action::Sense {
+        key,
+        asc,
+        ascq,
+        lba: at.filter(|_| info),
+    })
+}
+
 /// Faults that fire on a command number or on every command (not ready), checked before
 /// the command is looked at. INQUIRY and REQUEST SENSE are exempt, as on real drives.
 pub fn on_command(faults: &mut [Fault], number: u64, opcode: u8) -> Option<Action> {
@@ -329,27 +362,12 @@ pub fn on_command(faults: &mut [Fault], number: u64, opcode: u8) -> Option<Actio
             FaultKind::NotReady
                 if f.lbas.is_none() && f.command.is_none_or(|c| number >= c) && f.fire(0) =>
             {
-                return Some(Action::Sense {
-                    key: 2,
-                    asc: 0x04,
-                    ascq: 0x01,
-                    lba: None,
-                });
+                return check_condition(kind, None);
             }
             FaultKind::UnitAttention | FaultKind::Reset
                 if f.command == Some(number) && f.fire(0) =>
             {
-                let ascq_asc = if kind == FaultKind::Reset {
-                    (0x29, 0x00)
-                } else {
-                    (0x28, 0x00)
-                };
-                return Some(Action::Sense {
-                    key: 6,
-                    asc: ascq_asc.0,
-                    ascq: ascq_asc.1,
-                    lba: None,
-                });
+                return check_condition(kind, None);
             }
             FaultKind::MediaChange if f.command == Some(number) && f.fire(0) => {
                 return Some(Action::MediaChange);
@@ -428,30 +446,8 @@ pub fn on_read(faults: &mut [Fault], lba: u32, blocks: u32) -> Option<Action> {
         FaultKind::ShortRead => Action::Short {
             lba: at.max(lba + 1),
         },
-        FaultKind::UnitAttention => Action::Sense {
-            key: 6,
-            asc: 0x28,
-            ascq: 0,
-            lba: None,
-        },
-        FaultKind::Reset => Action::Sense {
-            key: 6,
-            asc: 0x29,
-            ascq: 0,
-            lba: None,
-        },
-        FaultKind::NotReady => Action::Sense {
-            key: 2,
-            asc: 0x04,
-            ascq: 0x01,
-            lba: None,
-        },
-        _ => Action::Sense {
-            key: 3,
-            asc: 0x11,
-            ascq: 0x00,
-            lba: Some(at),
-        },
+        // Medium error, flaky, unit attention, reset, not ready.
+        kind => return check_condition(kind, Some(at)),
     })
 }
 
@@ -473,54 +469,11 @@ pub fn on_write(faults: &mut [Fault], lba: u32, blocks: u32) -> Option<Action> {
             continue;
         }
         let at = f.covers(lba, blocks);
-        return Some(match f.kind {
-            FaultKind::PowerCalibration => Action::Sense {
-                key: 3,
-                asc: 0x73,
-                ascq: 0x03,
-                lba: None,
-            },
-            FaultKind::WriteError => Action::Sense {
-                key: 3,
-                asc: 0x0C,
-                ascq: 0x00,
-                lba: at,
-            },
-            FaultKind::LossOfStreaming => Action::Sense {
-                key: 3,
-                asc: 0x0C,
-                ascq: 0x09,
-                lba: at,
-            },
-            FaultKind::InvalidAddress => Action::Sense {
-                key: 5,
-                asc: 0x21,
-                ascq: 0x02,
-                lba: None,
-            },
-            FaultKind::IllegalMode => Action::Sense {
-                key: 5,
-                asc: 0x64,
-                ascq: 0x00,
-                lba: None,
-            },
-            FaultKind::LongWrite => Action::Sense {
-                key: 2,
-                asc: 0x04,
-                ascq: 0x08,
-                lba: None,
-            },
-            FaultKind::UnitAttention => Action::Sense {
-                key: 6,
-                asc: 0x28,
-                ascq: 0,
-                lba: None,
-            },
-            _ => Action::Host {
-                host_status: DID_TIME_OUT,
-                garbage: false,
-            },
-        });
+        // Timeout is the one write fault that is no CHECK CONDITION.
+        return Some(check_condition(f.kind, at).unwrap_or(Action::Host {
+            host_status: DID_TIME_OUT,
+            garbage: false,
+        }));
     }
     None
 }

@@ -49,29 +49,25 @@ pub trait SectorSource {
     }
 }
 
-impl<T: SectorSource + ?Sized> SectorSource for &mut T {
-    fn read_sectors(&mut self, lba: u64, count: u32, buf: &mut [u8]) -> Result<()> {
-        (**self).read_sectors(lba, count, buf)
-    }
-    fn sector_count(&self) -> Option<u64> {
-        (**self).sector_count()
-    }
-    fn zero_sectors(&mut self, lba: u64, max: u64) -> u64 {
-        (**self).zero_sectors(lba, max)
-    }
+/// A source behind `&mut` or in a `Box` is a source: the methods forward, `zero_sectors` too
+/// so that `T`'s own answer is kept rather than the default.
+macro_rules! forward_sector_source {
+    ($($ty:ty),*) => {$(
+        impl<T: SectorSource + ?Sized> SectorSource for $ty {
+            fn read_sectors(&mut self, lba: u64, count: u32, buf: &mut [u8]) -> Result<()> {
+                (**self).read_sectors(lba, count, buf)
+            }
+            fn sector_count(&self) -> Option<u64> {
+                (**self).sector_count()
+            }
+            fn zero_sectors(&mut self, lba: u64, max: u64) -> u64 {
+                (**self).zero_sectors(lba, max)
+            }
+        }
+    )*};
 }
 
-impl<T: SectorSource + ?Sized> SectorSource for Box<T> {
-    fn read_sectors(&mut self, lba: u64, count: u32, buf: &mut [u8]) -> Result<()> {
-        (**self).read_sectors(lba, count, buf)
-    }
-    fn sector_count(&self) -> Option<u64> {
-        (**self).sector_count()
-    }
-    fn zero_sectors(&mut self, lba: u64, max: u64) -> u64 {
-        (**self).zero_sectors(lba, max)
-    }
-}
+forward_sector_source!(&mut T, Box<T>);
 
 /// An image in anything `Read + Seek` (a file, a `Cursor<Vec<u8>>`). A last partial sector
 /// reads as if padded with zeros.

@@ -137,7 +137,7 @@ pub fn blank<T: Transport>(
         },
     });
     drive.blank(kind, true, 0).map_err(de("BLANK"))?;
-    longop::wait_or_cancel(
+    longop::wait(
         drive,
         clock,
         "BLANK",
@@ -222,7 +222,7 @@ pub fn format<T: Transport>(
     drive
         .format_unit(blocks, ftype, sub, 0, true)
         .map_err(de("FORMAT UNIT"))?;
-    longop::wait_or_cancel(
+    longop::wait(
         drive,
         clock,
         "FORMAT UNIT",

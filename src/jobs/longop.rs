@@ -23,7 +23,7 @@ pub enum WaitError {
         what: &'static str,
         waited: Duration,
     },
-    /// The user asked to stop (only [`wait_or_cancel`]); the drive goes on with the
+    /// The user asked to stop (only with a `cancel` to [`wait`]); the drive goes on with the
     /// operation on its own.
     #[error("interrupted while the drive was busy with {what}")]
     Interrupted { what: &'static str },
@@ -38,25 +38,11 @@ pub fn is_in_progress(s: &Sense) -> bool {
 }
 
 /// Poll until ready. `phase_total`, when given, turns the drive's progress fraction into
-/// `Progress` events with that many "bytes" as the total (blank/format show a bar).
+/// `Progress` events with that many "bytes" as the total (blank/format show a bar). With
+/// `cancel`, stop polling (with [`WaitError::Interrupted`]) once it is set: for BLANK and
+/// FORMAT UNIT, which the drive cannot be told to stop, so the user need not wait them out.
 #[allow(clippy::too_many_arguments)]
 pub fn wait<T: Transport>(
-    drive: &mut Drive<T>,
-    clock: &SharedClock,
-    what: &'static str,
-    max: Duration,
-    interval: Duration,
-    sink: &dyn ProgressSink,
-    phase_total: Option<u64>,
-) -> Result<(), WaitError> {
-    wait_or_cancel(drive, clock, what, max, interval, sink, phase_total, None)
-}
-
-/// As [`wait`], but stop polling (with [`WaitError::Interrupted`]) once `cancel` is set:
-/// for BLANK and FORMAT UNIT, which the drive cannot be told to stop, so the user need not
-/// wait them out.
-#[allow(clippy::too_many_arguments)]
-pub fn wait_or_cancel<T: Transport>(
     drive: &mut Drive<T>,
     clock: &SharedClock,
     what: &'static str,

@@ -663,6 +663,20 @@ mod tests {
         assert_eq!(r.sectors(), 6);
     }
 
+    /// Verify the whole of `mem` against `reference` of `bytes` bytes (LBA 0, no progress).
+    fn verify_all(mem: &mut Mem, reference: Reference, bytes: usize) -> VerifyReport {
+        verify(
+            mem,
+            reference,
+            bytes as u64,
+            0,
+            0,
+            &NoProgress,
+            &Cancel::new(),
+        )
+        .unwrap()
+    }
+
     fn setup(img: &[u8], disc: Vec<u8>, bad: Vec<u64>) -> (tempfile::TempDir, PathBuf, Mem) {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("img.iso");
@@ -691,16 +705,7 @@ mod tests {
             } else {
                 Reference::File(&p)
             };
-            let rep = verify(
-                &mut mem,
-                reference,
-                img.len() as u64,
-                0,
-                0,
-                &NoProgress,
-                &Cancel::new(),
-            )
-            .unwrap();
+            let rep = verify_all(&mut mem, reference, img.len());
             assert_eq!(rep.sectors, 101);
             assert_eq!(rep.mismatched.display(), "40-41, 97");
             assert_eq!(rep.unreadable.display(), "70");
@@ -722,29 +727,11 @@ mod tests {
         let mut sp = p.as_os_str().to_owned();
         sp.push(".sha256");
         std::fs::write(&sp, format!("{sum}  img.iso\n")).unwrap();
-        let rep = verify(
-            &mut mem,
-            Reference::File(&p),
-            img.len() as u64,
-            0,
-            0,
-            &NoProgress,
-            &Cancel::new(),
-        )
-        .unwrap();
+        let rep = verify_all(&mut mem, Reference::File(&p), img.len());
         assert!(rep.is_match(), "{rep:?}");
         assert_eq!(rep.sha256_file.as_ref().map(|s| s.1), Some(true));
         std::fs::write(&sp, format!("{}  img.iso\n", "0".repeat(64))).unwrap();
-        let rep = verify(
-            &mut mem,
-            Reference::File(&p),
-            img.len() as u64,
-            0,
-            0,
-            &NoProgress,
-            &Cancel::new(),
-        )
-        .unwrap();
+        let rep = verify_all(&mut mem, Reference::File(&p), img.len());
         assert!(!rep.is_match());
     }
 }

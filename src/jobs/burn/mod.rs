@@ -1114,6 +1114,7 @@ fn finish<T: Transport>(
         poll,
         sink,
         None,
+        None,
     )
     .map_err(wait_err("SYNCHRONIZE CACHE"))?;
     let mut close = prep.plan.close.clone();
@@ -1132,7 +1133,7 @@ fn finish<T: Transport>(
         };
         d.close_track_session(f, track, true)
             .map_err(drive_err(step))?;
-        longop::wait(d, &t.clock, step, opts.long_op_max, poll, sink, None)
+        longop::wait(d, &t.clock, step, opts.long_op_max, poll, sink, None, None)
             .map_err(wait_err(step))?;
     }
     Ok(())

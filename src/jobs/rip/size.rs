@@ -75,6 +75,19 @@ pub struct Decision {
     pub excluded_tail: u64,
 }
 
+impl Decision {
+    /// `sectors` from `source`, no claimed tail left out.
+    fn new(sectors: u64, source: SizeSource, reason: String, notes: Vec<String>) -> Self {
+        Decision {
+            sectors,
+            source,
+            reason,
+            notes,
+            excluded_tail: 0,
+        }
+    }
+}
+
 /// The file-system view: largest of ISO 9660, UDF and partition table end, with its name.
 fn fs_size(s: &Sources) -> Option<(u64, SizeSource)> {
     [
@@ -133,13 +146,12 @@ pub fn decide(s: &Sources, readable: &BTreeMap<u64, bool>) -> Option<Decision> {
         {
             notes.push(format!("{src} says {c} sectors"));
         }
-        return Some(Decision {
-            sectors: u,
-            source: SizeSource::User,
-            reason: format!("--size {u} given"),
+        return Some(Decision::new(
+            u,
+            SizeSource::User,
+            format!("--size {u} given"),
             notes,
-            excluded_tail: 0,
-        });
+        ));
     }
     if let (Some(c), Some((t, SizeSource::Track))) = (s.read_capacity, claimed(s))
         && c != t
@@ -173,13 +185,12 @@ pub fn decide(s: &Sources, readable: &BTreeMap<u64, bool>) -> Option<Decision> {
     let Some((end, src)) = claimed(s) else {
         // No drive-reported end at all: the file system is all there is.
         let (v, src) = fs?;
-        return Some(Decision {
-            sectors: v,
-            source: src,
-            reason: format!("the drive reports no size; {src} used"),
+        return Some(Decision::new(
+            v,
+            src,
+            format!("the drive reports no size; {src} used"),
             notes,
-            excluded_tail: 0,
-        });
+        ));
     };
 
     if !s.has_boundaries {
@@ -188,52 +199,51 @@ pub fn decide(s: &Sources, readable: &BTreeMap<u64, bool>) -> Option<Decision> {
             && v <= end
         {
             cross_check(v, &mut notes);
-            return Some(Decision {
-                sectors: v,
-                source: fsrc,
-                reason: format!(
+            return Some(Decision::new(
+                v,
+                fsrc,
+                format!(
                     "the medium records no boundary (READ CAPACITY {end} is the formatted \
                      size); {fsrc} used"
                 ),
                 notes,
-                excluded_tail: 0,
-            });
+            ));
         }
-        return Some(Decision {
-            sectors: end,
-            source: src,
-            reason: format!(
+        return Some(Decision::new(
+            end,
+            src,
+            format!(
                 "the medium records no boundary and holds no file system that says its \
                  size; the whole formatted medium ({src}) used"
             ),
             notes,
-            excluded_tail: 0,
-        });
+        ));
     }
 
     if end == 0 || ok(end - 1) {
         cross_check(end, &mut notes);
-        return Some(Decision {
-            sectors: end,
-            source: src,
-            reason: format!("{src} used (the recorded data's end)"),
+        return Some(Decision::new(
+            end,
+            src,
+            format!("{src} used (the recorded data's end)"),
             notes,
-            excluded_tail: 0,
-        });
+        ));
     }
     // The claimed last sector does not read.
     if s.track_incremental && end >= 3 && !ok(end - 2) && ok(end - 3) {
         let size = end - 2;
         cross_check(size, &mut notes);
         return Some(Decision {
-            sectors: size,
-            source: SizeSource::TrackLessRunOut,
-            reason: format!(
-                "the track was recorded incrementally (TAO) and its last 2 blocks are \
-                 run-out, which never read; {size} sectors"
-            ),
-            notes,
             excluded_tail: 2,
+            ..Decision::new(
+                size,
+                SizeSource::TrackLessRunOut,
+                format!(
+                    "the track was recorded incrementally (TAO) and its last 2 blocks are \
+                     run-out, which never read; {size} sectors"
+                ),
+                notes,
+            )
         });
     }
     if let Some((v, fsrc)) = fs
@@ -242,26 +252,25 @@ pub fn decide(s: &Sources, readable: &BTreeMap<u64, bool>) -> Option<Decision> {
     {
         cross_check(v, &mut notes);
         return Some(Decision {
-            sectors: v,
-            source: fsrc,
-            reason: format!(
-                "{src} says {end} sectors but its last sector does not read (the drive \
-                 over-reports); {fsrc} used"
-            ),
-            notes,
             excluded_tail: end - v,
+            ..Decision::new(
+                v,
+                fsrc,
+                format!(
+                    "{src} says {end} sectors but its last sector does not read (the drive \
+                     over-reports); {fsrc} used"
+                ),
+                notes,
+            )
         });
     }
     cross_check(end, &mut notes);
-    Some(Decision {
-        sectors: end,
-        source: src,
-        reason: format!(
-            "{src} used; its last sector does not read and no file system says otherwise"
-        ),
+    Some(Decision::new(
+        end,
+        src,
+        format!("{src} used; its last sector does not read and no file system says otherwise"),
         notes,
-        excluded_tail: 0,
-    })
+    ))
 }
 
 /// The tracks a cooked rip takes: the data tracks of the first session that holds data,

@@ -199,22 +199,37 @@ fn sha(b: &[u8]) -> String {
     hex(&Sha256::digest(b))
 }
 
-#[test]
-fn clean_rip_is_exact_and_hashed() {
+/// A working directory, OUT in it (`disc.iso`), and a scripted disc of `sectors` sectors
+/// of pattern `seed` to rip there.
+fn disc_to_rip(sectors: u64, seed: u8) -> (tempfile::TempDir, PathBuf, Scripted) {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(1000, 1);
-    let r = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
-    assert!(r.complete);
-    let img = fs::read(&out).unwrap();
-    assert_eq!(img, src.data);
-    assert_eq!(r.sha256.as_deref(), Some(sha(&src.data).as_str()));
+    (d, out, Scripted::disc(sectors, seed))
+}
+
+/// A rip with no progress shown and no interruption.
+fn rip_quiet(src: &mut impl RipSource, o: &RipOptions) -> Result<RipReport, RipError> {
+    rip(src, o, &NoProgress, &Cancel::new())
+}
+
+/// A complete rip: OUT holds `data`, and the report its SHA-256.
+fn assert_exact(r: &RipReport, out: &Path, data: &[u8]) {
+    assert!(r.complete, "{:?}", r.unreadable);
+    assert_eq!(fs::read(out).unwrap(), data);
+    assert_eq!(r.sha256.as_deref(), Some(sha(data).as_str()));
+}
+
+#[test]
+fn clean_rip_is_exact_and_hashed() {
+    let (d, out, mut src) = disc_to_rip(1000, 1);
+    let r = rip_quiet(&mut src, &opts(&out)).unwrap();
+    assert_exact(&r, &out, &src.data);
     let line = fs::read_to_string(d.path().join("disc.iso.sha256")).unwrap();
     assert_eq!(line, format!("{}  disc.iso\n", sha(&src.data)));
     let m = Mapfile::load(&d.path().join("disc.map")).unwrap();
     assert!(m.is_complete());
     // An existing OUT is not overwritten.
-    let e = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap_err();
+    let e = rip_quiet(&mut src, &opts(&out)).unwrap_err();
     assert!(matches!(e, RipError::Exists(_)), "{e}");
 }
 
@@ -229,14 +244,13 @@ fn stale_part_is_kept_without_force_and_never_written_through() {
     fs::write(&victim, b"not yours").unwrap();
     std::os::unix::fs::symlink(&victim, &part).unwrap();
     let mut src = Scripted::disc(300, 4);
-    let e = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap_err();
+    let e = rip_quiet(&mut src, &opts(&out)).unwrap_err();
     assert!(matches!(e, RipError::Usage(_)), "{e}");
     assert!(e.to_string().contains("--force"), "{e}");
     let mut o = opts(&out);
     o.force = true;
-    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
-    assert!(r.complete);
-    assert_eq!(fs::read(&out).unwrap(), src.data);
+    let r = rip_quiet(&mut src, &o).unwrap();
+    assert_exact(&r, &out, &src.data);
     assert_eq!(fs::read(&victim).unwrap(), b"not yours");
 }
 
@@ -244,9 +258,7 @@ fn stale_part_is_kept_without_force_and_never_written_through() {
 /// told about in a notice, not an error: the rip completes.
 #[test]
 fn rejected_speed_is_a_notice_not_an_error() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(200, 5);
+    let (_d, out, mut src) = disc_to_rip(200, 5);
     let mut o = opts(&out);
     o.speed = Some(Speed::Times(4.0));
     let sink = crate::jobs::CollectProgress::default();
@@ -262,11 +274,9 @@ fn rejected_speed_is_a_notice_not_an_error() {
 
 #[test]
 fn bad_sectors_are_isolated_and_listed() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(2000, 2);
+    let (d, out, mut src) = disc_to_rip(2000, 2);
     src.bad = vec![100, 101, 102, 1500];
-    let r = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
+    let r = rip_quiet(&mut src, &opts(&out)).unwrap();
     assert!(!r.complete);
     assert_eq!(r.unreadable, vec![(100, 3), (1500, 1)]);
     assert!(!out.exists());
@@ -283,24 +293,18 @@ fn bad_sectors_are_isolated_and_listed() {
 
 #[test]
 fn flaky_sectors_are_recovered_by_retries() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(500, 3);
+    let (_d, out, mut src) = disc_to_rip(500, 3);
     src.flaky.insert(40, 2);
     src.flaky.insert(41, 1);
     let mut o = opts(&out);
     o.retries = 2;
-    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
-    assert!(r.complete, "{:?}", r.unreadable);
-    assert_eq!(fs::read(&out).unwrap(), src.data);
-    assert_eq!(r.sha256.unwrap(), sha(&src.data));
+    let r = rip_quiet(&mut src, &o).unwrap();
+    assert_exact(&r, &out, &src.data);
 }
 
 #[test]
 fn interrupted_rip_resumes_to_the_same_image() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(3000, 4);
+    let (d, out, mut src) = disc_to_rip(3000, 4);
     src.max_transfer = 32 * 2048;
     let cancel = Cancel::new();
     src.cancel_after = Some((20, cancel.clone()));
@@ -310,57 +314,48 @@ fn interrupted_rip_resumes_to_the_same_image() {
     assert!(!m.is_complete());
     assert!(m.total(crate::mapfile::BlockStatus::Finished) > 0);
     // Without --resume the partial rip is not clobbered.
-    let e = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap_err();
+    let e = rip_quiet(&mut src, &opts(&out)).unwrap_err();
     assert!(matches!(e, RipError::Usage(_)), "{e}");
     src.cancel_after = None;
     let mut o = opts(&out);
     o.resume = true;
-    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
-    assert!(r.complete);
-    assert_eq!(fs::read(&out).unwrap(), src.data);
-    assert_eq!(r.sha256.unwrap(), sha(&src.data));
+    let r = rip_quiet(&mut src, &o).unwrap();
+    assert_exact(&r, &out, &src.data);
 }
 
 #[test]
 fn resume_against_another_disc_is_refused() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(1000, 5);
+    let (_d, out, mut src) = disc_to_rip(1000, 5);
     src.bad = vec![10];
-    rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
+    rip_quiet(&mut src, &opts(&out)).unwrap();
     let mut other = Scripted::disc(1000, 6);
     let mut o = opts(&out);
     o.resume = true;
-    let e = rip(&mut other, &o, &NoProgress, &Cancel::new()).unwrap_err();
+    let e = rip_quiet(&mut other, &o).unwrap_err();
     assert!(matches!(e, RipError::Identity(_)), "{e}");
     // The same disc, now readable, finishes.
     src.bad.clear();
-    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
-    assert!(r.complete);
-    assert_eq!(fs::read(&out).unwrap(), src.data);
+    let r = rip_quiet(&mut src, &o).unwrap();
+    assert_exact(&r, &out, &src.data);
 }
 
 #[test]
 fn over_reporting_capacity_rips_to_the_track() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(1000, 7);
+    let (_d, out, mut src) = disc_to_rip(1000, 7);
     src.info.capacity = Some(1150);
-    let r = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
+    let r = rip_quiet(&mut src, &opts(&out)).unwrap();
     assert!(r.complete);
     assert_eq!(r.sectors, 1000);
 }
 
 #[test]
 fn tao_run_out_is_not_an_error() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(1002, 8);
+    let (_d, out, mut src) = disc_to_rip(1002, 8);
     src.info.profile = 9;
     src.info.family = Family::Cd;
     src.info.tracks[0].incremental = true;
     src.readable_end = 1000;
-    let r = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
+    let r = rip_quiet(&mut src, &opts(&out)).unwrap();
     assert!(r.complete, "{:?}", r.unreadable);
     assert_eq!(r.sectors, 1000);
     assert_eq!(r.size.source, size::SizeSource::TrackLessRunOut);
@@ -371,11 +366,9 @@ fn tao_run_out_is_not_an_error() {
 /// ddrescuelog fails the test (tests/packages.txt installs gddrescue).
 #[test]
 fn ddrescuelog_reads_the_map() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(1200, 9);
+    let (d, out, mut src) = disc_to_rip(1200, 9);
     src.bad = vec![7, 600, 601];
-    let r = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
+    let r = rip_quiet(&mut src, &opts(&out)).unwrap();
     assert!(!r.complete);
     let map = d.path().join("disc.map");
     let run = |args: &[&str]| {
@@ -446,7 +439,7 @@ fn pipeline_throughput() {
     let d = tempfile::tempdir_in(std::env::var("RIP_BENCH_DIR").unwrap_or("/tmp".into())).unwrap();
     let out = d.path().join("big.iso");
     let t = Instant::now();
-    let r = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
+    let r = rip_quiet(&mut src, &opts(&out)).unwrap();
     let s = t.elapsed().as_secs_f64();
     assert!(r.complete);
     eprintln!(
@@ -525,7 +518,7 @@ fn raw_rip_takes_every_track_checks_edc_and_writes_a_cue() {
     let mut o = opts(&out);
     o.raw = true;
     o.subchannel = true;
-    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
+    let r = rip_quiet(&mut src, &o).unwrap();
     assert!(r.complete, "{:?}", r.unreadable);
     let bin = fs::read(&out).unwrap();
     assert_eq!(bin, expected_bin(&src));
@@ -551,7 +544,7 @@ fn raw_rip_flags_sectors_whose_edc_fails() {
     let mut o = opts(&out);
     o.raw = true;
     o.retries = 1;
-    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
+    let r = rip_quiet(&mut src, &o).unwrap();
     assert!(!r.complete);
     assert_eq!(r.unreadable, vec![(123, 1)]);
 }
@@ -565,7 +558,7 @@ fn raw_rip_reports_zeroed_edc_not_bad_sectors() {
     src.zero_edc = true;
     let mut o = opts(&out);
     o.raw = true;
-    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
+    let r = rip_quiet(&mut src, &o).unwrap();
     assert!(r.complete, "{:?}", r.unreadable);
     assert!(
         r.notes
@@ -582,7 +575,7 @@ fn raw_refuses_dvd() {
     let mut src = Scripted::disc(100, 1);
     let mut o = opts(&d.path().join("x.bin"));
     o.raw = true;
-    let e = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap_err();
+    let e = rip_quiet(&mut src, &o).unwrap_err();
     assert!(matches!(e, RipError::Media(_)), "{e}");
 }
 
@@ -632,9 +625,7 @@ fn ecma130_parts_throughput() {
 
 #[test]
 fn busy_drive_mid_rip_is_waited_for_not_an_error() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(800, 11);
+    let (d, out, mut src) = disc_to_rip(800, 11);
     src.transient.insert(
         300,
         (3, ReadFailure::NotReady("02/04/01 becoming ready".into())),
@@ -646,19 +637,16 @@ fn busy_drive_mid_rip_is_waited_for_not_an_error() {
             ReadFailure::UnitAttention("06/29/00 power on or reset".into()),
         ),
     );
-    let r = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
-    assert!(r.complete, "{:?}", r.unreadable);
+    let r = rip_quiet(&mut src, &opts(&out)).unwrap();
+    assert_exact(&r, &out, &src.data);
     assert_eq!(src.waits, 4);
-    assert_eq!(fs::read(&out).unwrap(), src.data);
     let m = Mapfile::load(&d.path().join("disc.map")).unwrap();
     assert_eq!(m.total(crate::mapfile::BlockStatus::BadSector), 0);
 }
 
 #[test]
 fn drive_that_never_becomes_ready_stops_the_rip_with_the_map_saved() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(800, 12);
+    let (d, out, mut src) = disc_to_rip(800, 12);
     src.transient.insert(
         400,
         (
@@ -666,7 +654,7 @@ fn drive_that_never_becomes_ready_stops_the_rip_with_the_map_saved() {
             ReadFailure::NotReady("02/04/01 becoming ready".into()),
         ),
     );
-    let e = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap_err();
+    let e = rip_quiet(&mut src, &opts(&out)).unwrap_err();
     assert!(matches!(e, RipError::Drive(_)), "{e}");
     let m = Mapfile::load(&d.path().join("disc.map")).unwrap();
     assert!(m.total(crate::mapfile::BlockStatus::Finished) >= 300 * 2048);
@@ -683,7 +671,7 @@ fn c2_pointers_flag_sectors_when_the_drive_offers_them() {
     let mut o = opts(&out);
     o.raw = true;
     o.retries = 0;
-    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
+    let r = rip_quiet(&mut src, &o).unwrap();
     assert_eq!(r.unreadable, vec![(17, 1), (210, 1)]);
     // The main channel of the other sectors is stored without the C2 bytes.
     let part = fs::read(d.path().join("disc.bin.part")).unwrap();
@@ -712,7 +700,7 @@ fn cue_sheet_is_read_by_bchunk_and_cdrdao() {
     let mut src = cd_with_audio(300, 100);
     let mut o = opts(&out);
     o.raw = true;
-    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
+    let r = rip_quiet(&mut src, &o).unwrap();
     assert!(r.complete);
     tool(
         "bchunk",
@@ -778,7 +766,7 @@ fn disk_full_is_found_before_reading_with_a_clear_error() {
     let fs_ = TinyFs::new(1024);
     let out = fs_.dir.path().join("disc.iso");
     let mut src = Scripted::disc(2000, 13);
-    let e = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap_err();
+    let e = rip_quiet(&mut src, &opts(&out)).unwrap_err();
     let msg = e.to_string();
     assert!(matches!(e, RipError::Write(_)), "{msg}");
     assert!(msg.contains("not enough space"), "{msg}");
@@ -857,9 +845,7 @@ fn rip_sparse(
 /// what it left out; --raw takes every track.
 #[test]
 fn multi_session_rips_the_first_session_and_says_what_was_left_out() {
-    let d = tempfile::tempdir().unwrap();
-    let out = d.path().join("disc.iso");
-    let mut src = Scripted::disc(1000, 15);
+    let (d, out, mut src) = disc_to_rip(1000, 15);
     src.info.profile = 9;
     src.info.profile_name = "CD-R".into();
     src.info.family = Family::Cd;
@@ -881,7 +867,7 @@ fn multi_session_rips_the_first_session_and_says_what_was_left_out() {
             incremental: false,
         },
     ];
-    let r = rip(&mut src, &opts(&out), &NoProgress, &Cancel::new()).unwrap();
+    let r = rip_quiet(&mut src, &opts(&out)).unwrap();
     assert!(r.complete);
     assert_eq!(r.sectors, 600);
     assert!(fs::read(&out).unwrap() == src.data[..600 * 2048]);
@@ -893,7 +879,7 @@ fn multi_session_rips_the_first_session_and_says_what_was_left_out() {
     assert!(left.contains("--raw takes all tracks"), "{left}");
     let mut o = opts(&d.path().join("disc.bin"));
     o.raw = true;
-    let r = rip(&mut src, &o, &NoProgress, &Cancel::new()).unwrap();
+    let r = rip_quiet(&mut src, &o).unwrap();
     assert!(r.complete);
     assert_eq!(r.sectors, 900);
     let cue = fs::read_to_string(d.path().join("disc.cue")).unwrap();
