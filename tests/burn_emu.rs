@@ -864,11 +864,7 @@ fn sigint_during_a_burn_closes_the_track_and_exits_130() {
         started.elapsed()
     );
     assert_eq!(o.status.code(), Some(130), "{}", text(&o));
-    let err = String::from_utf8_lossy(&o.stderr);
-    let l = err
-        .lines()
-        .rfind(|l| l.starts_with("discrw: "))
-        .unwrap_or("");
+    let l = error_line(&o);
     assert!(l.contains("interrupted"), "{l}");
     assert!(l.contains("track was closed"), "{l}");
     assert!(!String::from_utf8_lossy(&o.stdout).contains("match"));
@@ -925,11 +921,7 @@ fn sigint_while_standard_input_stalls_closes_the_track_and_exits_130() {
     drop(stdin);
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
     assert_eq!(o.status.code(), Some(130), "{}", text(&o));
-    let err = String::from_utf8_lossy(&o.stderr);
-    let l = err
-        .lines()
-        .rfind(|l| l.starts_with("discrw: "))
-        .unwrap_or("");
+    let l = error_line(&o);
     assert!(l.contains("interrupted"), "{l}");
     // The 8 MiB that arrived are on the disc in a closed track; the disc stays appendable.
     let t = tracks(&m);
@@ -1019,12 +1011,13 @@ fn sigint_on_a_terminal_asks_and_no_goes_on_to_a_verified_disc() {
     assert_eq!(info(&m)["status"], "complete");
 }
 
-#[test]
-fn sigint_on_a_terminal_asks_and_yes_stops_with_the_track_closed() {
+/// Ctrl-C on the terminal, then `answer` to the question: the burn stops with the track
+/// closed and the disc appendable.
+fn stopped_on_a_terminal(answer: &[u8], seed: u64) {
     let d = tempfile::tempdir().unwrap();
     let m = medium(d.path(), "t.vd", "dvd+r", &[]);
-    let img = image(d.path(), "a.iso", 32768, 32);
-    let (code, shown) = burn_on_a_terminal(&m, &img, &[("writing", b"\x03"), (QUESTION, b"y\n")]);
+    let img = image(d.path(), "a.iso", 32768, seed);
+    let (code, shown) = burn_on_a_terminal(&m, &img, &[("writing", b"\x03"), (QUESTION, answer)]);
     assert_eq!(code, Some(130), "{shown}");
     assert!(shown.contains("track was closed"), "{shown}");
     let t = tracks(&m);
@@ -1034,12 +1027,11 @@ fn sigint_on_a_terminal_asks_and_yes_stops_with_the_track_closed() {
 }
 
 #[test]
+fn sigint_on_a_terminal_asks_and_yes_stops_with_the_track_closed() {
+    stopped_on_a_terminal(b"y\n", 32);
+}
+
+#[test]
 fn a_second_sigint_while_asking_stops_at_once() {
-    let d = tempfile::tempdir().unwrap();
-    let m = medium(d.path(), "t.vd", "dvd+r", &[]);
-    let img = image(d.path(), "a.iso", 32768, 33);
-    let (code, shown) = burn_on_a_terminal(&m, &img, &[("writing", b"\x03"), (QUESTION, b"\x03")]);
-    assert_eq!(code, Some(130), "{shown}");
-    assert!(shown.contains("track was closed"), "{shown}");
-    assert_eq!(tracks(&m)[0]["closed"], true);
+    stopped_on_a_terminal(b"\x03", 33);
 }
