@@ -111,6 +111,14 @@ fn index01(cue: &Path) -> Vec<u64> {
         .collect()
 }
 
+/// A .bin of `bytes` and a cue sheet `text` beside it in `dir`; returns the sheet's path.
+fn bin_and_cue(dir: &Path, bin: &str, bytes: &[u8], cue: &str, text: &str) -> PathBuf {
+    std::fs::write(dir.join(bin), bytes).unwrap();
+    let c = dir.join(cue);
+    std::fs::write(&c, text).unwrap();
+    c
+}
+
 fn sectors(b: &[u8], from: usize, to: usize) -> &[u8] {
     &b[from * RAW..to * RAW]
 }
@@ -252,13 +260,13 @@ fn audio_only_cue_on_a_cd_rw_after_blank() {
     std::fs::write(&iso, noise_bytes(100 * 2048, 3)).unwrap();
     let m = medium(d.path(), "rw.vd", "cd-rw", &["--from", p(&iso)]);
     let audio = noise_bytes(400 * RAW, 21);
-    std::fs::write(d.path().join("a.bin"), &audio).unwrap();
-    let cue = d.path().join("a.cue");
-    std::fs::write(
-        &cue,
+    let cue = bin_and_cue(
+        d.path(),
+        "a.bin",
+        &audio,
+        "a.cue",
         "FILE a.bin BINARY\n TRACK 01 AUDIO\n  INDEX 01 00:00:00\n TRACK 02 AUDIO\n  INDEX 00 00:02:00\n  INDEX 01 00:03:00\n",
-    )
-    .unwrap();
+    );
     // Not blank: refused, nothing written.
     let (_, e) = fails(&["-d", &dev(&m), "burn", p(&cue)], 4);
     assert!(e.contains("not blank"), "{e}");
@@ -284,13 +292,13 @@ fn motorola_audio_is_swapped_to_cd_da_byte_order() {
     let le = noise_bytes(200 * RAW, 31);
     // The same samples big-endian: each 16-bit sample's bytes swapped.
     let be: Vec<u8> = le.chunks(2).flat_map(|s| [s[1], s[0]]).collect();
-    std::fs::write(d.path().join("be.bin"), &be).unwrap();
-    let cue = d.path().join("be.cue");
-    std::fs::write(
-        &cue,
+    let cue = bin_and_cue(
+        d.path(),
+        "be.bin",
+        &be,
+        "be.cue",
         "FILE \"be.bin\" MOTOROLA\nTRACK 01 AUDIO\nINDEX 01 00:00:00\n",
-    )
-    .unwrap();
+    );
     let m = medium(d.path(), "cd.vd", "cd-r", &[]);
     ok(&["-d", &dev(&m), "burn", p(&cue)]);
     let rip = d.path().join("r.bin");
@@ -365,13 +373,13 @@ fn bad_cue_sheets_are_refused_with_the_file_and_line() {
 fn cue_too_big_for_the_disc_is_refused_before_writing() {
     let d = tempfile::tempdir().unwrap();
     // 600 sectors of audio, a disc of 500.
-    std::fs::write(d.path().join("big.bin"), noise_bytes(600 * RAW, 51)).unwrap();
-    let cue = d.path().join("big.cue");
-    std::fs::write(
-        &cue,
+    let cue = bin_and_cue(
+        d.path(),
+        "big.bin",
+        &noise_bytes(600 * RAW, 51),
+        "big.cue",
         "FILE big.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\n",
-    )
-    .unwrap();
+    );
     let m = medium(d.path(), "cd.vd", "cd-r", &["--capacity", "500"]);
     let (_, e) = fails(&["-d", &dev(&m), "burn", p(&cue)], 4);
     assert!(e.contains("needs 600 sectors") && e.contains("500"), "{e}");
@@ -431,13 +439,13 @@ fn mode2_xa_track_is_burned_raw_and_ripped_back() {
         })
         .collect();
     bin.extend(noise_bytes(100 * RAW, 62));
-    std::fs::write(d.path().join("xa.bin"), &bin).unwrap();
-    let cue = d.path().join("xa.cue");
-    std::fs::write(
-        &cue,
+    let cue = bin_and_cue(
+        d.path(),
+        "xa.bin",
+        &bin,
+        "xa.cue",
         "FILE xa.bin BINARY\nTRACK 01 MODE2/2352\nINDEX 01 00:00:00\nPOSTGAP 00:00:10\nTRACK 02 AUDIO\nINDEX 01 00:02:50\n",
-    )
-    .unwrap();
+    );
     let m = medium(d.path(), "cd.vd", "cd-r", &[]);
     let o = ok(&["-d", &dev(&m), "burn", p(&cue)]);
     assert!(
@@ -490,13 +498,13 @@ fn one_cue_to_two_drives_at_once() {
 #[test]
 fn simulated_cue_burn_leaves_the_cd_blank() {
     let d = tempfile::tempdir().unwrap();
-    std::fs::write(d.path().join("a.bin"), noise_bytes(300 * RAW, 71)).unwrap();
-    let cue = d.path().join("a.cue");
-    std::fs::write(
-        &cue,
+    let cue = bin_and_cue(
+        d.path(),
+        "a.bin",
+        &noise_bytes(300 * RAW, 71),
+        "a.cue",
         "FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\n",
-    )
-    .unwrap();
+    );
     let m = medium(d.path(), "cd.vd", "cd-r", &[]);
     let o = ok(&["-d", &dev(&m), "burn", "--simulate", p(&cue)]);
     assert!(

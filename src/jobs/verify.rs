@@ -325,19 +325,31 @@ fn damaged_files(image: &Path, start_lba: u64, rep: &VerifyReport) -> Option<cra
 }
 
 /// Hashes and findings carried across the parts of one verify (the tracks of a cue image).
-struct Pass {
+struct Pass<'a> {
     rep: VerifyReport,
     image_sha: Sha256,
     disc_sha: Sha256,
+    /// 1x of the medium, bytes per second, for progress.
+    one_x: u64,
+    sink: &'a dyn ProgressSink,
+    cancel: &'a Cancel,
 }
 
-impl Pass {
+impl<'a> Pass<'a> {
     /// A verify pass from `start_lba`, announced to the sink.
-    fn start(start_lba: u64, sink: &dyn ProgressSink) -> Pass {
+    fn start(
+        start_lba: u64,
+        one_x: u64,
+        sink: &'a dyn ProgressSink,
+        cancel: &'a Cancel,
+    ) -> Pass<'a> {
         sink.event(&Event::Phase {
             name: "verifying".into(),
         });
         Pass {
+            one_x,
+            sink,
+            cancel,
             rep: VerifyReport {
                 start_lba,
                 ..VerifyReport::default()
@@ -372,7 +384,7 @@ pub fn verify(
     sink: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<VerifyReport, VerifyError> {
-    let mut pass = Pass::start(start_lba, sink);
+    let mut pass = Pass::start(start_lba, one_x, sink, cancel);
     let file: Option<&Path> = match &reference {
         Reference::File(p) => Some(p),
         Reference::Digests { file, .. } => *file,
@@ -382,9 +394,7 @@ pub fn verify(
         Reference::Digests { digests, .. } => Some(*digests),
         _ => None,
     };
-    compare(
-        disc, reference, size, start_lba, one_x, sink, cancel, &mut pass,
-    )?;
+    compare(disc, reference, size, start_lba, &mut pass)?;
     let mut rep = pass.finish(digests);
     if let Some(p) = file {
         rep.damaged_files = damaged_files(p, start_lba, &rep);
@@ -409,7 +419,7 @@ pub fn verify_cue<T: crate::transport::Transport>(
 ) -> Result<VerifyReport, VerifyError> {
     use crate::cuefile::{Source, TrackMode};
     use crate::scsi::mmc::{ExpectedSectorType, ReadCdFields};
-    let mut pass = Pass::start(0, sink);
+    let mut pass = Pass::start(0, one_x, sink, cancel);
     for e in &image.layout.extents {
         let Source::File { file, offset } = e.source else {
             continue;
@@ -438,9 +448,6 @@ pub fn verify_cue<T: crate::transport::Transport>(
             },
             (e.sectors - skip) * ss,
             (e.lba + skip as i64) as u64,
-            one_x,
-            sink,
-            cancel,
             &mut pass,
         )?;
     }
@@ -459,16 +466,12 @@ pub fn verify_cue<T: crate::transport::Transport>(
 }
 
 /// Compare `size` bytes of the reference with the disc from `start_lba` into `pass`.
-#[allow(clippy::too_many_arguments)]
 fn compare(
     disc: &mut dyn SectorReader,
     reference: Reference<'_>,
     size: u64,
     start_lba: u64,
-    one_x: u64,
-    sink: &dyn ProgressSink,
-    cancel: &Cancel,
-    pass: &mut Pass,
+    pass: &mut Pass<'_>,
 ) -> Result<(), VerifyError> {
     let ss = disc.sector_bytes().max(1);
     let sectors = size.div_ceil(ss as u64);
@@ -516,7 +519,7 @@ fn compare(
     let mut img = vec![0u8; block_bytes];
     let mut done = 0u64; // sectors
     while done < sectors {
-        if cancel.is_cancelled() {
+        if pass.cancel.is_cancelled() {
             return Err(VerifyError::Interrupted);
         }
         let n = per_read.min(sectors - done);
@@ -529,7 +532,7 @@ fn compare(
                 if let Err(reason) = disc.read_sectors(start_lba + done + i, s) {
                     bad[i as usize] = true;
                     s.fill(0);
-                    sink.event(&Event::ReadError {
+                    pass.sink.event(&Event::ReadError {
                         lba: start_lba + done + i,
                         count: 1,
                         reason,
@@ -595,11 +598,11 @@ fn compare(
             b += bn;
         }
         done += n;
-        sink.event(&Event::Progress {
+        pass.sink.event(&Event::Progress {
             done_bytes: base_size + (done * ss as u64).min(size),
             total_bytes: base_size + size,
             lba: start_lba + done,
-            one_x_bytes_per_sec: one_x,
+            one_x_bytes_per_sec: pass.one_x,
             errors: pass.rep.unreadable.sectors() + pass.rep.mismatched.sectors(),
             fifo_fill: None,
             drive_buffer_fill: None,
