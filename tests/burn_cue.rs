@@ -11,6 +11,7 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 mod common;
 use common::{dev, discrw, fails, info_json as info, medium, ok, p, text, tool};
@@ -515,4 +516,48 @@ fn simulated_cue_burn_leaves_the_cd_blank() {
     assert_eq!(info(&m)["media"]["status"], "blank");
     ok(&["-d", &dev(&m), "burn", p(&cue)]);
     assert_eq!(info(&m)["media"]["status"], "complete");
+}
+
+/// The burn's result document (`--json`: progress lines first, the result last).
+fn burn_report(o: &Output) -> Value {
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    serde_json::Deserializer::from_str(&out)
+        .into_iter::<Value>()
+        .filter_map(Result::ok)
+        .find(|v| v.get("burns").is_some())
+        .unwrap_or_else(|| panic!("no result document: {out}"))["burns"][0]["report"]
+        .clone()
+}
+
+#[test]
+fn audio_sectors_are_recorded_at_75_per_second_per_x() {
+    // A CD records 75 sectors a second per 1x whatever their size: 6000 audio sectors and
+    // the 150 of the pregap at 16x (1200 sectors/s), less the 4 MiB drive buffer's first
+    // fill (1783 sectors of 2352 bytes, taken at once), take 3.64 s on the emulated
+    // drive's clock, not the 4.18 s of a rate reckoned in 2048-byte sectors.
+    let d = tempfile::tempdir().unwrap();
+    let cue = bin_and_cue(
+        d.path(),
+        "a.bin",
+        &noise_bytes(6000 * RAW, 81),
+        "a.cue",
+        "FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\n",
+    );
+    let m = medium(d.path(), "a.vd", "cd-r", &[]);
+    let o = ok(&[
+        "-d",
+        &dev(&m),
+        "burn",
+        "--json",
+        "--speed",
+        "16",
+        "--no-verify",
+        p(&cue),
+    ]);
+    let secs = burn_report(&o)["write_seconds"].as_f64().unwrap();
+    let want = (6150.0 - (4u64 << 20) as f64 / RAW as f64) / 1200.0;
+    assert!(
+        (secs / want - 1.0).abs() < 0.03,
+        "{secs} s, {want} s expected"
+    );
 }

@@ -291,6 +291,9 @@ pub struct EmuDrive {
     wp: WriteParams,
     write_kbps: u32,
     read_kbps: u32,
+    /// Bytes per sector of the last CD WRITE: a CD records 75 sectors a second per 1x
+    /// whatever their size, so the buffer drains 2352-byte sectors faster in bytes.
+    cd_block_bytes: u32,
     buffer: Buffer,
     busy: Option<Busy>,
     cue: Option<write::CueSheet>,
@@ -329,6 +332,7 @@ impl EmuDrive {
             wp,
             write_kbps: max,
             read_kbps: 0,
+            cd_block_bytes: 2048,
             buffer,
             busy: None,
             cue: None,

@@ -223,7 +223,7 @@ impl EmuDrive {
     fn rate(&self) -> f64 {
         let kbps = self.write_kbps.max(1) as f64 * 1000.0;
         if self.state.kind.family() == Family::Cd {
-            kbps * 2048.0 / 2352.0
+            kbps * f64::from(self.cd_block_bytes) / 2352.0
         } else {
             kbps
         }
@@ -444,6 +444,10 @@ impl EmuDrive {
         {
             return check(3, 0x0C, 0x09);
         }
+        self.drain();
+        if self.state.kind.family() == Family::Cd {
+            self.cd_block_bytes = bs as u32;
+        }
         self.fill_buffer(blocks as u64 * bs as u64);
         // An underrun while the host was away damages the track: this write fails.
         let damaged = match idx {
@@ -551,6 +555,8 @@ impl EmuDrive {
         if (buf.len() as u64) < total {
             return Reply::Host { host_status: 0x07 };
         }
+        self.drain();
+        self.cd_block_bytes = first_bs as u32;
         self.fill_buffer(total);
         let test = self.wp.test_write();
         for i in 0..blocks as i64 {

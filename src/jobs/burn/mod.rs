@@ -1054,6 +1054,11 @@ fn write_and_close<T: Transport>(
     };
     if cue.is_some() {
         params.start_lba = (-150i32) as u32;
+        // A CD records 75 sectors a second per 1x whatever their size: audio and raw
+        // sectors carry 2352 bytes where the rate was reckoned in 2048.
+        params.rate_bytes_per_sec = (u128::from(prep.rate) * u128::from(size)
+            / (u128::from(prep.written.max(1)) * u128::from(SECTOR)))
+            as u64;
     }
     let mut stats = DriveBufferStats::default();
     if pregap > 0 {
