@@ -596,6 +596,13 @@ pub fn layout(sheet: &CueSheet, sizes: &[u64]) -> Result<Layout, CueError> {
         if k == 0 && gap + file_pregap < 150 {
             gap = 150 - file_pregap;
         }
+        if k == 0 && gap + file_pregap > 150 {
+            // Track 1 would start after LBA 0, with audio hidden in its pregap.
+            return err(
+                t.line,
+                "TRACK 01: a pregap over 2 seconds (a hidden track before INDEX 01) is not supported",
+            );
+        }
         let region_start = lba;
         if gap > 0 {
             extents.push(Extent {
@@ -826,6 +833,12 @@ FILE track4.bin MOTOROLA\r\n\
         .unwrap_err();
         assert_eq!(e.line, 7);
         assert!(e.message.contains("two FILEs"), "{e}");
+        // More than 150 sectors before track 1's INDEX 01: refused.
+        let s = parse("FILE a.bin BINARY\nTRACK 01 AUDIO\nPREGAP 00:01:00\nINDEX 00 00:00:00\nINDEX 01 00:01:01\n")
+            .unwrap();
+        let e = layout(&s, &[200 * 2352]).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("hidden track"), "{e}");
     }
 
     #[test]
