@@ -150,9 +150,15 @@ pub fn msf_bcd(lba: u64) -> [u8; 3] {
 /// Mode 1 sector at `lba` holding `user` (up to 2048 bytes, the rest zero): sync, header,
 /// user data, EDC, 8 zero bytes, P and Q parity (§14.3).
 pub fn encode_mode1(lba: u64, user: &[u8]) -> [u8; RAW] {
+    encode_mode1_at(lba + 150, user)
+}
+
+/// [`encode_mode1`] at an absolute frame count (LBA + 150), so the sectors of the first
+/// pregap (LBA −150..−1) can be built too.
+pub fn encode_mode1_at(frames: u64, user: &[u8]) -> [u8; RAW] {
     let mut s = [0u8; RAW];
     s[..12].copy_from_slice(&SYNC);
-    s[12..15].copy_from_slice(&msf_bcd(lba));
+    s[12..15].copy_from_slice(&frames_to_msf_bcd(frames));
     s[15] = 1;
     let n = user.len().min(2048);
     s[16..16 + n].copy_from_slice(&user[..n]);

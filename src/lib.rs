@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod cuefile;
 pub mod drive;
 pub mod ecma130;
 pub mod emu;

@@ -882,7 +882,8 @@ fn fuzz_mapfile() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Cue sheets (`burn X.cue` reads the FILE lines to check every named file exists)
+// Cue sheets (`burn X.cue`: the CDRWIN parser, the layout against file sizes, the MMC cue
+// sheet built from it)
 
 fn cue_seeds() -> Vec<Seed> {
     vec![
@@ -893,7 +894,7 @@ fn cue_seeds() -> Vec<Seed> {
         ),
         Seed::new(
             "cue mixed",
-            b"REM GENRE Rock\nCATALOG 0000000000000\nPERFORMER \"A\"\nFILE \"a b.bin\" BINARY\n  TRACK 01 MODE2/2352\n    PREGAP 00:02:00\n    INDEX 01 00:00:00\nFILE track2.wav WAVE\n  TRACK 02 AUDIO\n    INDEX 00 00:00:00\n    INDEX 01 00:02:00\n",
+            b"REM GENRE Rock\nCATALOG 0000000000000\nPERFORMER \"A\"\nFILE \"a b.bin\" BINARY\n  TRACK 01 MODE1/2048\n    PREGAP 00:02:00\n    INDEX 01 00:00:00\nFILE track2.bin MOTOROLA\n  TRACK 02 AUDIO\n    FLAGS PRE DCP SCMS 4CH\n    ISRC USABC2600001\n    INDEX 00 00:00:00\n    INDEX 01 00:02:00\n    INDEX 02 00:03:00\n    POSTGAP 00:01:00\n  TRACK 03 AUDIO\n    INDEX 01 00:09:00\n",
         ),
         Seed::new("cue empty name", b"FILE \"\" BINARY\nFILE \nFILE \"unterminated\n"),
         Seed::new("cue utf8", b"\xef\xbb\xbfFILE \"caf\xc3\xa9.bin\" BINARY\n"),
@@ -906,38 +907,78 @@ fn fuzz_cue_sheet() {
         b"FILE ",
         b"\"",
         b" BINARY",
+        b" MOTOROLA",
         b" WAVE",
         b"TRACK 01 MODE1/2352",
+        b"TRACK 02 AUDIO",
+        b"TRACK 99 MODE1/2048",
+        b"TRACK 03 MODE2/2352",
         b"INDEX 01 00:00:00",
+        b"INDEX 00 99:59:74",
+        b"INDEX 02 ",
+        b"PREGAP 00:02:00",
+        b"POSTGAP 99:00:00",
+        b"FLAGS PRE DCP",
+        b"ISRC ",
+        b"CATALOG ",
+        b"REM SESSION 01",
         b"\n",
         b"\r\n",
         b"\r",
         b"\t",
         b" ",
+        b":",
         b"../",
-        b"/",
         b"\0",
         b"\xef\xbb\xbf",
-        b"\xc3\xa9",
         b"\xff",
     ];
     let r = fuzz("cue sheet", &cue_seeds(), dict, |d| {
-        // Read as burn reads it: text; invalid UTF-8 is a read error there, lossy here.
+        // Read as burn reads it: lossy UTF-8.
         let text = String::from_utf8_lossy(d);
-        let names = discrw::cli::burn::cue_file_names(&text);
-        let file_lines = text
-            .split(['\n', '\r'])
-            .filter(|l| l.trim().starts_with("FILE "))
-            .count();
-        assert_eq!(names.len(), file_lines, "one name per FILE line");
+        let names = discrw::cuefile::file_names(&text);
         for n in &names {
             assert!(
                 !n.contains('\n') && !n.contains('\r'),
                 "name spans lines: {n:?}"
             );
-            // Each name is a piece of its own line, never invented.
             assert!(text.contains(n), "{n:?}");
-            let _ = std::path::Path::new("/some/dir").join(n);
+        }
+        let sheet = match discrw::cuefile::parse(&text) {
+            Ok(s) => s,
+            Err(e) => {
+                // Errors name a line of the text (or 0 for the whole sheet).
+                assert!(e.line <= text.len() + 1, "{e}");
+                return;
+            }
+        };
+        assert!(!sheet.tracks.is_empty());
+        // Lay it out against small, odd and huge file sizes: never a panic, and a layout
+        // that is accepted is consistent.
+        for size in [0u64, 2352 * 10, 2048 * 7 + 1, u64::MAX / 4] {
+            let sizes = vec![size; sheet.files.len()];
+            if let Ok(l) = discrw::cuefile::layout(&sheet, &sizes) {
+                assert_eq!(l.tracks.len(), sheet.tracks.len());
+                let mut at = -150i64;
+                for e in &l.extents {
+                    assert_eq!(e.lba, at, "extents are contiguous");
+                    at += e.sectors as i64;
+                }
+                assert_eq!(at, l.leadout);
+                for t in &l.tracks {
+                    assert!(t.start < t.end, "{t:?}");
+                    let specs = discrw::scsi::cue::TrackSpec {
+                        number: t.number,
+                        control: 0,
+                        data_form: 0,
+                        scms: t.flags.scms,
+                        isrc: t.isrc,
+                        indexes: t.indexes.clone(),
+                    };
+                    let c = discrw::scsi::cue::session(l.catalog.as_ref(), &[specs], l.leadout);
+                    assert_eq!(c.len() % 8, 0);
+                }
+            }
         }
     });
     assert!(r.executions > 0);

@@ -7,6 +7,7 @@ use super::progress::{Mode as ProgressMode, Progress};
 use super::{CliError, ExitCode, print_json};
 use crate::drive::Drive;
 use crate::jobs::Cancel;
+use crate::jobs::burn::cue::CueImage;
 use crate::jobs::burn::plan::Choices;
 use crate::jobs::burn::source::{self, Image, StreamSource};
 use crate::jobs::burn::{
@@ -128,15 +129,25 @@ fn summary(r: &BurnReport) -> Vec<String> {
     } else {
         String::new()
     };
+    let what = match r.cue_tracks {
+        Some(n) => format!(
+            "{n} track{} of a cue image, {} sectors at LBA {} ({} written from LBA -150)",
+            if n == 1 { "" } else { "s" },
+            r.image_sectors,
+            r.start_lba,
+            r.written_sectors
+        ),
+        None => format!(
+            "{} sectors at LBA {} ({} written with padding)",
+            r.image_sectors, r.start_lba, r.written_sectors
+        ),
+    };
     v.push(format!(
-        "{}: {} {:?}{}: {} sectors at LBA {} ({} written with padding){}{}",
+        "{}: {} {:?}{}: {what}{}{}",
         r.device,
         r.profile,
         r.mode,
         if r.simulate { " (simulated)" } else { "" },
-        r.image_sectors,
-        r.start_lba,
-        r.written_sectors,
         x,
         if r.multi { ", left appendable" } else { "" },
     ));
@@ -201,6 +212,17 @@ pub fn verify_problems(vr: &VerifyReport) -> String {
     if let Some(d) = &vr.damaged_files {
         v.push(d.summary());
     }
+    match vr.damaged_tracks.as_slice() {
+        [] => {}
+        [t] => v.push(format!("in track {t}")),
+        ts => v.push(format!(
+            "in tracks {}",
+            ts.iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
     if let Some((p, false)) = &vr.sha256_file {
         v.push(format!("the image does not match {}", p.display()));
     }
@@ -245,33 +267,20 @@ fn physical_memory() -> Option<u64> {
     kib.checked_mul(1024)
 }
 
-/// The data files a cue sheet names (`FILE "name" TYPE`), relative to the sheet.
-fn cue_files(cue: &std::path::Path) -> Result<Vec<std::path::PathBuf>, CliError> {
-    let text = std::fs::read_to_string(cue)
-        .map_err(|e| CliError::usage(format!("{}: {e}", cue.display())))?;
-    let dir = cue.parent().unwrap_or(std::path::Path::new("."));
-    Ok(cue_file_names(&text)
-        .into_iter()
-        .map(|n| dir.join(n))
-        .collect())
+/// True when IMAGE is a cue sheet (burned session-at-once with its .bin files).
+pub fn is_cue(path: &std::path::Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("cue"))
 }
 
-/// The file names of a cue sheet's `FILE "name" TYPE` lines (quoted or bare), in order.
-/// Lines end with LF, CRLF or a lone CR (old Mac sheets), so a name never spans lines.
-pub fn cue_file_names(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    for l in text.split(['\n', '\r']) {
-        let l = l.trim();
-        let Some(rest) = l.strip_prefix("FILE ") else {
-            continue;
-        };
-        let name = match rest.strip_prefix('"') {
-            Some(r) => r.split('"').next().unwrap_or(""),
-            None => rest.split_whitespace().next().unwrap_or(""),
-        };
-        out.push(name);
+/// Read and lay out a cue sheet; a bad sheet or a missing file is a usage error (exit 2)
+/// naming the .cue line. CD-Text lines are warned about, once.
+pub fn load_cue(path: &std::path::Path) -> Result<CueImage, CliError> {
+    let img = CueImage::load(path).map_err(CliError::usage)?;
+    for w in &img.sheet.warnings {
+        eprintln!("discrw: warning: {}: {w}", path.display());
     }
-    out
+    Ok(img)
 }
 
 /// Checks on IMAGE that need no drive: it exists, is not empty, is whole sectors (or
@@ -291,24 +300,6 @@ fn check_image_file(a: &BurnArgs) -> Result<u64, CliError> {
             path.display()
         )));
     }
-    if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("cue"))
-    {
-        for f in cue_files(path)? {
-            if !f.exists() {
-                return Err(CliError::usage(format!(
-                    "{} (named in {}): no such file",
-                    f.display(),
-                    path.display()
-                )));
-            }
-        }
-        return Err(CliError::usage(format!(
-            "{}: burning .cue/.bin images is not supported yet; burn the data track's .iso",
-            path.display()
-        )));
-    }
     let size = meta.len();
     if size == 0 {
         return Err(CliError::usage(format!("{} is empty", path.display())));
@@ -325,7 +316,13 @@ fn check_image_file(a: &BurnArgs) -> Result<u64, CliError> {
 
 /// `discrw burn [-d DEV ...] IMAGE`.
 pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
-    let opts = options(a)?;
+    let cue = a.image.as_os_str() != "-" && is_cue(&a.image);
+    if cue && a.multi {
+        return Err(CliError::usage(
+            "a .cue image is written session-at-once, which closes the disc; it cannot be combined with --multi",
+        ));
+    }
+    let mut opts = options(a)?;
     if let Some(mem) = physical_memory()
         && opts.fifo_bytes > mem / 2
     {
@@ -346,10 +343,24 @@ pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
             "--copies needs an image file: standard input can be read only once",
         ));
     }
+    let cue_image = if cue {
+        if a.pad {
+            eprintln!(
+                "discrw: warning: --pad is ignored for a .cue image (its files must be whole sectors)"
+            );
+        }
+        // A cue sheet is burned session-at-once (SEND CUE SHEET), --sao or not.
+        opts.choices.sao = true;
+        Some(Arc::new(load_cue(&a.image)?))
+    } else {
+        None
+    };
     let size = if stdin {
         let size = a.size.unwrap_or(0);
         source::image_sectors(size, a.pad).map_err(|e| CliError::usage(e.to_string()))?;
         size
+    } else if let Some(c) = &cue_image {
+        c.stream_bytes()
     } else {
         check_image_file(a)?
     };
@@ -363,7 +374,11 @@ pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
         super::signals::install_confirmed(
             &cancel,
             Arc::new(move |t: &str| say.say(t)),
-            "stop the burn? The track is closed and the disc keeps a partial image",
+            if opts.choices.sao {
+                "stop the burn? A session-at-once disc cannot be closed and is lost"
+            } else {
+                "stop the burn? The track is closed and the disc keeps a partial image"
+            },
         )
     };
     installed.map_err(|e| CliError::failure(format!("cannot install signal handlers: {e}")))?;
@@ -381,7 +396,7 @@ pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
     }
     // The medium is checked (present, blank, large enough) before the image is read.
     for t in targets.iter_mut() {
-        job::preflight(t, size, &opts).map_err(|e| {
+        job::preflight(t, size, cue_image.as_deref(), &opts).map_err(|e| {
             let mut ce = CliError::new(exit_of(e.kind()), format!("{}: {e}", t.name));
             if let Some(h) = e.hint() {
                 ce = ce.with_hint(h);
@@ -389,8 +404,17 @@ pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
             ce
         })?;
     }
+    let interrupted_or = |e: source::SourceError| match e {
+        source::SourceError::Interrupted => {
+            CliError::new(ExitCode::Interrupted, "interrupted before writing")
+        }
+        e => CliError::failure(e.to_string()),
+    };
     let input: Input =
-        if stdin {
+        if let Some(image) = cue_image {
+            let digests = image.precheck(&*sink, &cancel).map_err(interrupted_or)?;
+            Input::Cue { image, digests }
+        } else if stdin {
             Image::Stream {
                 source: Box::new(StreamSource::new(std::io::stdin().as_fd()).map_err(|e| {
                     CliError::new(ExitCode::Failure, format!("standard input: {e}"))
@@ -399,12 +423,7 @@ pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
             }
             .into()
         } else {
-            let img = Image::precheck_file(&a.image, &*sink, &cancel).map_err(|e| match e {
-                source::SourceError::Interrupted => {
-                    CliError::new(ExitCode::Interrupted, "interrupted before writing")
-                }
-                e => CliError::failure(e.to_string()),
-            })?;
+            let img = Image::precheck_file(&a.image, &*sink, &cancel).map_err(interrupted_or)?;
             img.into()
         };
     let results = job::burn(&mut targets, input, a.copies, &opts, &*sink, &cancel);

@@ -144,6 +144,34 @@ pub fn info(cli: &Cli) -> Result<(), CliError> {
     let id = identify(&spec, &mut drive)?;
     let profiles = drive.profiles().ok();
     let media = drive.media_info().map_err(|e| drive_error(&spec, &e))?;
+    // READ TOC (format 0000b) of a recorded CD: each track's CONTROL nibble (audio or data,
+    // copy permitted, pre-emphasis, four channels; MMC-6 Table 591) and start.
+    let toc: Vec<Value> = if media.profile.is_cd()
+        && !matches!(media.status, MediaStatus::None | MediaStatus::Blank)
+    {
+        drive
+            .read_toc()
+            .map(|t| {
+                t.entries
+                    .iter()
+                    .map(|e| {
+                        json!({
+                            "track": e.track_number,
+                            "adr": e.adr,
+                            "control": e.control,
+                            "data": e.control & 0x04 != 0,
+                            "copy_permitted": e.control & 0x02 != 0,
+                            "pre_emphasis": e.control & 0x05 == 0x01,
+                            "four_channel": e.control & 0x0C == 0x08,
+                            "start": e.start_address,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     if cli.json {
         let plist: Vec<Value> = profiles
             .as_ref()
@@ -162,6 +190,7 @@ pub fn info(cli: &Cli) -> Result<(), CliError> {
                 "writer": profiles.as_ref().map(|(_, l)| l.iter().any(|(p, _)| p.is_writable())),
             },
             "media": media_json(&media),
+            "toc": toc,
         }));
     }
     outln!("device:    {spec}")?;

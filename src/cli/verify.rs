@@ -27,6 +27,12 @@ pub fn run(cli: &Cli, a: &VerifyArgs) -> Result<(), CliError> {
     if size == 0 {
         return Err(CliError::usage(format!("{} is empty", a.image.display())));
     }
+    // A cue sheet is compared track by track at the LBAs its layout gives.
+    let cue = if super::burn::is_cue(&a.image) {
+        Some(super::burn::load_cue(&a.image)?)
+    } else {
+        None
+    };
     let cancel = Cancel::new();
     super::signals::install(&cancel)
         .map_err(|e| CliError::failure(format!("cannot install signal handlers: {e}")))?;
@@ -66,16 +72,21 @@ pub fn run(cli: &Cli, a: &VerifyArgs) -> Result<(), CliError> {
         crate::jobs::one_x::DVD
     };
     let sink = Progress::new(ProgressMode::pick(cli.json));
-    let mut reader = DriveReader::new(&mut drive);
-    let rep = verify::verify(
-        &mut reader,
-        Reference::File(&a.image),
-        size,
-        start,
-        one_x,
-        &sink,
-        &cancel,
-    )
+    let rep = match &cue {
+        Some(img) => verify::verify_cue(&mut drive, img, one_x, &sink, &cancel),
+        None => {
+            let mut reader = DriveReader::new(&mut drive);
+            verify::verify(
+                &mut reader,
+                Reference::File(&a.image),
+                size,
+                start,
+                one_x,
+                &sink,
+                &cancel,
+            )
+        }
+    }
     .map_err(|e| match e {
         VerifyError::Interrupted => {
             CliError::new(ExitCode::Interrupted, format!("{spec}: interrupted"))

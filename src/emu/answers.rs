@@ -312,6 +312,7 @@ pub fn find_track(s: &State, address_type: u8, address: u32) -> Option<Track> {
             audio: false,
             method: WriteMethod::Overwrite,
             damaged: false,
+            control: None,
         };
         return match address_type {
             0 => (address < s.capacity).then_some(t),
@@ -443,9 +444,12 @@ pub fn toc_format0(s: &State, msf_form: bool, from: u8) -> Option<Vec<u8>> {
     Some(d)
 }
 
-/// CONTROL nibble: 4 data uninterrupted, 5 data incremental, 0 audio (MMC-6 Table 591).
+/// CONTROL nibble: 4 data uninterrupted, 5 data incremental, 0 audio (MMC-6 Table 591), or
+/// what the cue sheet gave (bit 3 four channels, bit 2 data, bit 1 copy, bit 0 pre-emphasis).
 fn control(t: &Track) -> u8 {
-    if t.audio {
+    if let Some(c) = t.control {
+        c & 0x0F
+    } else if t.audio {
         0
     } else if t.method == WriteMethod::Incremental {
         5

@@ -269,6 +269,7 @@ pub fn new_track(s: &State, method: WriteMethod, audio: bool) -> Track {
         audio,
         method,
         damaged: false,
+        control: None,
     }
 }
 
@@ -288,6 +289,7 @@ mod tests {
             audio: false,
             method: WriteMethod::Tao,
             damaged: false,
+            control: None,
         }
     }
 

@@ -203,6 +203,10 @@ pub struct Track {
     pub method: WriteMethod,
     /// Recording stopped by an underrun without BURN-Free, or a write error.
     pub damaged: bool,
+    /// CONTROL nibble from a session-at-once cue sheet (copy permitted, pre-emphasis,
+    /// four channels, data); `None`: from the write method.
+    #[serde(default)]
+    pub control: Option<u8>,
 }
 
 impl Track {

@@ -157,6 +157,7 @@ pub fn create(path: &Path, o: &CreateOptions) -> Result<(), EmuError> {
                 audio: false,
                 method,
                 damaged: false,
+                control: None,
             });
             state.closed_sessions = 1;
             state.finalized = true;
@@ -290,6 +291,9 @@ pub struct EmuDrive {
     wp: WriteParams,
     write_kbps: u32,
     read_kbps: u32,
+    /// Bytes per sector of the last CD WRITE: a CD records 75 sectors a second per 1x
+    /// whatever their size, so the buffer drains 2352-byte sectors faster in bytes.
+    cd_block_bytes: u32,
     buffer: Buffer,
     busy: Option<Busy>,
     cue: Option<write::CueSheet>,
@@ -328,6 +332,7 @@ impl EmuDrive {
             wp,
             write_kbps: max,
             read_kbps: 0,
+            cd_block_bytes: 2048,
             buffer,
             busy: None,
             cue: None,

@@ -216,7 +216,7 @@ impl Buffer {
 #[derive(Debug, Clone)]
 pub struct CueSheet {
     /// (first LBA, block size in bytes, audio, how stored: 0 user 2048, 1 raw mode 1 2352,
-    /// 2 audio 2352).
+    /// 2 audio 2352, 3 raw mode 2 (XA) 2352).
     regions: Vec<(i64, usize, bool, u8)>,
     next: i64,
     leadout: i64,
@@ -233,16 +233,12 @@ impl CueSheet {
     }
 }
 
-fn bcd(b: u8) -> u8 {
-    (b >> 4) * 10 + (b & 0x0F)
-}
-
 impl EmuDrive {
     /// Bytes per second of user data at the selected write speed.
     fn rate(&self) -> f64 {
         let kbps = self.write_kbps.max(1) as f64 * 1000.0;
         if self.state.kind.family() == Family::Cd {
-            kbps * 2048.0 / 2352.0
+            kbps * f64::from(self.cd_block_bytes) / 2352.0
         } else {
             kbps
         }
@@ -463,6 +459,10 @@ impl EmuDrive {
         {
             return check(3, 0x0C, 0x09);
         }
+        self.drain();
+        if self.state.kind.family() == Family::Cd {
+            self.cd_block_bytes = bs as u32;
+        }
         self.fill_buffer(blocks as u64 * bs as u64);
         // An underrun while the host was away damages the track: this write fails.
         let damaged = match idx {
@@ -554,16 +554,24 @@ impl EmuDrive {
             return sense_of(INVALID_WRITE_ADDRESS);
         }
         let mut pos = 0usize;
-        let mut total = 0u64;
+        // The transfer length counts blocks of one size: a WRITE may not cross into a
+        // region of another block size (the drive could not tell where one ends).
+        let Some((first_bs, _, _)) = cue.region(lba) else {
+            return sense_of(INVALID_WRITE_ADDRESS);
+        };
         for i in 0..blocks as i64 {
-            let Some((bs, _, _)) = cue.region(lba + i) else {
-                return sense_of(INVALID_WRITE_ADDRESS);
-            };
-            total += bs as u64;
+            match cue.region(lba + i) {
+                Some((bs, _, _)) if bs == first_bs => {}
+                Some(_) => return check(5, 0x64, 0x00), // ILLEGAL MODE FOR THIS TRACK
+                None => return sense_of(INVALID_WRITE_ADDRESS),
+            }
         }
+        let total = first_bs as u64 * u64::from(blocks);
         if (buf.len() as u64) < total {
             return Reply::Host { host_status: 0x07 };
         }
+        self.drain();
+        self.cd_block_bytes = first_bs as u32;
         self.fill_buffer(total);
         let test = self.wp.test_write();
         for i in 0..blocks as i64 {
@@ -577,7 +585,14 @@ impl EmuDrive {
                 continue;
             }
             let stored = match how {
+                // Raw mode 1 (DATA FORM 11h): recorded as the host sent it, where the
+                // medium file keeps whole sectors.
+                1 | 3 if self.medium.cd_data_encoded() => {
+                    self.medium.write_data(at as u64 * 2352, sector)
+                }
                 1 => self.medium.write_cd_data(at as u64, &sector[16..2064]),
+                // A version 1 medium file keeps only mode 1 user data.
+                3 => return check(5, 0x64, 0x00),
                 0 => self.medium.write_cd_data(at as u64, sector),
                 _ => self.medium.write_data(at as u64 * 2352, sector),
             };
@@ -761,17 +776,27 @@ impl EmuDrive {
         match parse_cue(&buf[..len]) {
             Some((regions, starts, leadout)) => {
                 let expect = layout::next_track_start(&self.state) as i64;
-                let Some(&(first_start, _)) = starts.first() else {
+                let Some(&(first_start, _, _)) = starts.first() else {
                     return sense_of(INVALID_PARAMETER);
                 };
                 if first_start != expect || leadout > self.state.capacity as i64 {
                     return sense_of(INVALID_PARAMETER);
                 }
                 let first_track = self.state.tracks.len();
-                for (k, &(start, audio)) in starts.iter().enumerate() {
+                // A test write records nothing: the disc stays blank (no tracks).
+                let starts = if self.wp.test_write() {
+                    &[][..]
+                } else {
+                    &starts[..]
+                };
+                for (k, &(start, audio, ctl)) in starts.iter().enumerate() {
                     let end = starts.get(k + 1).map(|s| s.0).unwrap_or(leadout);
+                    if end <= start {
+                        return sense_of(INVALID_PARAMETER);
+                    }
                     let mut t = layout::new_track(&self.state, WriteMethod::Sao, audio);
                     t.start = start as u32;
+                    t.control = Some(ctl);
                     t.reserved = Some((end - start) as u32);
                     self.state.tracks.push(t);
                 }
@@ -863,18 +888,25 @@ fn close_track(t: &mut Track, kind: MediaKind) {
 }
 
 /// Parse a CD cue sheet (MMC-6 §6.40.3, Table 686: 8-byte entries CTL/ADR, TNO, INDEX, DATA
-/// FORM, SCMS, MIN, SEC, FRAME; TNO and INDEX in BCD, MSF binary): the write regions, each
-/// track's index-1 start with its audio flag, and the lead-out start.
+/// FORM, SCMS, MIN, SEC, FRAME; all binary): the write regions, each track's index-1 start
+/// with its audio flag and CONTROL nibble, and the lead-out start. Media catalog number
+/// (ADR 2) and ISRC (ADR 3) entries carry characters, not addresses, and are skipped.
 #[allow(clippy::type_complexity)]
-fn parse_cue(b: &[u8]) -> Option<(Vec<(i64, usize, bool, u8)>, Vec<(i64, bool)>, i64)> {
+fn parse_cue(b: &[u8]) -> Option<(Vec<(i64, usize, bool, u8)>, Vec<(i64, bool, u8)>, i64)> {
     let mut regions = Vec::new();
-    let mut starts: Vec<(i64, bool)> = Vec::new();
+    let mut starts: Vec<(i64, bool, u8)> = Vec::new();
     let mut leadout = None;
     let mut last_lba = i64::MIN;
+    let mut last_tno = 0u8;
     for e in b.chunks_exact(8) {
         let ctl = e[0] >> 4;
+        match e[0] & 0x0F {
+            1 => {}
+            2 | 3 => continue,
+            _ => return None,
+        }
         let tno = e[1];
-        let index = bcd(e[2]);
+        let index = e[2];
         let form = e[3];
         if e[5] > 99 || e[6] > 59 || e[7] > 74 {
             return None;
@@ -888,15 +920,18 @@ fn parse_cue(b: &[u8]) -> Option<(Vec<(i64, usize, bool, u8)>, Vec<(i64, bool)>,
             }
             _ => {}
         }
-        if bcd(tno) == 0 || bcd(tno) > 99 || lba < last_lba {
+        if tno == 0 || tno > 99 || tno < last_tno || index > 99 || lba < last_lba {
             return None;
         }
         last_lba = lba;
+        last_tno = tno;
         let audio = ctl & 0x04 == 0;
         let (bs, how) = match form & 0x3F {
             0x00 => (2352, 2),
             0x10 => (2048, 0),
             0x11 => (2352, 1),
+            // Raw CD-ROM XA: whole mode 2 sectors as the host sends them.
+            0x21 => (2352, 3),
             _ => return None,
         };
         if audio != (bs == 2352 && how == 2) {
@@ -904,7 +939,7 @@ fn parse_cue(b: &[u8]) -> Option<(Vec<(i64, usize, bool, u8)>, Vec<(i64, bool)>,
         }
         regions.push((lba, bs, audio, how));
         if index == 1 {
-            starts.push((lba, audio));
+            starts.push((lba, audio, ctl));
         }
     }
     Some((regions, starts, leadout?))

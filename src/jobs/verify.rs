@@ -141,11 +141,50 @@ impl Ranges {
 
 /// Reads disc sectors for verify (the drive, or anything else in tests).
 pub trait SectorReader {
-    /// Read `buf.len() / 2048` sectors from `lba`. The error says why (decoded sense).
+    /// Read `buf.len() / sector_bytes()` sectors from `lba`. The error says why (decoded
+    /// sense).
     fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), String>;
     /// Largest number of sectors one read may ask for.
     fn max_sectors(&self) -> u64 {
         32
+    }
+    /// Bytes of one sector as read (2048 user data; 2352 for whole CD sectors).
+    fn sector_bytes(&self) -> usize {
+        SECTOR
+    }
+}
+
+/// A CD drive read with READ CD (MMC-6 §6.18): whole 2352-byte sectors of audio or raw
+/// data tracks, or the 2048 bytes of user data of mode 1 sectors.
+pub struct CdReader<'a, T: crate::transport::Transport> {
+    drive: &'a mut crate::drive::Drive<T>,
+    fields: crate::scsi::mmc::ReadCdFields,
+    max: u64,
+}
+
+impl<'a, T: crate::transport::Transport> CdReader<'a, T> {
+    pub fn new(
+        drive: &'a mut crate::drive::Drive<T>,
+        fields: crate::scsi::mmc::ReadCdFields,
+    ) -> Self {
+        let max = (drive.max_transfer_bytes() / fields.bytes_per_sector()).clamp(1, 32) as u64;
+        CdReader { drive, fields, max }
+    }
+}
+
+impl<T: crate::transport::Transport> SectorReader for CdReader<'_, T> {
+    fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), String> {
+        let blocks = (buf.len() / self.fields.bytes_per_sector()) as u32;
+        let lba = u32::try_from(lba).map_err(|_| format!("LBA {lba} out of range"))?;
+        self.drive
+            .read_cd(lba, blocks, self.fields, buf)
+            .map_err(|e| e.to_string())
+    }
+    fn max_sectors(&self) -> u64 {
+        self.max
+    }
+    fn sector_bytes(&self) -> usize {
+        self.fields.bytes_per_sector()
     }
 }
 
@@ -186,6 +225,13 @@ pub enum Reference<'a> {
         digests: &'a Digests,
         file: Option<&'a Path>,
     },
+    /// Part of a file (a track of a cue image) from byte `offset`, read alongside the disc;
+    /// `swap16` swaps each byte pair (big-endian MOTOROLA audio) to the disc's order.
+    Part {
+        path: &'a Path,
+        offset: u64,
+        swap16: bool,
+    },
 }
 
 /// The result of a verify pass.
@@ -208,6 +254,9 @@ pub struct VerifyReport {
     /// read from the image's tree (never the disc's): the first few, a count, and sectors in
     /// no file. `None` when all matched or the image is not ISO 9660.
     pub damaged_files: Option<crate::iso::Damage>,
+    /// Cue images: the tracks holding mismatching or unreadable sectors.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub damaged_tracks: Vec<u8>,
 }
 
 impl VerifyReport {
@@ -275,6 +324,56 @@ fn damaged_files(image: &Path, start_lba: u64, rep: &VerifyReport) -> Option<cra
     crate::iso::damage::locate_in_file(image, &ranges).ok()
 }
 
+/// Hashes and findings carried across the parts of one verify (the tracks of a cue image).
+struct Pass<'a> {
+    rep: VerifyReport,
+    image_sha: Sha256,
+    disc_sha: Sha256,
+    /// 1x of the medium, bytes per second, for progress.
+    one_x: u64,
+    sink: &'a dyn ProgressSink,
+    cancel: &'a Cancel,
+}
+
+impl<'a> Pass<'a> {
+    /// A verify pass from `start_lba`, announced to the sink.
+    fn start(
+        start_lba: u64,
+        one_x: u64,
+        sink: &'a dyn ProgressSink,
+        cancel: &'a Cancel,
+    ) -> Pass<'a> {
+        sink.event(&Event::Phase {
+            name: "verifying".into(),
+        });
+        Pass {
+            one_x,
+            sink,
+            cancel,
+            rep: VerifyReport {
+                start_lba,
+                ..VerifyReport::default()
+            },
+            image_sha: Sha256::new(),
+            disc_sha: Sha256::new(),
+        }
+    }
+
+    /// The report with its SHA-256s: the image's from `digests` where the burn took them,
+    /// else of what was compared; the disc's only when every sector was read.
+    fn finish(self, digests: Option<&Digests>) -> VerifyReport {
+        let mut rep = self.rep;
+        rep.image_sha256 = match digests {
+            Some(d) => d.sha256_hex(),
+            None => hex(&self.image_sha.finalize()),
+        };
+        if rep.unreadable.is_empty() {
+            rep.disc_sha256 = Some(hex(&self.disc_sha.finalize()));
+        }
+        rep
+    }
+}
+
 /// Compare `size` bytes of image against the disc from `start_lba`.
 pub fn verify(
     disc: &mut dyn SectorReader,
@@ -285,16 +384,101 @@ pub fn verify(
     sink: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<VerifyReport, VerifyError> {
-    sink.event(&Event::Phase {
-        name: "verifying".into(),
-    });
-    let sectors = size.div_ceil(SECTOR as u64);
-    let mut rep = VerifyReport {
-        start_lba,
-        size,
-        sectors,
-        ..VerifyReport::default()
+    let mut pass = Pass::start(start_lba, one_x, sink, cancel);
+    let file: Option<&Path> = match &reference {
+        Reference::File(p) => Some(p),
+        Reference::Digests { file, .. } => *file,
+        Reference::Part { path, .. } => Some(path),
     };
+    let digests = match &reference {
+        Reference::Digests { digests, .. } => Some(*digests),
+        _ => None,
+    };
+    compare(disc, reference, size, start_lba, &mut pass)?;
+    let mut rep = pass.finish(digests);
+    if let Some(p) = file {
+        rep.damaged_files = damaged_files(p, start_lba, &rep);
+        if let Some((sp, sum)) = read_sha256_file(p) {
+            let ok = sum.as_deref() == Some(rep.image_sha256.as_str());
+            rep.sha256_file = Some((sp, ok));
+        }
+    }
+    Ok(rep)
+}
+
+/// Verify a burned cue image: each track's sectors that come from its file, read with
+/// READ CD (whole 2352-byte sectors for audio and raw mode 1 tracks, user data for
+/// MODE1/2048 tracks), compared sector by sector and by one SHA-256 over them all.
+/// Generated gaps are not compared, nor track 1's pregap before LBA 0.
+pub fn verify_cue<T: crate::transport::Transport>(
+    drive: &mut crate::drive::Drive<T>,
+    image: &crate::jobs::burn::cue::CueImage,
+    one_x: u64,
+    sink: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Result<VerifyReport, VerifyError> {
+    use crate::cuefile::{Source, TrackMode};
+    use crate::scsi::mmc::{ExpectedSectorType, ReadCdFields};
+    let mut pass = Pass::start(0, one_x, sink, cancel);
+    for e in &image.layout.extents {
+        let Source::File { file, offset } = e.source else {
+            continue;
+        };
+        let mode = image.layout.tracks[e.track].mode;
+        let ss = mode.sector_bytes();
+        let skip = (-e.lba).max(0) as u64;
+        if skip >= e.sectors {
+            continue;
+        }
+        let fields = match mode {
+            TrackMode::Audio => ReadCdFields {
+                sector_type: ExpectedSectorType::CdDa,
+                ..ReadCdFields::RAW
+            },
+            TrackMode::Mode1Raw | TrackMode::Mode2Raw => ReadCdFields::RAW,
+            TrackMode::Mode1Cooked => ReadCdFields::USER_DATA,
+        };
+        let mut reader = CdReader::new(drive, fields);
+        compare(
+            &mut reader,
+            Reference::Part {
+                path: &image.files[file],
+                offset: offset + skip * ss,
+                swap16: image.swapped(e.track),
+            },
+            (e.sectors - skip) * ss,
+            (e.lba + skip as i64) as u64,
+            &mut pass,
+        )?;
+    }
+    let mut rep = pass.finish(None);
+    for &(lba, n) in rep.mismatched.0.iter().chain(&rep.unreadable.0) {
+        for l in [lba, lba + n - 1] {
+            if let Some(t) = image.layout.track_at(l as i64)
+                && !rep.damaged_tracks.contains(&t.number)
+            {
+                rep.damaged_tracks.push(t.number);
+            }
+        }
+    }
+    rep.damaged_tracks.sort_unstable();
+    Ok(rep)
+}
+
+/// Compare `size` bytes of the reference with the disc from `start_lba` into `pass`.
+fn compare(
+    disc: &mut dyn SectorReader,
+    reference: Reference<'_>,
+    size: u64,
+    start_lba: u64,
+    pass: &mut Pass<'_>,
+) -> Result<(), VerifyError> {
+    let ss = disc.sector_bytes().max(1);
+    let sectors = size.div_ceil(ss as u64);
+    let base_size = pass.rep.size;
+    pass.rep.sectors += sectors;
+    pass.rep.size += size;
+    let mut swap = false;
     let (mut file, digests) = match reference {
         Reference::File(p) => {
             let f = std::fs::File::open(p).map_err(image_err(p))?;
@@ -308,6 +492,16 @@ pub fn verify(
             }
             (Some((p, f)), None)
         }
+        Reference::Part {
+            path,
+            offset,
+            swap16,
+        } => {
+            let mut f = std::fs::File::open(path).map_err(image_err(path))?;
+            f.seek(SeekFrom::Start(offset)).map_err(image_err(path))?;
+            swap = swap16;
+            (Some((path, f)), None)
+        }
         Reference::Digests { digests, file } => {
             let f = match file {
                 Some(p) => Some((p, std::fs::File::open(p).map_err(image_err(p))?)),
@@ -316,28 +510,29 @@ pub fn verify(
             (f, Some(digests))
         }
     };
-    let sequential = digests.is_none();
-    let mut image_sha = Sha256::new();
-    let mut disc_sha = Sha256::new();
+    // Block digests cover 64 KiB of 2048-byte sectors; other sector sizes are compared
+    // against the file itself.
+    let sequential = digests.is_none() || ss != SECTOR;
+    let block_bytes = BLOCK_SECTORS as usize * ss;
     let per_read = (disc.max_sectors().max(1) / BLOCK_SECTORS).max(1) * BLOCK_SECTORS;
-    let mut buf = vec![0u8; per_read as usize * SECTOR];
-    let mut img = vec![0u8; BLOCK];
+    let mut buf = vec![0u8; per_read as usize * ss];
+    let mut img = vec![0u8; block_bytes];
     let mut done = 0u64; // sectors
     while done < sectors {
-        if cancel.is_cancelled() {
+        if pass.cancel.is_cancelled() {
             return Err(VerifyError::Interrupted);
         }
         let n = per_read.min(sectors - done);
-        let bytes = &mut buf[..n as usize * SECTOR];
+        let bytes = &mut buf[..n as usize * ss];
         let mut bad = vec![false; n as usize];
         if disc.read_sectors(start_lba + done, bytes).is_err() {
             // Narrow down to the sectors that really fail.
             for i in 0..n {
-                let s = &mut bytes[i as usize * SECTOR..(i as usize + 1) * SECTOR];
+                let s = &mut bytes[i as usize * ss..(i as usize + 1) * ss];
                 if let Err(reason) = disc.read_sectors(start_lba + done + i, s) {
                     bad[i as usize] = true;
                     s.fill(0);
-                    sink.event(&Event::ReadError {
+                    pass.sink.event(&Event::ReadError {
                         lba: start_lba + done + i,
                         count: 1,
                         reason,
@@ -345,23 +540,23 @@ pub fn verify(
                 }
             }
         }
-        // Block by block (64 KiB, aligned to the image start).
+        // Block by block (32 sectors, aligned to the image start).
         let mut b = 0u64;
         while b < n {
             let bn = BLOCK_SECTORS.min(n - b);
             let first = done + b; // image sector index
-            let off = first * SECTOR as u64;
-            let len = (bn * SECTOR as u64).min(size - off) as usize;
-            let dblock = &bytes[(b as usize) * SECTOR..(b as usize) * SECTOR + len];
-            disc_sha.update(dblock);
+            let off = first * ss as u64;
+            let len = (bn * ss as u64).min(size - off) as usize;
+            let dblock = &bytes[(b as usize) * ss..(b as usize) * ss + len];
+            pass.disc_sha.update(dblock);
             let block_bad = &bad[b as usize..(b + bn) as usize];
             let need_image = match digests {
-                None => true,
-                Some(d) => {
+                Some(d) if !sequential => {
                     let idx = (first / BLOCK_SECTORS) as usize;
                     block_bad.iter().any(|&x| x)
                         || d.block_crc.get(idx) != Some(&CRC64.checksum(dblock))
                 }
+                _ => true,
             };
             let have_image = if need_image {
                 match file.as_mut() {
@@ -370,8 +565,13 @@ pub fn verify(
                             f.seek(SeekFrom::Start(off)).map_err(image_err(p))?;
                         }
                         f.read_exact(&mut img[..len]).map_err(image_err(p))?;
+                        if swap {
+                            for pair in img[..len].chunks_exact_mut(2) {
+                                pair.swap(0, 1);
+                            }
+                        }
                         if sequential {
-                            image_sha.update(&img[..len]);
+                            pass.image_sha.update(&img[..len]);
                         }
                         true
                     }
@@ -383,48 +583,32 @@ pub fn verify(
             for i in 0..bn {
                 let lba = start_lba + first + i;
                 if block_bad[i as usize] {
-                    rep.unreadable.add(lba, 1);
+                    pass.rep.unreadable.add(lba, 1);
                     continue;
                 }
                 if !need_image {
                     continue;
                 }
-                let s = i as usize * SECTOR;
-                let e = (s + SECTOR).min(len);
+                let s = i as usize * ss;
+                let e = (s + ss).min(len);
                 if !have_image || dblock[s..e] != img[s..e] {
-                    rep.mismatched.add(lba, 1);
+                    pass.rep.mismatched.add(lba, 1);
                 }
             }
             b += bn;
         }
         done += n;
-        sink.event(&Event::Progress {
-            done_bytes: (done * SECTOR as u64).min(size),
-            total_bytes: size,
+        pass.sink.event(&Event::Progress {
+            done_bytes: base_size + (done * ss as u64).min(size),
+            total_bytes: base_size + size,
             lba: start_lba + done,
-            one_x_bytes_per_sec: one_x,
-            errors: rep.unreadable.sectors() + rep.mismatched.sectors(),
+            one_x_bytes_per_sec: pass.one_x,
+            errors: pass.rep.unreadable.sectors() + pass.rep.mismatched.sectors(),
             fifo_fill: None,
             drive_buffer_fill: None,
         });
     }
-    rep.image_sha256 = match digests {
-        Some(d) => d.sha256_hex(),
-        None => hex(&image_sha.finalize()),
-    };
-    if rep.unreadable.is_empty() {
-        rep.disc_sha256 = Some(hex(&disc_sha.finalize()));
-    }
-    if let Some((p, _)) = file.as_ref() {
-        rep.damaged_files = damaged_files(p, start_lba, &rep);
-    }
-    if let Some((p, _)) = file.as_ref()
-        && let Some((sp, sum)) = read_sha256_file(p)
-    {
-        let ok = sum.as_deref() == Some(rep.image_sha256.as_str());
-        rep.sha256_file = Some((sp, ok));
-    }
-    Ok(rep)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! detaches itself. Every wait sleeps on the job's clock, so the emulated drive's virtual
 //! clock makes underrun and back-off behaviour deterministic in tests.
 
+pub mod cue;
 pub mod fifo;
 pub mod plan;
 pub mod source;
@@ -14,6 +15,7 @@ pub mod writer;
 #[cfg(test)]
 mod tests;
 
+use self::cue::CueImage;
 use self::fifo::{Chunk, Fifo, FifoStats};
 use self::plan::{Choices, Close, Family, Mode, Plan, PlanError};
 use self::source::{Image, SECTOR, Source, read_full, written_sectors};
@@ -97,8 +99,11 @@ pub struct BurnReport {
     pub start_lba: u32,
     pub image_bytes: u64,
     pub image_sectors: u64,
-    /// Sectors written, padding included.
+    /// Sectors written, padding included (a cue image: from LBA −150, its pregap).
     pub written_sectors: u64,
+    /// Tracks of a cue image (`None` for a data image).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cue_tracks: Option<usize>,
     pub fifo: FifoStats,
     pub drive_buffer: DriveBufferStats,
     /// Seconds on the job's clock from the first WRITE to the last (flush and close not
@@ -216,6 +221,28 @@ pub enum Input {
     },
     /// A one-shot source of `size` bytes (standard input, test sources).
     Stream { source: Box<dyn Source>, size: u64 },
+    /// A cue sheet and its files, read once by [`CueImage::precheck`] (session-at-once on CD).
+    Cue {
+        image: Arc<CueImage>,
+        digests: Digests,
+    },
+}
+
+/// What is burned, where the steps differ: a data image (its file, when there is one) or a
+/// cue image.
+#[derive(Clone, Copy)]
+enum Shape<'a> {
+    Data(Option<&'a std::path::Path>),
+    Cue(&'a Arc<CueImage>),
+}
+
+impl<'a> Shape<'a> {
+    fn cue(self) -> Option<&'a Arc<CueImage>> {
+        match self {
+            Shape::Cue(c) => Some(c),
+            Shape::Data(_) => None,
+        }
+    }
 }
 
 impl From<Image> for Input {
@@ -230,7 +257,7 @@ impl From<Image> for Input {
 impl Input {
     pub fn size(&self) -> u64 {
         match self {
-            Input::File { digests, .. } => digests.size,
+            Input::File { digests, .. } | Input::Cue { digests, .. } => digests.size,
             Input::Stream { size, .. } => *size,
         }
     }
@@ -268,12 +295,16 @@ pub fn burn<T: Transport>(
     let mut out = Vec::new();
     let size = input.size();
     let mut digests: Option<Digests> = match &input {
-        Input::File { digests, .. } => Some(digests.clone()),
+        Input::File { digests, .. } | Input::Cue { digests, .. } => Some(digests.clone()),
         Input::Stream { .. } => None,
     };
     let image_path: Option<std::path::PathBuf> = match &input {
         Input::File { path, .. } => Some(path.clone()),
-        Input::Stream { .. } => None,
+        Input::Stream { .. } | Input::Cue { .. } => None,
+    };
+    let cue: Option<Arc<CueImage>> = match &input {
+        Input::Cue { image, .. } => Some(Arc::clone(image)),
+        _ => None,
     };
     let mut alive: Vec<bool> = vec![true; targets.len()];
     for copy in 1..=copies.max(1) {
@@ -307,6 +338,11 @@ pub fn burn<T: Transport>(
                 }
                 std::mem::replace(source, Box::new(source::ReadSource(std::io::empty())))
             }
+            Input::Cue { image, .. } => Box::new(image.source()),
+        };
+        let shape = match &cue {
+            Some(c) => Shape::Cue(c),
+            None => Shape::Data(image_path.as_deref()),
         };
         let round = burn_round(
             targets,
@@ -314,7 +350,7 @@ pub fn burn<T: Transport>(
             source,
             size,
             &mut digests,
-            image_path.as_deref(),
+            shape,
             copy,
             opts,
             sink,
@@ -347,7 +383,7 @@ fn burn_round<T: Transport>(
     mut source: Box<dyn Source>,
     size: u64,
     digests: &mut Option<Digests>,
-    image_path: Option<&std::path::Path>,
+    shape: Shape<'_>,
     copy: u32,
     opts: &BurnOptions,
     sink: &dyn ProgressSink,
@@ -418,7 +454,7 @@ fn burn_round<T: Transport>(
                 (fifo.clone(), &barrier, known.clone(), &stream_digests);
             handles.push(Some(s.spawn(move || {
                 burn_one(
-                    t, &fifo, my, barrier, size, known, sd, image_path, copy, opts, sink, cancel,
+                    t, &fifo, my, barrier, size, known, sd, shape, copy, opts, sink, cancel,
                 )
             })));
         }
@@ -495,16 +531,17 @@ fn burn_one<T: Transport>(
     size: u64,
     known: Option<Digests>,
     stream_digests: &Mutex<Option<Digests>>,
-    image_path: Option<&std::path::Path>,
+    shape: Shape<'_>,
     copy: u32,
     opts: &BurnOptions,
     sink: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<BurnReport, BurnError> {
     let prep = if copy > 1 {
-        next_medium(t, opts, sink, cancel).and_then(|_| prepare(t, size, opts, sink, cancel))
+        next_medium(t, opts, sink, cancel)
+            .and_then(|_| prepare(t, size, shape.cue(), opts, sink, cancel))
     } else {
-        prepare(t, size, opts, sink, cancel)
+        prepare(t, size, shape.cue(), opts, sink, cancel)
     };
     barrier.wait();
     let prep = match prep {
@@ -514,10 +551,13 @@ fn burn_one<T: Transport>(
             return Err(e);
         }
     };
-    let r = write_and_close(t, fifo, id, &prep, size, opts, sink, cancel);
+    let r = write_and_close(t, fifo, id, &prep, size, shape.cue(), opts, sink, cancel);
     fifo.detach(id);
     let (drive_buffer, write_seconds) = r?;
-    let image_sectors = size.div_ceil(SECTOR);
+    let image_sectors = match shape.cue() {
+        Some(c) => c.layout.leadout as u64,
+        None => size.div_ceil(SECTOR),
+    };
     let mut report = BurnReport {
         device: t.name.clone(),
         copy,
@@ -529,6 +569,7 @@ fn burn_one<T: Transport>(
         image_bytes: size,
         image_sectors,
         written_sectors: prep.written,
+        cue_tracks: shape.cue().map(|c| c.layout.tracks.len()),
         fifo: fifo.stats(),
         drive_buffer,
         write_seconds,
@@ -542,7 +583,7 @@ fn burn_one<T: Transport>(
         let Some(digests) = digests else {
             return Err(BurnError::Verify("the image's digests are missing".into()));
         };
-        report.verify = Some(verify_burned(t, &prep, &digests, image_path, sink, cancel)?);
+        report.verify = Some(verify_burned(t, &prep, &digests, shape, sink, cancel)?);
     }
     if opts.eject {
         t.drive.eject().map_err(drive_err("eject"))?;
@@ -626,6 +667,7 @@ fn status_name(s: DiscStatus) -> &'static str {
 pub fn preflight<T: Transport>(
     t: &mut Target<T>,
     size: u64,
+    cue: Option<&CueImage>,
     opts: &BurnOptions,
 ) -> Result<(), BurnError> {
     let d = &mut t.drive;
@@ -634,11 +676,11 @@ pub fn preflight<T: Transport>(
     }
     let profile = d.profiles().map_err(drive_err("GET CONFIGURATION"))?.0;
     let plan = plan::plan(profile, opts.choices)?;
+    cue_needs_cd(&plan, cue)?;
     let disc = d
         .read_disc_information()
         .map_err(drive_err("READ DISC INFORMATION"))?;
-    let image_sectors = size.div_ceil(SECTOR);
-    let need = written_sectors(image_sectors, u64::from(plan.unit_sectors));
+    let (image_sectors, need) = sectors_needed(size, cue, &plan);
     let free = if plan.overwrite {
         let caps = d.read_format_capacities().ok();
         let unformatted = caps
@@ -691,11 +733,42 @@ pub fn preflight<T: Transport>(
     }
 }
 
+/// A cue image is burned in session-at-once with a cue sheet, which only CD media take.
+fn cue_needs_cd(plan: &Plan, cue: Option<&CueImage>) -> Result<(), BurnError> {
+    if cue.is_some() && !plan.cue_sheet {
+        return Err(BurnError::Media {
+            what: format!(
+                "a .cue image is burned on CD-R or CD-RW only, not on {}",
+                plan.profile.name()
+            ),
+            hint: Some("use a blank CD-R or CD-RW".into()),
+        });
+    }
+    Ok(())
+}
+
+/// Sectors of the image, and sectors it needs on the medium: whole write units of a data
+/// image; for a cue image every sector from LBA 0 to the lead-out (track 1's pregap before
+/// LBA 0 is not counted in a blank disc's free blocks).
+fn sectors_needed(size: u64, cue: Option<&CueImage>, plan: &Plan) -> (u64, u64) {
+    match cue {
+        Some(c) => {
+            let n = c.layout.leadout.max(0) as u64;
+            (n, n)
+        }
+        None => {
+            let image = size.div_ceil(SECTOR);
+            (image, written_sectors(image, u64::from(plan.unit_sectors)))
+        }
+    }
+}
+
 /// Check the medium, blank or format it if asked or needed, set up page 05h, speed, and
 /// the track, and check the size. Nothing is written to the user area here.
 fn prepare<T: Transport>(
     t: &mut Target<T>,
     size: u64,
+    cue: Option<&Arc<CueImage>>,
     opts: &BurnOptions,
     sink: &dyn ProgressSink,
     cancel: &Cancel,
@@ -706,6 +779,7 @@ fn prepare<T: Transport>(
     }
     let mut profile = d.profiles().map_err(drive_err("GET CONFIGURATION"))?.0;
     let mut plan = plan::plan(profile, opts.choices)?;
+    cue_needs_cd(&plan, cue.map(|c| &**c))?;
     let mut disc = d
         .read_disc_information()
         .map_err(drive_err("READ DISC INFORMATION"))?;
@@ -764,9 +838,13 @@ fn prepare<T: Transport>(
         }
     }
     let _ = cancel;
+    cue_needs_cd(&plan, cue.map(|c| &**c))?;
     let d = &mut t.drive;
-    let image_sectors = size.div_ceil(SECTOR);
-    let written = written_sectors(image_sectors, u64::from(plan.unit_sectors));
+    let (image_sectors, need) = sectors_needed(size, cue.map(|c| &**c), &plan);
+    let written = match cue {
+        Some(c) => c.layout.written_sectors(),
+        None => need,
+    };
 
     // Where the track goes and how much room there is.
     let (start_lba, track, free) = if plan.overwrite {
@@ -804,8 +882,6 @@ fn prepare<T: Transport>(
         }
         (nwa, ti.track_number, u64::from(ti.free_blocks))
     };
-    // The CD SAO pregap needs room too; SAO starts on a blank disc only.
-    let need = written;
     if need > free {
         return Err(BurnError::TooSmall {
             image: image_sectors,
@@ -839,7 +915,11 @@ fn prepare<T: Transport>(
             need,
             free,
         })?;
-        d.send_cue_sheet(&crate::scsi::cue::single_data_track(blocks))
+        let sheet = match cue {
+            Some(c) => c.cue_sheet(),
+            None => crate::scsi::cue::single_data_track(blocks),
+        };
+        d.send_cue_sheet(&sheet)
             .map_err(drive_err("SEND CUE SHEET"))?;
     }
     Ok(Prepared {
@@ -939,6 +1019,7 @@ fn write_and_close<T: Transport>(
     id: usize,
     prep: &Prepared,
     size: u64,
+    cue: Option<&Arc<CueImage>>,
     opts: &BurnOptions,
     sink: &dyn ProgressSink,
     cancel: &Cancel,
@@ -953,7 +1034,14 @@ fn write_and_close<T: Transport>(
     });
     let started = t.clock.now();
     let links_before = t.drive.burn_free_links();
-    let pregap: u64 = if plan.cue_sheet { 150 } else { 0 };
+    // A data image's SAO pregap is written here; a cue image's is in its stream, which
+    // starts at LBA −150 and changes block size where its tracks do.
+    let pregap: u64 = if plan.cue_sheet && cue.is_none() {
+        150
+    } else {
+        0
+    };
+    let regions = cue.map(|c| c.regions()).unwrap_or_default();
     let write_sectors = 16u32;
     let mut params = WriteParams {
         start_lba: prep.start_lba,
@@ -965,6 +1053,14 @@ fn write_and_close<T: Transport>(
         stuck_after: opts.stuck_after,
         progress_total: size,
     };
+    if cue.is_some() {
+        params.start_lba = (-150i32) as u32;
+        // A CD records 75 sectors a second per 1x whatever their size: audio and raw
+        // sectors carry 2352 bytes where the rate was reckoned in 2048.
+        params.rate_bytes_per_sec = (u128::from(prep.rate) * u128::from(size)
+            / (u128::from(prep.written.max(1)) * u128::from(SECTOR)))
+            as u64;
+    }
     let mut stats = DriveBufferStats::default();
     if pregap > 0 {
         // SAO: the host sends the pregap of track 1 from LBA −150 (MMC-6 §4.3.6.3).
@@ -979,7 +1075,16 @@ fn write_and_close<T: Transport>(
         }
         params.start_lba = 0;
     }
-    match writer::write_stream(&mut t.drive, &t.clock, fifo, id, params, sink, cancel) {
+    match writer::write_stream(
+        &mut t.drive,
+        &t.clock,
+        fifo,
+        id,
+        params,
+        &regions,
+        sink,
+        cancel,
+    ) {
         Ok(s) => {
             stats.size_bytes = s.size_bytes.or(stats.size_bytes);
             stats.min_fill = s.min_fill;
@@ -1091,12 +1196,25 @@ fn verify_burned<T: Transport>(
     t: &mut Target<T>,
     prep: &Prepared,
     digests: &Digests,
-    image_path: Option<&std::path::Path>,
+    shape: Shape<'_>,
     sink: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<VerifyReport, BurnError> {
     // The drive may need a moment after closing (and a media-change attention).
     let _ = t.drive.take_media_changed();
+    let image_path = match shape {
+        Shape::Cue(c) => {
+            return verify::verify_cue(
+                &mut t.drive,
+                c,
+                prep.plan.one_x_bytes_per_sec,
+                sink,
+                cancel,
+            )
+            .map_err(verify_err);
+        }
+        Shape::Data(p) => p,
+    };
     let mut reader = verify::DriveReader::new(&mut t.drive);
     verify::verify(
         &mut reader,
@@ -1112,12 +1230,16 @@ fn verify_burned<T: Transport>(
         sink,
         cancel,
     )
-    .map_err(|e| match e {
+    .map_err(verify_err)
+}
+
+fn verify_err(e: verify::VerifyError) -> BurnError {
+    match e {
         verify::VerifyError::Interrupted => {
             BurnError::Interrupted("the burn finished; verify was interrupted".into())
         }
         e => BurnError::Verify(e.to_string()),
-    })
+    }
 }
 
 /// Blank an erasable medium with Immed and poll it to the end (progress from the drive).

@@ -169,7 +169,7 @@ impl Image {
         sink: &dyn ProgressSink,
         cancel: &Cancel,
     ) -> Result<Image, SourceError> {
-        let mut f = std::fs::File::open(path).map_err(|source| SourceError::Open {
+        let f = std::fs::File::open(path).map_err(|source| SourceError::Open {
             path: path.to_path_buf(),
             source,
         })?;
@@ -180,54 +180,68 @@ impl Image {
                 source,
             })?
             .len();
-        sink.event(&Event::Phase {
-            name: "checking image".into(),
-        });
-        let mut d = Digester::new();
-        let mut buf = vec![0u8; 1 << 20];
-        let mut at = 0u64;
-        loop {
-            if cancel.is_cancelled() {
-                return Err(SourceError::Interrupted);
-            }
-            let n = match f.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(source) => {
-                    return Err(SourceError::Unreadable {
-                        path: path.to_path_buf(),
-                        at,
-                        source,
-                    });
-                }
-            };
-            d.update(&buf[..n]);
-            at += n as u64;
-            if at % (64 << 20) < n as u64 {
-                sink.event(&Event::Progress {
-                    done_bytes: at,
-                    total_bytes: expected,
-                    lba: at / SECTOR,
-                    one_x_bytes_per_sec: 0,
-                    errors: 0,
-                    fifo_fill: None,
-                    drive_buffer_fill: None,
-                });
-            }
-        }
-        if at != expected {
-            return Err(SourceError::SizeChanged {
-                path: path.to_path_buf(),
-                expected,
-                got: at,
-            });
-        }
+        let digests = hash_all(&mut ReadSource(f), path, expected, sink, cancel)?;
         Ok(Image::File {
             path: path.to_path_buf(),
-            digests: d.finish(),
+            digests,
         })
     }
+}
+
+/// Read a source once to the end before anything is written ("checking image"): proves it
+/// readable, gives its digests, and checks it held `expected` bytes. `path` names it in
+/// errors.
+pub fn hash_all(
+    src: &mut dyn Source,
+    path: &Path,
+    expected: u64,
+    sink: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Result<Digests, SourceError> {
+    sink.event(&Event::Phase {
+        name: "checking image".into(),
+    });
+    let mut d = Digester::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut at = 0u64;
+    loop {
+        if cancel.is_cancelled() {
+            return Err(SourceError::Interrupted);
+        }
+        let n = match src.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(source) => {
+                return Err(SourceError::Unreadable {
+                    path: path.to_path_buf(),
+                    at,
+                    source,
+                });
+            }
+        };
+        d.update(&buf[..n]);
+        at += n as u64;
+        if at % (64 << 20) < n as u64 {
+            sink.event(&Event::Progress {
+                done_bytes: at,
+                total_bytes: expected,
+                lba: at / SECTOR,
+                one_x_bytes_per_sec: 0,
+                errors: 0,
+                fifo_fill: None,
+                drive_buffer_fill: None,
+            });
+        }
+    }
+    if at != expected {
+        return Err(SourceError::SizeChanged {
+            path: path.to_path_buf(),
+            expected,
+            got: at,
+        });
+    }
+    Ok(d.finish())
 }
 
 #[cfg(test)]

@@ -100,12 +100,75 @@ struct Writer<'a, T: Transport> {
     bytes_since_check: u64,
     bytes_since_progress: u64,
     last_fill: Option<f32>,
+    /// Runs of (sectors, bytes per sector) from `start_lba` on; a WRITE never spans two.
+    regions: Vec<(u64, usize)>,
+    /// The run being written and the sectors left in it.
+    region: usize,
+    region_left: u64,
 }
+
+/// Runs of sectors of one block size, in write order: (sectors, bytes per sector).
+pub type Regions = [(u64, usize)];
 
 const CHECK_EVERY: u64 = 256 * 1024;
 const PROGRESS_EVERY: u64 = 2 << 20;
 
-impl<T: Transport> Writer<'_, T> {
+impl<'a, T: Transport> Writer<'a, T> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        drive: &'a mut Drive<T>,
+        clock: &'a SharedClock,
+        sink: &'a dyn ProgressSink,
+        cancel: &'a Cancel,
+        fifo: Option<&'a Arc<Fifo>>,
+        p: WriteParams,
+        regions: &Regions,
+        stats: DriveBufferStats,
+    ) -> Self {
+        let mut regions: Vec<(u64, usize)> = regions.iter().copied().filter(|r| r.0 > 0).collect();
+        if regions.is_empty() {
+            regions.push((p.written_sectors, SECTOR as usize));
+        }
+        let region_left = regions[0].0;
+        Writer {
+            drive,
+            clock,
+            sink,
+            cancel,
+            fifo,
+            p,
+            lba: p.start_lba,
+            done_sectors: 0,
+            progress_done: 0,
+            stats,
+            rbc: true,
+            filled_once: false,
+            bytes_since_check: 0,
+            bytes_since_progress: 0,
+            last_fill: None,
+            regions,
+            region: 0,
+            region_left,
+        }
+    }
+
+    /// Bytes per sector where the next WRITE goes.
+    fn block_bytes(&self) -> usize {
+        self.regions
+            .get(self.region)
+            .map(|r| r.1)
+            .unwrap_or(SECTOR as usize)
+    }
+
+    /// Bytes of the next WRITE: up to `write_sectors` sectors, never past the end of the
+    /// current run of one block size; 0 when every planned sector is written.
+    fn next_write_bytes(&self) -> usize {
+        if self.region >= self.regions.len() {
+            return 0;
+        }
+        self.region_left.min(u64::from(self.p.write_sectors)) as usize * self.block_bytes()
+    }
+
     fn transfer_time(&self, bytes: u64) -> Duration {
         let rate = self.p.rate_bytes_per_sec.max(1);
         Duration::from_nanos((bytes as u128 * 1_000_000_000 / rate as u128) as u64)
@@ -194,7 +257,8 @@ impl<T: Transport> Writer<'_, T> {
         if self.cancel.is_cancelled() {
             return Err(WriteError::Interrupted);
         }
-        let blocks = (data.len() as u64 / SECTOR) as u16;
+        let bs = self.block_bytes();
+        let blocks = (data.len() / bs) as u16;
         if self.bytes_since_check >= CHECK_EVERY || !self.filled_once {
             self.bytes_since_check = 0;
             self.watch_buffer(data.len() as u64)?;
@@ -228,6 +292,11 @@ impl<T: Transport> Writer<'_, T> {
         }
         self.lba = self.lba.wrapping_add(u32::from(blocks));
         self.done_sectors += u64::from(blocks);
+        self.region_left = self.region_left.saturating_sub(u64::from(blocks));
+        while self.region_left == 0 && self.region < self.regions.len() {
+            self.region += 1;
+            self.region_left = self.regions.get(self.region).map(|r| r.0).unwrap_or(0);
+        }
         self.bytes_since_check += data.len() as u64;
         self.progress_done += data.len() as u64;
         self.bytes_since_progress += data.len() as u64;
@@ -250,17 +319,17 @@ impl<T: Transport> Writer<'_, T> {
         });
     }
 
-    /// Write `sectors` zero sectors (the CD SAO pregap).
-    fn zeros(&mut self, sectors: u64) -> Result<(), WriteError> {
-        let per = u64::from(self.p.write_sectors);
-        let buf = vec![0u8; (per * SECTOR) as usize];
-        let mut left = sectors;
-        while left > 0 {
-            let n = left.min(per);
-            self.write(&buf[..(n * SECTOR) as usize])?;
-            left -= n;
+    /// Write zero sectors to the end of the planned regions (the CD SAO pregap).
+    fn zeros(&mut self) -> Result<(), WriteError> {
+        let mut buf = Vec::new();
+        loop {
+            let n = self.next_write_bytes();
+            if n == 0 {
+                return Ok(());
+            }
+            buf.resize(n, 0);
+            self.write(&buf)?;
         }
-        Ok(())
     }
 }
 
@@ -275,36 +344,27 @@ pub fn write_zeros<T: Transport>(
     cancel: &Cancel,
     stats: &mut DriveBufferStats,
 ) -> Result<u32, WriteError> {
-    let mut w = Writer {
-        drive,
-        clock,
-        sink,
-        cancel,
-        fifo: None,
-        p,
-        lba: p.start_lba,
-        done_sectors: 0,
-        progress_done: 0,
-        stats: *stats,
-        rbc: true,
-        filled_once: false,
-        bytes_since_check: 0,
-        bytes_since_progress: 0,
-        last_fill: None,
+    let p = WriteParams {
+        written_sectors: sectors,
+        ..p
     };
-    let r = w.zeros(sectors);
+    let mut w = Writer::new(drive, clock, sink, cancel, None, p, &[], *stats);
+    let r = w.zeros();
     *stats = w.stats;
     r.map(|_| w.lba)
 }
 
 /// Stream the image from the FIFO (consumer `id`) to the drive, padding the last write
-/// unit with zeros up to `written_sectors`.
+/// unit with zeros up to `written_sectors`. `regions` gives the block size of each run of
+/// sectors (CD session-at-once with audio or raw tracks); empty means 2048 throughout.
+#[allow(clippy::too_many_arguments)]
 pub fn write_stream<T: Transport>(
     drive: &mut Drive<T>,
     clock: &SharedClock,
     fifo: &Arc<Fifo>,
     id: usize,
     p: WriteParams,
+    regions: &Regions,
     sink: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<DriveBufferStats, WriteError> {
@@ -316,23 +376,16 @@ pub fn write_stream<T: Transport>(
         retry_after_medium_change: false,
         ..saved
     });
-    let mut w = Writer {
+    let mut w = Writer::new(
         drive,
         clock,
         sink,
         cancel,
-        fifo: Some(fifo),
+        Some(fifo),
         p,
-        lba: p.start_lba,
-        done_sectors: 0,
-        progress_done: 0,
-        stats: DriveBufferStats::default(),
-        rbc: true,
-        filled_once: false,
-        bytes_since_check: 0,
-        bytes_since_progress: 0,
-        last_fill: None,
-    };
+        regions,
+        DriveBufferStats::default(),
+    );
     let r = stream(&mut w, fifo, id);
     let stats = w.stats;
     w.drive.set_retry_policy(saved);
@@ -344,8 +397,13 @@ fn stream<T: Transport>(
     fifo: &Arc<Fifo>,
     id: usize,
 ) -> Result<(), WriteError> {
-    let wb = w.p.write_sectors as usize * SECTOR as usize;
-    let mut carry: Vec<u8> = Vec::with_capacity(wb);
+    let too_large = |w: &Writer<'_, T>| {
+        WriteError::Source(format!(
+            "image is larger than the {} sectors planned",
+            w.p.written_sectors
+        ))
+    };
+    let mut carry: Vec<u8> = Vec::new();
     fifo.wait_primed();
     let mut got = 0u64;
     loop {
@@ -360,20 +418,25 @@ fn stream<T: Transport>(
         };
         got += c.data.len() as u64;
         let mut d = &c.data[..];
-        if !carry.is_empty() {
-            let take = (wb - carry.len()).min(d.len());
+        while !d.is_empty() {
+            let want = w.next_write_bytes();
+            if want == 0 {
+                return Err(too_large(w));
+            }
+            // Whole WRITEs straight from the chunk; pieces across chunks gathered first.
+            if carry.is_empty() && d.len() >= want {
+                w.write(&d[..want])?;
+                d = &d[want..];
+                continue;
+            }
+            let take = (want - carry.len()).min(d.len());
             carry.extend_from_slice(&d[..take]);
             d = &d[take..];
-            if carry.len() == wb {
+            if carry.len() == want {
                 w.write(&carry)?;
                 carry.clear();
             }
         }
-        while d.len() >= wb {
-            w.write(&d[..wb])?;
-            d = &d[wb..];
-        }
-        carry.extend_from_slice(d);
         fifo.give_back(c);
     }
     if got != w.p.image_bytes {
@@ -383,17 +446,17 @@ fn stream<T: Transport>(
         )));
     }
     // The rest: the last partial write, padded with zeros to whole write units.
-    let left = w.p.written_sectors.saturating_sub(w.done_sectors);
-    let tail = (left * SECTOR) as usize;
-    if tail < carry.len() {
-        return Err(WriteError::Source(format!(
-            "image is larger than the {} sectors planned",
-            w.p.written_sectors
-        )));
+    loop {
+        let want = w.next_write_bytes();
+        if want == 0 {
+            break;
+        }
+        carry.resize(want, 0);
+        w.write(&carry)?;
+        carry.clear();
     }
-    carry.resize(tail, 0);
-    for piece in carry.chunks(wb) {
-        w.write(piece)?;
+    if !carry.is_empty() {
+        return Err(too_large(w));
     }
     w.progress();
     Ok(())

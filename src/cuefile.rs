@@ -1,0 +1,903 @@
+//! CDRWIN cue sheets (the `.cue` text beside a `.bin`): parsed into files, tracks, indexes,
+//! gaps and flags, and laid out on the disc (every index's LBA, every track's bytes in its
+//! file). Pure: the caller reads the text and gives the file sizes.
+//!
+//! What is supported is what discrw can burn in session-at-once and read back: FILE BINARY
+//! (little-endian audio) and MOTOROLA (big-endian audio), TRACK AUDIO, MODE1/2048,
+//! MODE1/2352 and MODE2/2352, INDEX, PREGAP, POSTGAP, FLAGS, CATALOG, ISRC, REM. CD-Text
+//! lines are noted (not written); everything else is refused with the line it is on.
+
+/// How a FILE's bytes are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum FileType {
+    /// Raw sectors; audio samples little-endian (as CD-DA carries them).
+    Binary,
+    /// Raw sectors; audio samples big-endian (swapped on the way to the drive).
+    Motorola,
+}
+
+/// A track's mode and the bytes of one sector in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum TrackMode {
+    /// CD-DA, 2352 bytes of samples per sector.
+    Audio,
+    /// CD-ROM mode 1, 2048 bytes of user data per sector (the drive adds the rest).
+    Mode1Cooked,
+    /// CD-ROM mode 1, the whole 2352-byte sector (sync, header, data, EDC/ECC).
+    Mode1Raw,
+    /// CD-ROM XA (mode 2, form 1 or 2 sectors with subheaders), the whole 2352-byte sector.
+    Mode2Raw,
+}
+
+impl TrackMode {
+    pub fn sector_bytes(self) -> u64 {
+        match self {
+            TrackMode::Mode1Cooked => 2048,
+            TrackMode::Audio | TrackMode::Mode1Raw | TrackMode::Mode2Raw => 2352,
+        }
+    }
+    pub fn is_audio(self) -> bool {
+        self == TrackMode::Audio
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            TrackMode::Audio => "AUDIO",
+            TrackMode::Mode1Cooked => "MODE1/2048",
+            TrackMode::Mode1Raw => "MODE1/2352",
+            TrackMode::Mode2Raw => "MODE2/2352",
+        }
+    }
+}
+
+/// FLAGS of a track (sub-channel Q control bits, and the SCMS copy bit).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Flags {
+    /// DCP: digital copy permitted.
+    pub dcp: bool,
+    /// 4CH: four-channel audio.
+    pub four_channel: bool,
+    /// PRE: pre-emphasis.
+    pub pre_emphasis: bool,
+    /// SCMS: serial copy management system.
+    pub scms: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CueFile {
+    /// The name as written (relative names are relative to the .cue).
+    pub name: String,
+    pub file_type: FileType,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CueTrack {
+    pub number: u8,
+    pub mode: TrackMode,
+    /// Index into [`CueSheet::files`].
+    pub file: usize,
+    pub flags: Flags,
+    /// 12 characters: country (2), owner (3), year (2), serial (5).
+    pub isrc: Option<[u8; 12]>,
+    /// PREGAP: sectors of silence (or zero data) generated before the track's data.
+    pub pregap: u32,
+    /// POSTGAP: sectors generated after the track's data.
+    pub postgap: u32,
+    /// INDEX number and its position in the file, in sectors (frames).
+    pub indexes: Vec<(u8, u64)>,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CueSheet {
+    /// CATALOG: the 13-digit media catalog number, as ASCII digits.
+    pub catalog: Option<[u8; 13]>,
+    pub files: Vec<CueFile>,
+    pub tracks: Vec<CueTrack>,
+    /// Things parsed but not written (CD-Text), one line each.
+    pub warnings: Vec<String>,
+}
+
+/// Why a cue sheet cannot be burned: the line (1-based; 0 for the whole sheet) and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", if *line > 0 { format!("line {line}: ") } else { String::new() })]
+pub struct CueError {
+    pub line: usize,
+    pub message: String,
+}
+
+fn err<T>(line: usize, message: impl Into<String>) -> Result<T, CueError> {
+    Err(CueError {
+        line,
+        message: message.into(),
+    })
+}
+
+/// The next word of `s` (quoted with "..." or bare) and the rest after it.
+fn word(s: &str) -> Option<(&str, &str)> {
+    let s = s.trim_start();
+    if s.is_empty() {
+        return None;
+    }
+    if let Some(r) = s.strip_prefix('"') {
+        let end = r.find('"')?;
+        return Some((&r[..end], &r[end + 1..]));
+    }
+    let end = s.find(char::is_whitespace).unwrap_or(s.len());
+    Some((&s[..end], &s[end..]))
+}
+
+/// `mm:ss:ff` (75 frames a second) as frames.
+fn msf(s: &str, line: usize) -> Result<u64, CueError> {
+    let p: Vec<&str> = s.split(':').collect();
+    let bad = || {
+        err(
+            line,
+            format!("bad time {s:?} (mm:ss:ff, seconds < 60, frames < 75)"),
+        )
+    };
+    if p.len() != 3 || p.iter().any(|x| x.is_empty() || x.len() > 3) {
+        return bad();
+    }
+    let mut v = [0u64; 3];
+    for (i, x) in p.iter().enumerate() {
+        match x.parse::<u64>() {
+            Ok(n) if x.bytes().all(|b| b.is_ascii_digit()) => v[i] = n,
+            _ => return bad(),
+        }
+    }
+    if v[1] >= 60 || v[2] >= 75 {
+        return bad();
+    }
+    Ok((v[0] * 60 + v[1]) * 75 + v[2])
+}
+
+fn number(s: &str, line: usize, what: &str, max: u64) -> Result<u64, CueError> {
+    match s.parse::<u64>() {
+        Ok(n) if n <= max && s.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+        _ => err(line, format!("bad {what} {s:?}")),
+    }
+}
+
+/// The file names of a cue sheet's FILE lines (quoted or bare), in order, whatever else the
+/// sheet holds. Lines end with LF, CRLF or a lone CR, so a name never spans lines.
+pub fn file_names(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for l in text.split(['\n', '\r']) {
+        let l = l.trim_start_matches('\u{feff}').trim();
+        let Some(rest) = l.strip_prefix("FILE ") else {
+            continue;
+        };
+        let name = match rest.strip_prefix('"') {
+            Some(r) => r.split('"').next().unwrap_or(""),
+            None => rest.split_whitespace().next().unwrap_or(""),
+        };
+        out.push(name);
+    }
+    out
+}
+
+/// Parse a cue sheet. Errors name the line.
+pub fn parse(text: &str) -> Result<CueSheet, CueError> {
+    let mut sheet = CueSheet::default();
+    let mut cdtext_noted = false;
+    // LF, CRLF and a lone CR (old Mac sheets) all end a line.
+    let normal = text.replace("\r\n", "\n").replace('\r', "\n");
+    for (i, raw) in normal.split('\n').enumerate() {
+        let line = i + 1;
+        let l = raw.trim_start_matches('\u{feff}').trim();
+        if l.is_empty() {
+            continue;
+        }
+        let Some((kw, rest)) = word(l) else { continue };
+        let kw = kw.to_ascii_uppercase();
+        let args: Vec<&str> = rest.split_whitespace().collect();
+        match kw.as_str() {
+            "REM" => {
+                if args
+                    .first()
+                    .is_some_and(|a| a.eq_ignore_ascii_case("SESSION"))
+                {
+                    let n = number(args.get(1).copied().unwrap_or(""), line, "session", 99)?;
+                    if n > 1 {
+                        return err(
+                            line,
+                            format!(
+                                "REM SESSION {n:02}: a multi-session cue sheet cannot be burned \
+                                 in one session-at-once write"
+                            ),
+                        );
+                    }
+                }
+            }
+            "TITLE" | "PERFORMER" | "SONGWRITER" | "CDTEXTFILE" => {
+                if !cdtext_noted {
+                    cdtext_noted = true;
+                    sheet.warnings.push(format!(
+                        "line {line}: {kw} and other CD-Text lines are not written to the disc"
+                    ));
+                }
+            }
+            "CATALOG" => {
+                if !sheet.tracks.is_empty() {
+                    return err(line, "CATALOG must come before the first TRACK");
+                }
+                let c = args.first().copied().unwrap_or("");
+                if c.len() != 13 || !c.bytes().all(|b| b.is_ascii_digit()) {
+                    return err(line, format!("CATALOG {c:?} is not 13 digits"));
+                }
+                let mut a = [0u8; 13];
+                a.copy_from_slice(c.as_bytes());
+                sheet.catalog = Some(a);
+            }
+            "FILE" => {
+                let Some((name, after)) = word(rest) else {
+                    return err(line, "FILE without a name");
+                };
+                if name.is_empty() {
+                    return err(line, "FILE with an empty name");
+                }
+                let ty = after.split_whitespace().next().unwrap_or("");
+                let file_type = match ty.to_ascii_uppercase().as_str() {
+                    "BINARY" => FileType::Binary,
+                    "MOTOROLA" => FileType::Motorola,
+                    "WAVE" | "MP3" | "AIFF" => {
+                        return err(
+                            line,
+                            format!(
+                                "FILE type {ty} is not supported: convert it to raw 44.1 kHz \
+                                 16-bit stereo samples and name it BINARY"
+                            ),
+                        );
+                    }
+                    "" => return err(line, "FILE without a type (BINARY or MOTOROLA)"),
+                    _ => return err(line, format!("unknown FILE type {ty:?}")),
+                };
+                sheet.files.push(CueFile {
+                    name: name.to_string(),
+                    file_type,
+                    line,
+                });
+            }
+            "TRACK" => {
+                if sheet.files.is_empty() {
+                    return err(line, "TRACK before any FILE");
+                }
+                if let Some(t) = sheet.tracks.last() {
+                    finish_track(t)?;
+                }
+                let n = number(
+                    args.first().copied().unwrap_or(""),
+                    line,
+                    "track number",
+                    99,
+                )?;
+                let want = sheet.tracks.len() as u64 + 1;
+                if n != want {
+                    return err(line, format!("TRACK {n:02} where track {want:02} is due"));
+                }
+                let m = args.get(1).copied().unwrap_or("");
+                let mode = match m.to_ascii_uppercase().as_str() {
+                    "AUDIO" => TrackMode::Audio,
+                    "MODE1/2048" => TrackMode::Mode1Cooked,
+                    "MODE1/2352" => TrackMode::Mode1Raw,
+                    "MODE2/2352" => TrackMode::Mode2Raw,
+                    "" => return err(line, format!("TRACK {n:02} without a mode")),
+                    "MODE2/2336" | "CDG" | "CDI/2336" | "CDI/2352" => {
+                        return err(
+                            line,
+                            format!(
+                                "TRACK {n:02} {m}: 2336-byte mode 2, CD+G and CD-i tracks are not \
+                                 supported (AUDIO, MODE1/2048, MODE1/2352 and MODE2/2352 are)"
+                            ),
+                        );
+                    }
+                    _ => return err(line, format!("TRACK {n:02}: unknown mode {m:?}")),
+                };
+                sheet.tracks.push(CueTrack {
+                    number: n as u8,
+                    mode,
+                    file: sheet.files.len() - 1,
+                    flags: Flags::default(),
+                    isrc: None,
+                    pregap: 0,
+                    postgap: 0,
+                    indexes: Vec::new(),
+                    line,
+                });
+            }
+            "INDEX" => {
+                let nfiles = sheet.files.len();
+                let Some(t) = sheet.tracks.last_mut() else {
+                    return err(line, "INDEX before any TRACK");
+                };
+                let n = number(
+                    args.first().copied().unwrap_or(""),
+                    line,
+                    "index number",
+                    99,
+                )?;
+                let at = msf(args.get(1).copied().unwrap_or(""), line)?;
+                if t.postgap > 0 {
+                    return err(line, "INDEX after POSTGAP");
+                }
+                match t.indexes.last() {
+                    None if n > 1 => {
+                        return err(
+                            line,
+                            format!("INDEX {n:02} is the track's first (00 or 01)"),
+                        );
+                    }
+                    Some(&(p, _)) if u64::from(p) + 1 != n => {
+                        return err(line, format!("INDEX {n:02} after INDEX {p:02}"));
+                    }
+                    _ => {}
+                }
+                if t.indexes.is_empty() && t.file != nfiles - 1 {
+                    // A FILE line between TRACK and its first INDEX: the track is in that file.
+                    t.file = nfiles - 1;
+                } else if t.file != nfiles - 1 {
+                    return err(
+                        line,
+                        format!(
+                            "TRACK {:02} has indexes in two FILEs (a pregap at the end of the \
+                             previous file): not supported; give each track's indexes one FILE",
+                            t.number
+                        ),
+                    );
+                }
+                t.indexes.push((n as u8, at));
+            }
+            "PREGAP" | "POSTGAP" => {
+                let Some(t) = sheet.tracks.last_mut() else {
+                    return err(line, format!("{kw} before any TRACK"));
+                };
+                let f = msf(args.first().copied().unwrap_or(""), line)?;
+                let f = u32::try_from(f).map_err(|_| CueError {
+                    line,
+                    message: format!("{kw} too long"),
+                })?;
+                if kw == "PREGAP" {
+                    if !t.indexes.is_empty() {
+                        return err(line, "PREGAP must come before the track's first INDEX");
+                    }
+                    t.pregap = f;
+                } else {
+                    if t.indexes.is_empty() {
+                        return err(line, "POSTGAP must come after the track's INDEX lines");
+                    }
+                    t.postgap = f;
+                }
+            }
+            "FLAGS" => {
+                let Some(t) = sheet.tracks.last_mut() else {
+                    return err(line, "FLAGS before any TRACK");
+                };
+                for a in &args {
+                    match a.to_ascii_uppercase().as_str() {
+                        "DCP" => t.flags.dcp = true,
+                        "4CH" => t.flags.four_channel = true,
+                        "PRE" => t.flags.pre_emphasis = true,
+                        "SCMS" => t.flags.scms = true,
+                        // cdrdao writes this for data tracks; it is what the mode says.
+                        "DATA" => {}
+                        _ => return err(line, format!("unknown flag {a:?}")),
+                    }
+                }
+                if !t.mode.is_audio() && (t.flags.four_channel || t.flags.pre_emphasis) {
+                    return err(line, "FLAGS 4CH and PRE apply to audio tracks only");
+                }
+            }
+            "ISRC" => {
+                let Some(t) = sheet.tracks.last_mut() else {
+                    return err(line, "ISRC before any TRACK");
+                };
+                let c = args.first().copied().unwrap_or("").as_bytes();
+                let ok = c.len() == 12
+                    && c[..5]
+                        .iter()
+                        .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+                    && c[5..].iter().all(|b| b.is_ascii_digit());
+                if !ok {
+                    return err(
+                        line,
+                        "ISRC must be 12 characters: 5 letters or digits, then 7 digits",
+                    );
+                }
+                if !t.mode.is_audio() {
+                    return err(line, "ISRC applies to audio tracks only");
+                }
+                let mut a = [0u8; 12];
+                a.copy_from_slice(c);
+                t.isrc = Some(a);
+            }
+            _ => return err(line, format!("unknown command {kw:?}")),
+        }
+    }
+    match sheet.tracks.last() {
+        Some(t) => finish_track(t)?,
+        None => return err(0, "no TRACK in the cue sheet"),
+    }
+    Ok(sheet)
+}
+
+fn finish_track(t: &CueTrack) -> Result<(), CueError> {
+    if !t.indexes.iter().any(|i| i.0 == 1) {
+        return err(t.line, format!("TRACK {:02} has no INDEX 01", t.number));
+    }
+    Ok(())
+}
+
+/// Where a run of sectors comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Generated: silence on audio tracks, zero user data on data tracks.
+    Gap,
+    /// `FILE` number `file` from byte `offset`.
+    File { file: usize, offset: u64 },
+}
+
+/// A run of sectors on the disc of one track and one source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extent {
+    pub lba: i64,
+    pub sectors: u64,
+    /// Index into [`Layout::tracks`].
+    pub track: usize,
+    pub source: Source,
+}
+
+/// One track on the disc.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackLayout {
+    pub number: u8,
+    pub mode: TrackMode,
+    pub flags: Flags,
+    pub isrc: Option<[u8; 12]>,
+    /// Every index point on the disc (index 0 where there is a pregap), in order.
+    pub indexes: Vec<(u8, i64)>,
+    /// INDEX 01: where the track starts in the TOC.
+    pub start: i64,
+    /// First LBA after the track (its postgap included; the next track's pregap is not).
+    pub end: i64,
+    pub file: usize,
+}
+
+/// The whole session: tracks, and the extents to write from LBA −150 to the lead-out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    pub catalog: Option<[u8; 13]>,
+    pub tracks: Vec<TrackLayout>,
+    pub extents: Vec<Extent>,
+    /// LBA of the lead-out: the sectors the session takes from LBA 0.
+    pub leadout: i64,
+}
+
+impl Layout {
+    /// Sectors written from LBA −150 to the lead-out.
+    pub fn written_sectors(&self) -> u64 {
+        (self.leadout + 150) as u64
+    }
+
+    /// The track an LBA belongs to (pregaps go with the track they lead into).
+    pub fn track_at(&self, lba: i64) -> Option<&TrackLayout> {
+        self.extents
+            .iter()
+            .find(|e| lba >= e.lba && lba < e.lba + e.sectors as i64)
+            .map(|e| &self.tracks[e.track])
+    }
+}
+
+/// Lay the sheet out on a blank disc, given each FILE's size in bytes: every track's and
+/// index's LBA, each track's bytes in its file. Track 1's pregap is 150 sectors from
+/// LBA −150 (generated where the file holds less). Every file must be whole sectors of its
+/// tracks' size and hold every index.
+pub fn layout(sheet: &CueSheet, sizes: &[u64]) -> Result<Layout, CueError> {
+    let mut tracks = Vec::new();
+    let mut extents = Vec::new();
+    let mut lba: i64 = -150;
+    for (k, t) in sheet.tracks.iter().enumerate() {
+        let f = &sheet.files[t.file];
+        let size = sizes.get(t.file).copied().unwrap_or(0);
+        let ss = t.mode.sector_bytes();
+        // Byte where the track's first index is in its file: the previous track in the same
+        // file ends there (its own sector size counted).
+        let first = t.indexes[0].1;
+        let start_byte = match k.checked_sub(1).map(|p| &sheet.tracks[p]) {
+            Some(p) if p.file == t.file => {
+                let pf = p.indexes[0].1;
+                if first < pf {
+                    return err(t.line, "INDEX positions go back in the file");
+                }
+                let prev = tracks_start_byte(&extents, k - 1);
+                prev + (first - pf) * p.mode.sector_bytes()
+            }
+            _ => {
+                if first != 0 {
+                    return err(
+                        t.line,
+                        format!(
+                            "TRACK {:02} is the first in FILE {:?}: its first INDEX must be 00:00:00",
+                            t.number, f.name
+                        ),
+                    );
+                }
+                0
+            }
+        };
+        // The track's sectors in the file: to the next track's first index in the same
+        // file, or to the end of the file.
+        let sectors = match sheet.tracks.get(k + 1) {
+            Some(n) if n.file == t.file => {
+                let nf = n.indexes[0].1;
+                if nf < first {
+                    return err(n.line, "INDEX positions go back in the file");
+                }
+                nf - first
+            }
+            _ => {
+                let left = size.saturating_sub(start_byte);
+                if size < start_byte || left % ss != 0 {
+                    return err(
+                        f.line,
+                        format!(
+                            "{:?} is {size} bytes: track {:02} from byte {start_byte} is not a whole number of {ss}-byte sectors",
+                            f.name, t.number
+                        ),
+                    );
+                }
+                left / ss
+            }
+        };
+        if start_byte + sectors * ss > size {
+            // Where the next track's first index lies past the end of the file, that line
+            // is the one to fix.
+            let line = match sheet.tracks.get(k + 1) {
+                Some(n) if n.file == t.file => n.line,
+                _ => t.line,
+            };
+            return err(
+                line,
+                format!(
+                    "{:?} is {size} bytes, too short for track {:02} ({sectors} sectors of {ss} from byte {start_byte})",
+                    f.name, t.number
+                ),
+            );
+        }
+        for w in t.indexes.windows(2) {
+            if w[1].1 <= w[0].1 {
+                return err(
+                    t.line,
+                    format!(
+                        "TRACK {:02}: INDEX {:02} is not after INDEX {:02}",
+                        t.number, w[1].0, w[0].0
+                    ),
+                );
+            }
+        }
+        let last = t.indexes[t.indexes.len() - 1];
+        if last.1 - first >= sectors {
+            return err(
+                t.line,
+                format!(
+                    "TRACK {:02}: INDEX {:02} is past the track's end in {:?}",
+                    t.number, last.0, f.name
+                ),
+            );
+        }
+        let file_pregap = t
+            .indexes
+            .iter()
+            .find(|i| i.0 == 1)
+            .map(|i| i.1 - first)
+            .unwrap_or(0);
+        // Track 1 starts at LBA −150 with at least 150 sectors of pregap.
+        let mut gap = u64::from(t.pregap);
+        if k == 0 && gap + file_pregap < 150 {
+            gap = 150 - file_pregap;
+        }
+        if k == 0 && gap + file_pregap > 150 {
+            // Track 1 would start after LBA 0, with audio hidden in its pregap.
+            return err(
+                t.line,
+                "TRACK 01: a pregap over 2 seconds (a hidden track before INDEX 01) is not supported",
+            );
+        }
+        let region_start = lba;
+        if gap > 0 {
+            extents.push(Extent {
+                lba,
+                sectors: gap,
+                track: k,
+                source: Source::Gap,
+            });
+            lba += gap as i64;
+        }
+        let data_lba = lba;
+        extents.push(Extent {
+            lba,
+            sectors,
+            track: k,
+            source: Source::File {
+                file: t.file,
+                offset: start_byte,
+            },
+        });
+        lba += sectors as i64;
+        if t.postgap > 0 {
+            extents.push(Extent {
+                lba,
+                sectors: u64::from(t.postgap),
+                track: k,
+                source: Source::Gap,
+            });
+            lba += i64::from(t.postgap);
+        }
+        let mut indexes = Vec::new();
+        if gap > 0 && !t.indexes.iter().any(|i| i.0 == 0) {
+            indexes.push((0, region_start));
+        }
+        for &(n, at) in &t.indexes {
+            let l = if n == 0 {
+                region_start
+            } else {
+                data_lba + (at - first) as i64
+            };
+            indexes.push((n, l));
+        }
+        let start = indexes
+            .iter()
+            .find(|i| i.0 == 1)
+            .map(|i| i.1)
+            .unwrap_or(data_lba);
+        tracks.push(TrackLayout {
+            number: t.number,
+            mode: t.mode,
+            flags: t.flags,
+            isrc: t.isrc,
+            indexes,
+            start,
+            end: lba,
+            file: t.file,
+        });
+        if lba > 99 * 60 * 75 {
+            return err(t.line, "the session is longer than 99 minutes");
+        }
+    }
+    Ok(Layout {
+        catalog: sheet.catalog,
+        tracks,
+        extents,
+        leadout: lba,
+    })
+}
+
+/// Byte offset in its file where track `k`'s file data begins (from the extents laid out).
+fn tracks_start_byte(extents: &[Extent], k: usize) -> u64 {
+    extents
+        .iter()
+        .find_map(|e| match e.source {
+            Source::File { offset, .. } if e.track == k => Some(offset),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIXED: &str = "REM COMMENT \"made by hand\"\r\n\
+CATALOG 0123456789012\r\n\
+TITLE \"Mixed\"\r\n\
+FILE \"mixed disc.bin\" BINARY\r\n\
+  TRACK 01 MODE1/2352\r\n\
+    INDEX 01 00:00:00\r\n\
+  TRACK 02 AUDIO\r\n\
+    FLAGS PRE DCP\r\n\
+    ISRC USABC2600001\r\n\
+    INDEX 01 00:00:40\r\n\
+  TRACK 03 AUDIO\r\n\
+    INDEX 00 00:01:00\r\n\
+    INDEX 01 00:01:10\r\n\
+    INDEX 02 00:01:20\r\n\
+FILE track4.bin MOTOROLA\r\n\
+  TRACK 04 AUDIO\r\n\
+    PREGAP 00:00:30\r\n\
+    INDEX 01 00:00:00\r\n\
+    POSTGAP 00:00:05\r\n";
+
+    #[test]
+    fn parses_a_mixed_sheet() {
+        let s = parse(MIXED).unwrap();
+        assert_eq!(s.catalog.as_ref().unwrap(), b"0123456789012");
+        assert_eq!(s.files.len(), 2);
+        assert_eq!(s.files[0].name, "mixed disc.bin");
+        assert_eq!(s.files[1].file_type, FileType::Motorola);
+        assert_eq!(s.tracks.len(), 4);
+        assert_eq!(s.tracks[0].mode, TrackMode::Mode1Raw);
+        assert!(s.tracks[1].flags.pre_emphasis && s.tracks[1].flags.dcp);
+        assert_eq!(s.tracks[1].isrc.as_ref().unwrap(), b"USABC2600001");
+        // 00:01:10 = 75 + 10 frames.
+        assert_eq!(s.tracks[2].indexes, vec![(0, 75), (1, 85), (2, 95)]);
+        assert_eq!(s.tracks[3].file, 1);
+        assert_eq!((s.tracks[3].pregap, s.tracks[3].postgap), (30, 5));
+        assert_eq!(s.warnings.len(), 1);
+        assert!(s.warnings[0].starts_with("line 3: TITLE"));
+    }
+
+    #[test]
+    fn lays_out_a_mixed_sheet() {
+        let s = parse(MIXED).unwrap();
+        // File 1: track 1 40 sectors, track 2 35 (40..75), track 3 from 75 (pregap 10) to
+        // the end, 30 sectors. File 2: 20 sectors.
+        let sizes = [105 * 2352, 20 * 2352];
+        let l = layout(&s, &sizes).unwrap();
+        // Track 1: generated 150-sector pregap from −150, data at 0..40.
+        assert_eq!(l.tracks[0].indexes, vec![(0, -150), (1, 0)]);
+        assert_eq!((l.tracks[0].start, l.tracks[0].end), (0, 40));
+        assert_eq!(l.tracks[1].indexes, vec![(1, 40)]);
+        assert_eq!(l.tracks[2].indexes, vec![(0, 75), (1, 85), (2, 95)]);
+        assert_eq!(l.tracks[2].end, 105);
+        // Track 4: 30 generated, 20 from the file, 5 generated.
+        assert_eq!(l.tracks[3].indexes, vec![(0, 105), (1, 135)]);
+        assert_eq!(l.tracks[3].end, 160);
+        assert_eq!(l.leadout, 160);
+        assert_eq!(l.written_sectors(), 310);
+        assert_eq!(
+            l.extents
+                .iter()
+                .map(|e| (e.lba, e.sectors, e.source))
+                .collect::<Vec<_>>(),
+            vec![
+                (-150, 150, Source::Gap),
+                (0, 40, Source::File { file: 0, offset: 0 }),
+                (
+                    40,
+                    35,
+                    Source::File {
+                        file: 0,
+                        offset: 40 * 2352
+                    }
+                ),
+                (
+                    75,
+                    30,
+                    Source::File {
+                        file: 0,
+                        offset: 75 * 2352
+                    }
+                ),
+                (105, 30, Source::Gap),
+                (135, 20, Source::File { file: 1, offset: 0 }),
+                (155, 5, Source::Gap),
+            ]
+        );
+        assert_eq!(l.track_at(80).map(|t| t.number), Some(3));
+        assert_eq!(l.track_at(-1).map(|t| t.number), Some(1));
+        assert!(l.track_at(160).is_none());
+    }
+
+    #[test]
+    fn cooked_and_raw_tracks_in_one_file_use_their_own_sector_size() {
+        let s = parse(
+            "FILE a.bin BINARY\nTRACK 01 MODE1/2048\nINDEX 01 00:00:00\nTRACK 02 AUDIO\nINDEX 01 00:00:10\n",
+        )
+        .unwrap();
+        let l = layout(&s, &[10 * 2048 + 5 * 2352]).unwrap();
+        assert_eq!(
+            l.extents[2].source,
+            Source::File {
+                file: 0,
+                offset: 10 * 2048
+            }
+        );
+        assert_eq!(l.leadout, 15);
+        // One byte short of whole sectors.
+        let e = layout(&s, &[10 * 2048 + 5 * 2352 - 1]).unwrap_err();
+        assert_eq!(e.line, 1);
+        assert!(
+            e.message
+                .contains("not a whole number of 2352-byte sectors"),
+            "{e}"
+        );
+        // Track 2's index is past the end of a short file.
+        let e = layout(&s, &[5 * 2048]).unwrap_err();
+        assert!(
+            e.message.contains("too short") || e.message.contains("whole"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn track_one_pregap_held_in_the_file() {
+        // All 150 pregap sectors in the file: nothing generated, the file from LBA −150.
+        let s = parse("FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 00 00:00:00\nINDEX 01 00:02:00\n")
+            .unwrap();
+        let l = layout(&s, &[250 * 2352]).unwrap();
+        assert_eq!(l.tracks[0].indexes, vec![(0, -150), (1, 0)]);
+        assert_eq!(l.extents[0].source, Source::File { file: 0, offset: 0 });
+        assert_eq!((l.extents.len(), l.leadout), (1, 100));
+        // 100 of them in the file: 50 generated first.
+        let s = parse("FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 00 00:00:00\nINDEX 01 00:01:25\n")
+            .unwrap();
+        let l = layout(&s, &[200 * 2352]).unwrap();
+        assert_eq!(l.tracks[0].indexes, vec![(0, -150), (1, 0)]);
+        assert_eq!((l.extents[0].lba, l.extents[0].sectors), (-150, 50));
+        assert_eq!(l.extents[1].lba, -100);
+        assert_eq!(l.leadout, 100);
+        // A pregap at the end of the previous file (EAC's non-compliant sheets): refused.
+        let e = parse(
+            "FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\nTRACK 02 AUDIO\nINDEX 00 00:01:00\nFILE b.bin BINARY\nINDEX 01 00:00:00\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 7);
+        assert!(e.message.contains("two FILEs"), "{e}");
+        // More than 150 sectors before track 1's INDEX 01: refused.
+        let s = parse("FILE a.bin BINARY\nTRACK 01 AUDIO\nPREGAP 00:01:00\nINDEX 00 00:00:00\nINDEX 01 00:01:01\n")
+            .unwrap();
+        let e = layout(&s, &[200 * 2352]).unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("hidden track"), "{e}");
+    }
+
+    #[test]
+    fn line_ends_and_names() {
+        let s = parse("FILE \"a b.bin\" BINARY\rTRACK 01 AUDIO\rINDEX 01 00:00:00\r").unwrap();
+        assert_eq!(s.files[0].name, "a b.bin");
+        let e = parse("FILE a.bin BINARY\r\nTRACK 01 AUDIO\r\nINDEX 02 00:00:00\r\n").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert_eq!(
+            file_names("FILE \"x y\" BINARY\nFILE z.bin MOTOROLA\n"),
+            ["x y", "z.bin"]
+        );
+    }
+
+    #[test]
+    fn refusals_name_the_line() {
+        let cases: &[(&str, usize, &str)] = &[
+            ("FILE a.wav WAVE\n", 1, "WAVE"),
+            ("FILE a.bin BINARY\nTRACK 01 MODE2/2336\n", 2, "MODE2/2336"),
+            ("FILE a.bin BINARY\nTRACK 01 CDG\n", 2, "CD+G"),
+            (
+                "FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:00\nINDEX 03 00:01:00\n",
+                4,
+                "INDEX 03",
+            ),
+            ("REM SESSION 02\n", 1, "multi-session"),
+            ("FILE a.bin BINARY\nTRACK 02 AUDIO\n", 2, "track 01 is due"),
+            ("FILE a.bin BINARY\nTRACK 01 AUDIO\n", 2, "no INDEX 01"),
+            (
+                "FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:60:00\n",
+                3,
+                "bad time",
+            ),
+            ("CATALOG 12345\n", 1, "13 digits"),
+            (
+                "FILE a.bin BINARY\nTRACK 01 MODE1/2048\nFLAGS PRE\n",
+                3,
+                "audio tracks only",
+            ),
+            (
+                "FILE a.bin BINARY\nTRACK 01 AUDIO\nISRC US-ABC\n",
+                3,
+                "ISRC",
+            ),
+            ("BOGUS\n", 1, "unknown command"),
+            ("", 0, "no TRACK"),
+        ];
+        for (text, line, what) in cases {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.line, *line, "{text:?}: {e}");
+            assert!(e.to_string().contains(what), "{text:?}: {e}");
+        }
+        // Indexes out of order inside a track are found when laid out.
+        let s = parse("FILE a.bin BINARY\nTRACK 01 AUDIO\nINDEX 01 00:00:10\nINDEX 02 00:00:05\n");
+        let s = s.unwrap();
+        let e = layout(&s, &[100 * 2352]).unwrap_err();
+        assert!(
+            e.message.contains("first INDEX must be 00:00:00") || e.message.contains("not after"),
+            "{e}"
+        );
+    }
+}
