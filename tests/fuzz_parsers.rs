@@ -10,8 +10,8 @@ use discrw::mapfile::{BlockStatus, Mapfile};
 use discrw::scsi::config::parse_configuration;
 use discrw::scsi::mmc;
 use discrw::scsi::mode::{
-    CapabilitiesPage, ReadWriteErrorRecoveryPage, WriteParametersPage, find_page,
-    mode_select_parameter_list,
+    BURN_FREE_PAGE, BurnFreePage, CapabilitiesPage, ReadWriteErrorRecoveryPage,
+    WriteParametersPage, find_page, mode_select_parameter_list,
 };
 use discrw::scsi::retry::{Context, RetryPolicy, classify};
 use discrw::scsi::sbc::parse_read_capacity_10;
@@ -480,6 +480,14 @@ fn mode_seeds() -> Vec<Seed> {
         0x00, 0x00, 0x00, 0x00, 0x1B, 0x90, 0x00, 0x02,
         0x00, 0x00, 0x1B, 0x90, 0x00, 0x00, 0x0D, 0xC8,
     ];
+    #[rustfmt::skip]
+    let page_30: &[u8] = &[
+        0x00, 0x16, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        // Vendor page 30h (Ricoh layout), length 0Eh: BURN-Free supported and enabled,
+        // link counter 3.
+        0x30, 0x0E, 0x01, 0x01, 0x00, 0x03, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    ];
     vec![
         Seed::new("page 01h", page_01)
             .len_at(0, 2)
@@ -501,6 +509,10 @@ fn mode_seeds() -> Vec<Seed> {
             .len_at(6, 2)
             .len_at(9, 1)
             .len_at(38, 2),
+        Seed::new("vendor page 30h", page_30)
+            .len_at(0, 2)
+            .len_at(6, 2)
+            .len_at(9, 1),
     ]
 }
 
@@ -517,12 +529,22 @@ fn check_pages(p: &[u8]) {
     if let Ok(c) = CapabilitiesPage::parse(p) {
         assert!(c.write_speed_descriptors.len() <= p.len() / 4);
     }
+    // A BURN-Free count only from a page that says it is one.
+    if BurnFreePage::parse(p).is_some() {
+        assert!(p.len() >= 6 && p[0] & 0x3F == BURN_FREE_PAGE && p[2] & 0x01 == 1);
+    }
 }
 
 #[test]
 fn fuzz_mode_pages() {
     fuzz("mode_pages", &mode_seeds(), &[], |d| {
-        for code in [0x01, 0x05, 0x2A, d.get(8).map_or(0, |b| b & 0x3F)] {
+        for code in [
+            0x01,
+            0x05,
+            0x2A,
+            BURN_FREE_PAGE,
+            d.get(8).map_or(0, |b| b & 0x3F),
+        ] {
             if let Ok(p) = find_page(d, code) {
                 assert!(p.len() <= d.len());
                 check_pages(p);
