@@ -23,8 +23,9 @@ pub fn install(cancel: &Cancel) -> std::io::Result<()> {
 /// Like [`install`], but where the user sits at a terminal (standard input and standard
 /// error are terminals and /dev/tty opens) the first SIGINT asks `question` through `say`
 /// instead of stopping: a line starting with `y` on the terminal stops, any other line goes
-/// on, a second SIGINT while asking stops at once. The job keeps running while the question
-/// is open (a burn must not starve the drive while a user reads). SIGTERM stops at once.
+/// on, a second SIGINT while asking stops at once, and one more after that ends the process.
+/// The job keeps running while the question is open (a burn must not starve the drive while
+/// a user reads). SIGTERM stops at once.
 /// Returns whether questions will be asked.
 pub fn install_confirmed(
     cancel: &Cancel,
@@ -42,6 +43,9 @@ pub fn install_confirmed(
         return Ok(false);
     };
     let asked = Arc::new(AtomicBool::new(false));
+    // Once the job is stopping, a further SIGINT ends the process (a stuck job can still be
+    // killed), as with `install`.
+    signal_hook::flag::register_conditional_default(SIGINT, cancel.flag())?;
     signal_hook::flag::register(SIGINT, asked.clone())?;
     signal_hook::flag::register_conditional_default(SIGTERM, cancel.flag())?;
     signal_hook::flag::register(SIGTERM, cancel.flag())?;
