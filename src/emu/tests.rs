@@ -525,6 +525,84 @@ fn cue(ctl: u8, tno: u8, index: u8, form: u8, lba: i64) -> [u8; 8] {
     ]
 }
 
+/// A cd-r with `faults`, burned session-at-once by hand: track 1 data (100 blocks of
+/// `pattern(100, 6)`), track 2 audio (50 blocks of `i % 251`) at LBA 100, lead-out at 150.
+fn sao_data_then_audio(faults: Option<&str>) -> (Rig, Vec<u8>, Vec<u8>) {
+    let mut r = rig_with("cd-r", None, Some(20_000), faults);
+    let d = r
+        .data_in(&[0x5A, 0, 0x05, 0, 0, 0, 0, 0, 60, 0], 60)
+        .unwrap();
+    let mut p = vec![0u8; 8];
+    p.extend_from_slice(&d[8..60]);
+    p[8 + 2] = 0x02;
+    r.data_out(&[0x55, 0x10, 0, 0, 0, 0, 0, 0, 60, 0], &p)
+        .unwrap();
+    let mut sheet = Vec::new();
+    sheet.extend_from_slice(&cue(4, 0x00, 0x00, 0x10, -150));
+    sheet.extend_from_slice(&cue(4, 0x01, 0x00, 0x10, -150));
+    sheet.extend_from_slice(&cue(4, 0x01, 0x01, 0x10, 0));
+    sheet.extend_from_slice(&cue(0, 0x02, 0x01, 0x00, 100));
+    sheet.extend_from_slice(&cue(0, 0xAA, 0x01, 0x00, 150));
+    let n = (sheet.len() as u32).to_be_bytes();
+    r.data_out(&[0x5D, 0, 0, 0, 0, 0, n[1], n[2], n[3], 0], &sheet)
+        .unwrap();
+    let data = pattern(100, 6);
+    let audio: Vec<u8> = (0..50 * 2352).map(|i| (i % 251) as u8).collect();
+    r.data_out(
+        &[0x2A, 0, 0xFF, 0xFF, 0xFF, 0x6A, 0, 0, 150, 0],
+        &vec![0u8; 150 * 2048],
+    )
+    .unwrap();
+    r.write10(0, &data).unwrap();
+    r.data_out(&[0x2A, 0, 0, 0, 0, 100, 0, 0, 50, 0], &audio)
+        .unwrap();
+    r.none(&[0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap();
+    (r, data, audio)
+}
+
+#[test]
+fn audio_offset_shifts_read_cd_of_audio_by_whole_samples_and_leaves_data_alone() {
+    for n in [6i64, -472, 667, 0] {
+        let (mut r, data, audio) = sao_data_then_audio(Some(&format!("audio-offset={n}")));
+        // What a drive N samples off returns: byte j of the track is the disc's byte
+        // j + 4N; before the first and after the last audio sector, silence.
+        let want: Vec<u8> = (0..audio.len() as i64)
+            .map(|j| {
+                let at = j + 4 * n;
+                if (0..audio.len() as i64).contains(&at) {
+                    audio[at as usize]
+                } else {
+                    0
+                }
+            })
+            .collect();
+        // Whole sectors (all fields, 0xF8) and user data only (0x10), all 50, and one.
+        for flags in [0xF8u8, 0x10] {
+            let a = r
+                .data_in(
+                    &[0xBE, 0x04, 0, 0, 0, 100, 0, 0, 50, flags, 0, 0],
+                    50 * 2352,
+                )
+                .unwrap();
+            assert!(a == want, "offset {n}, flags {flags:02x}");
+        }
+        let one = r
+            .data_in(&[0xBE, 0x04, 0, 0, 0, 120, 0, 0, 1, 0x10, 0, 0], 2352)
+            .unwrap();
+        assert!(one == want[20 * 2352..21 * 2352], "offset {n}");
+        if n == 6 {
+            // Sector 120 starts 6 samples (24 bytes) into the disc's sector 120.
+            assert_eq!(one[0], ((20 * 2352 + 24) % 251) as u8);
+        }
+        // Data sectors are not shifted: READ(10) and READ CD user data give the data.
+        assert_eq!(r.read10(0, 100).unwrap(), data);
+        let u = r
+            .data_in(&[0xBE, 0, 0, 0, 0, 99, 0, 0, 1, 0x10, 0, 0], 2048)
+            .unwrap();
+        assert_eq!(u, data[99 * 2048..]);
+    }
+}
+
 #[test]
 fn cd_r_session_at_once_with_data_and_audio_tracks() {
     let mut r = rig_with("cd-r", None, Some(20_000), None);
