@@ -525,7 +525,8 @@ fn cue(ctl: u8, tno: u8, index: u8, form: u8, lba: i64) -> [u8; 8] {
     ]
 }
 
-/// A cd-r with `faults`, burned session-at-once by hand: track 1 data (100 blocks of
+/// A cd-r with `faults`, burned session-at-once by hand (page 05h write type SAO, the
+/// cue sheet, the pre-gap from LBA −150, SYNCHRONIZE CACHE to finalize): track 1 data (100 blocks of
 /// `pattern(100, 6)`), track 2 audio (50 blocks of `i % 251`) at LBA 100, lead-out at 150.
 fn sao_data_then_audio(faults: Option<&str>) -> (Rig, Vec<u8>, Vec<u8>) {
     let mut r = rig_with("cd-r", None, Some(20_000), faults);
@@ -548,6 +549,8 @@ fn sao_data_then_audio(faults: Option<&str>) -> (Rig, Vec<u8>, Vec<u8>) {
         .unwrap();
     let data = pattern(100, 6);
     let audio: Vec<u8> = (0..50 * 2352).map(|i| (i % 251) as u8).collect();
+    // Writing must start at the pre-gap, LBA -150 (FFFFFF6Ah).
+    assert_eq!(r.write10(0, &data[..2048]), Err((5, 0x21, 0x02)));
     r.data_out(
         &[0x2A, 0, 0xFF, 0xFF, 0xFF, 0x6A, 0, 0, 150, 0],
         &vec![0u8; 150 * 2048],
@@ -605,39 +608,7 @@ fn audio_offset_shifts_read_cd_of_audio_by_whole_samples_and_leaves_data_alone()
 
 #[test]
 fn cd_r_session_at_once_with_data_and_audio_tracks() {
-    let mut r = rig_with("cd-r", None, Some(20_000), None);
-    // Page 05h: write type SAO.
-    let d = r
-        .data_in(&[0x5A, 0, 0x05, 0, 0, 0, 0, 0, 60, 0], 60)
-        .unwrap();
-    let mut p = vec![0u8; 8];
-    p.extend_from_slice(&d[8..60]);
-    p[8 + 2] = 0x02;
-    r.data_out(&[0x55, 0x10, 0, 0, 0, 0, 0, 0, 60, 0], &p)
-        .unwrap();
-    // Track 1 data (100 blocks), track 2 audio (50 blocks) at 100, lead-out at 150.
-    let mut sheet = Vec::new();
-    sheet.extend_from_slice(&cue(4, 0x00, 0x00, 0x10, -150));
-    sheet.extend_from_slice(&cue(4, 0x01, 0x00, 0x10, -150));
-    sheet.extend_from_slice(&cue(4, 0x01, 0x01, 0x10, 0));
-    sheet.extend_from_slice(&cue(0, 0x02, 0x01, 0x00, 100));
-    sheet.extend_from_slice(&cue(0, 0xAA, 0x01, 0x00, 150));
-    let n = (sheet.len() as u32).to_be_bytes();
-    r.data_out(&[0x5D, 0, 0, 0, 0, 0, n[1], n[2], n[3], 0], &sheet)
-        .unwrap();
-    // Writing must start at the pre-gap, LBA -150 (FFFFFF6Ah).
-    let data = pattern(100, 6);
-    let audio: Vec<u8> = (0..50 * 2352).map(|i| (i % 251) as u8).collect();
-    assert_eq!(r.write10(0, &data[..2048]), Err((5, 0x21, 0x02)));
-    r.data_out(
-        &[0x2A, 0, 0xFF, 0xFF, 0xFF, 0x6A, 0, 0, 150, 0],
-        &vec![0u8; 150 * 2048],
-    )
-    .unwrap();
-    r.write10(0, &data).unwrap();
-    r.data_out(&[0x2A, 0, 0, 0, 0, 100, 0, 0, 50, 0], &audio)
-        .unwrap();
-    r.none(&[0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap();
+    let (mut r, data, audio) = sao_data_then_audio(None);
     let di = r.disc_info();
     assert_eq!(di[2] & 0x03, 2, "SAO without multi-session finalizes");
     assert_eq!(r.read10(0, 100).unwrap(), data);
