@@ -35,6 +35,10 @@ const WINDOW_SECTORS: i64 = 2;
 const AGREEING: usize = 3;
 /// Differing LBAs looked at, at most (windows of silence are skipped cheaply).
 const MAX_TRIES: usize = 4096;
+/// Windows searched without any match before giving up: with a real offset nearly every
+/// window of non-silent audio matches, so this many misses mean damage, not a shift (and
+/// bound the reading a badly damaged disc costs to 32 × 14 sectors).
+const MAX_MISSES: usize = 32;
 /// Candidates confirmed on the whole audio, at most.
 pub const MAX_CANDIDATES: usize = 4;
 
@@ -283,7 +287,11 @@ pub fn find_offset(
         );
         set.retain(|&n| n != 0);
         if set.is_empty() {
-            continue; // a window holding a real difference matches nowhere
+            // A window holding a real difference matches nowhere.
+            if cand.is_none() && searched >= MAX_MISSES {
+                break;
+            }
+            continue;
         }
         cand = Some(match cand {
             None => set,
