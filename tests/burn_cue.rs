@@ -407,20 +407,17 @@ fn verify_of_a_changed_bin_names_the_lba_and_track() {
     b[600 * RAW + 1000] ^= 0x40;
     std::fs::write(d.path().join("mixed disc.bin"), &b).unwrap();
     let (_, e) = fails(&["-d", &dev(&m), "verify", p(&x.cue)], 6);
-    assert!(e.contains("1 sector differs at LBA 750"), "{e}");
-    assert!(e.contains("in track 3"), "{e}");
+    assert!(
+        e.lines()
+            .any(|l| l.ends_with("verify FAILED: 1 sector differs at LBA 750; in track 3")),
+        "{e}"
+    );
     // A data-track sector too (file sector 10 = LBA 10, track 1).
     b[10 * RAW + 500] ^= 1;
     std::fs::write(d.path().join("mixed disc.bin"), &b).unwrap();
     let o = discrw(&["-d", &dev(&m), "verify", "--json", p(&x.cue)]);
     assert_eq!(o.status.code(), Some(6), "{}", text(&o));
-    // Progress comes as JSON lines first; the result document is the last.
-    let out = String::from_utf8_lossy(&o.stdout).into_owned();
-    let v: Value = serde_json::Deserializer::from_str(&out)
-        .into_iter::<Value>()
-        .filter_map(Result::ok)
-        .find(|v| v.get("verify").is_some())
-        .unwrap_or_else(|| panic!("no result document: {out}"));
+    let v = verify_json(&o);
     assert_eq!(
         v["verify"]["mismatched"],
         serde_json::json!([[10, 1], [750, 1]])
@@ -518,15 +515,20 @@ fn simulated_cue_burn_leaves_the_cd_blank() {
     assert_eq!(info(&m)["media"]["status"], "complete");
 }
 
-/// The burn's result document (`--json`: progress lines first, the result last).
-fn burn_report(o: &Output) -> Value {
+/// The result document of a `--json` run, the one holding `key` (progress lines come
+/// first).
+fn result_document(o: &Output, key: &str) -> Value {
     let out = String::from_utf8_lossy(&o.stdout).into_owned();
     serde_json::Deserializer::from_str(&out)
         .into_iter::<Value>()
         .filter_map(Result::ok)
-        .find(|v| v.get("burns").is_some())
-        .unwrap_or_else(|| panic!("no result document: {out}"))["burns"][0]["report"]
-        .clone()
+        .find(|v| v.get(key).is_some())
+        .unwrap_or_else(|| panic!("no result document: {out}"))
+}
+
+/// The burn's result document (`--json`: progress lines first, the result last).
+fn burn_report(o: &Output) -> Value {
+    result_document(o, "burns")["burns"][0]["report"].clone()
 }
 
 #[test]
@@ -559,5 +561,185 @@ fn audio_sectors_are_recorded_at_75_per_second_per_x() {
     assert!(
         (secs / want - 1.0).abs() < 0.03,
         "{secs} s, {want} s expected"
+    );
+}
+
+/// The JSON result document of `verify --json` (after the progress lines).
+fn verify_json(o: &Output) -> Value {
+    result_document(o, "verify")
+}
+
+/// Burn `cue` to a new cd-r whose drive reads audio `n` samples off (`audio-offset=n`
+/// shifts READ CD only, so the burn itself is exact), without verifying.
+fn burned_with_offset(dir: &Path, cue: &Path, n: i64) -> PathBuf {
+    let m = medium(
+        dir,
+        &format!("off{n}.vd"),
+        "cd-r",
+        &["--faults", &format!("audio-offset={n}")],
+    );
+    ok(&["-d", &dev(&m), "burn", "--no-verify", p(cue)]);
+    m
+}
+
+/// `NAME.bin` of `bytes` as one audio track, and `NAME.cue`.
+fn one_audio_track(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    bin_and_cue(
+        dir,
+        &format!("{name}.bin"),
+        bytes,
+        &format!("{name}.cue"),
+        &format!("FILE {name}.bin BINARY\n TRACK 01 AUDIO\n  INDEX 01 00:00:00\n"),
+    )
+}
+
+const TWO_AUDIO_TRACKS: &str = "FILE a.bin BINARY\n TRACK 01 AUDIO\n  INDEX 01 00:00:00\n TRACK 02 AUDIO\n  INDEX 00 00:02:00\n  INDEX 01 00:03:00\n";
+
+#[test]
+fn verify_finds_the_drives_audio_read_offset_and_names_it() {
+    let d = tempfile::tempdir().unwrap();
+    let audio = noise_bytes(400 * RAW, 31);
+    let cue = bin_and_cue(d.path(), "a.bin", &audio, "a.cue", TWO_AUDIO_TRACKS);
+    for n in [6i64, 667, -472] {
+        let m = burned_with_offset(d.path(), &cue, n);
+        // Read back as the drive returns it, the audio is shifted: rip --raw differs.
+        let rip = d.path().join(format!("r{n}.bin"));
+        ok(&["-d", &dev(&m), "rip", "--raw", p(&rip)]);
+        let r = std::fs::read(&rip).unwrap();
+        assert_ne!(sha(&r), sha(&audio));
+        let at = 100 * RAW;
+        let shifted = (at as i64 + 4 * n) as usize;
+        assert_eq!(r[at..at + RAW], audio[shifted..shifted + RAW]);
+        let o = ok(&["-d", &dev(&m), "verify", p(&cue)]);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            out.contains(&format!(
+                "400 sectors match; audio matches with a read offset of {n:+} samples \
+                 (the drive's read/write offset; {} samples at the disc's edges not compared)",
+                n.abs()
+            )),
+            "{}",
+            text(&o)
+        );
+        let o = ok(&["-d", &dev(&m), "verify", "--json", p(&cue)]);
+        let v = verify_json(&o);
+        assert_eq!(v["ok"], true);
+        assert_eq!(v["verify"]["audio_offset_samples"], n);
+        assert_eq!(v["verify"]["audio_samples_not_compared"], n.abs());
+        assert_eq!(v["verify"]["mismatched"], serde_json::json!([]));
+    }
+    // The burn's own verify finds it too.
+    let m = medium(
+        d.path(),
+        "burnverify.vd",
+        "cd-r",
+        &["--faults", "audio-offset=48"],
+    );
+    let o = ok(&["-d", &dev(&m), "burn", p(&cue)]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("audio matches with a read offset of +48"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn with_an_offset_a_changed_audio_byte_is_named_by_its_lba() {
+    let d = tempfile::tempdir().unwrap();
+    let audio = noise_bytes(400 * RAW, 32);
+    let cue = bin_and_cue(d.path(), "a.bin", &audio, "a.cue", TWO_AUDIO_TRACKS);
+    for n in [667i64, -472] {
+        let m = burned_with_offset(d.path(), &cue, n);
+        let mut b = audio.clone();
+        b[260 * RAW + 1000] ^= 0x10; // track 2 (INDEX 01 at 225)
+        std::fs::write(d.path().join("a.bin"), &b).unwrap();
+        let (_, e) = fails(&["-d", &dev(&m), "verify", p(&cue)], 6);
+        assert!(
+            e.contains(&format!(
+                "audio compared with a read offset of {n:+} samples (the drive's read/write offset); \
+                 1 sector differs at LBA 260; in track 2"
+            )),
+            "{e}"
+        );
+        std::fs::write(d.path().join("a.bin"), &audio).unwrap();
+    }
+}
+
+#[test]
+fn silence_with_one_burst_still_gives_the_offset_and_a_constant_level_says_it_cannot() {
+    let d = tempfile::tempdir().unwrap();
+    // Digital silence but for 100 samples of noise in the middle of sector 150.
+    let mut audio = vec![0u8; 300 * RAW];
+    audio[150 * RAW + 800..150 * RAW + 1200].copy_from_slice(&noise_bytes(400, 33));
+    let cue = one_audio_track(d.path(), "s", &audio);
+    let m = burned_with_offset(d.path(), &cue, 667);
+    let o = ok(&["-d", &dev(&m), "verify", p(&cue)]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("audio matches with a read offset of +667"),
+        "{}",
+        text(&o)
+    );
+    // One level repeated (a DC offset): only the edges differ, and nothing can be aligned.
+    let flat = vec![0x01u8; 300 * RAW];
+    let cue = one_audio_track(d.path(), "f", &flat);
+    let m = burned_with_offset(d.path(), &cue, 6);
+    let (_, e) = fails(&["-d", &dev(&m), "verify", p(&cue)], 6);
+    assert!(e.contains("1 sector differs at LBA 299"), "{e}");
+    assert!(
+        e.contains(
+            "the differing audio is digital silence or one level repeated, so no read offset \
+             within ±3000 samples could be looked for"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn mixed_disc_with_an_audio_offset_compares_its_data_track_exactly() {
+    let d = tempfile::tempdir().unwrap();
+    let x = mixed(d.path());
+    let m = burned_with_offset(d.path(), &x.cue, -472);
+    let o = ok(&["-d", &dev(&m), "verify", "--json", p(&x.cue)]);
+    let v = verify_json(&o);
+    assert_eq!(v["verify"]["audio_offset_samples"], -472);
+    // Track 2 follows the data track's postgap: its first 472 samples have no counterpart.
+    assert_eq!(v["verify"]["audio_samples_not_compared"], 472);
+    // A changed byte in the data track: named as it is, never shifted.
+    let mut b = x.bin1.clone();
+    b[10 * RAW + 500] ^= 1;
+    std::fs::write(d.path().join("mixed disc.bin"), &b).unwrap();
+    let o = discrw(&["-d", &dev(&m), "verify", "--json", p(&x.cue)]);
+    assert_eq!(o.status.code(), Some(6), "{}", text(&o));
+    let v = verify_json(&o);
+    assert_eq!(v["verify"]["mismatched"], serde_json::json!([[10, 1]]));
+    assert_eq!(v["verify"]["damaged_tracks"], serde_json::json!([1]));
+    assert_eq!(v["verify"]["audio_offset_samples"], -472);
+}
+
+#[test]
+fn an_offset_beyond_the_bound_is_not_guessed_and_every_sector_is_named() {
+    let d = tempfile::tempdir().unwrap();
+    let audio = noise_bytes(100 * RAW, 34);
+    let cue = one_audio_track(d.path(), "a", &audio);
+    let m = burned_with_offset(d.path(), &cue, 3001);
+    // Reported as any difference is: every sector named, nothing said of offsets.
+    let (_, e) = fails(&["-d", &dev(&m), "verify", p(&cue)], 6);
+    assert!(
+        e.lines()
+            .any(|l| l.ends_with("verify FAILED: 100 sectors differ at LBA 0-99; in track 1")),
+        "{e}"
+    );
+    let o = discrw(&["-d", &dev(&m), "verify", "--json", p(&cue)]);
+    assert_eq!(o.status.code(), Some(6), "{}", text(&o));
+    let v = verify_json(&o);
+    assert_eq!(v["verify"]["audio_offset_unknown"], "no_match");
+    assert!(v["verify"].get("audio_offset_samples").is_none());
+    // Within the bound, at its edge, the same disc is explained.
+    let m = burned_with_offset(d.path(), &cue, -3000);
+    let o = ok(&["-d", &dev(&m), "verify", p(&cue)]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("read offset of -3000 samples"),
+        "{}",
+        text(&o)
     );
 }

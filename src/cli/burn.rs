@@ -195,6 +195,11 @@ fn sectors(n: u64, one: &str, many: &str) -> String {
 /// the ISO files they hit), a stale `IMAGE.sha256`, or a digest-only mismatch.
 pub fn verify_problems(vr: &VerifyReport) -> String {
     let mut v = Vec::new();
+    if let Some(n) = vr.audio_offset_samples {
+        v.push(format!(
+            "audio compared with a read offset of {n:+} samples (the drive's read/write offset)"
+        ));
+    }
     if !vr.mismatched.is_empty() {
         v.push(format!(
             "{} at LBA {}",
@@ -223,6 +228,9 @@ pub fn verify_problems(vr: &VerifyReport) -> String {
                 .join(", ")
         )),
     }
+    if let Some(why) = vr.audio_offset_unknown.and_then(|w| w.clause()) {
+        v.push(why);
+    }
     if let Some((p, false)) = &vr.sha256_file {
         v.push(format!("the image does not match {}", p.display()));
     }
@@ -238,7 +246,14 @@ pub fn verify_problems(vr: &VerifyReport) -> String {
 
 /// One line for a verify result.
 pub fn verify_line(vr: &VerifyReport) -> String {
-    if vr.is_match() {
+    if let (true, Some(n)) = (vr.is_match(), vr.audio_offset_samples) {
+        format!(
+            "  verify: {} sectors match; audio matches with a read offset of {n:+} samples \
+             (the drive's read/write offset; {} samples at the disc's edges not compared)",
+            vr.sectors,
+            vr.audio_samples_not_compared.unwrap_or(0)
+        )
+    } else if vr.is_match() {
         format!(
             "  verify: {} sectors match, SHA-256 {}",
             vr.sectors, vr.image_sha256

@@ -58,10 +58,15 @@ pub enum FaultKind {
     MediaChange,
     /// At the command: the tray opens (then 02/3A/02).
     TrayOpened,
+    /// READ CD of audio sectors returns the disc's continuous audio shifted by NUMBER
+    /// 4-byte stereo samples (a drive's combined read and write offset): sample k of the
+    /// data returned is sample k + NUMBER of the disc; samples outside the recorded audio
+    /// read as zeros (silence from lead-in, lead-out or a data track).
+    AudioOffset,
 }
 
 impl FaultKind {
-    const NAMES: [(&'static str, FaultKind); 20] = [
+    const NAMES: [(&'static str, FaultKind); 21] = [
         ("medium-error", FaultKind::MediumError),
         ("flaky", FaultKind::Flaky),
         ("write-error", FaultKind::WriteError),
@@ -82,6 +87,7 @@ impl FaultKind {
         ("tray-open", FaultKind::TrayOpen),
         ("media-change", FaultKind::MediaChange),
         ("tray-opened", FaultKind::TrayOpened),
+        ("audio-offset", FaultKind::AudioOffset),
     ];
 
     fn parse(s: &str) -> Option<FaultKind> {
@@ -97,7 +103,10 @@ impl FaultKind {
     }
 
     fn takes_value(self) -> bool {
-        matches!(self, FaultKind::OverReport | FaultKind::NwaLie)
+        matches!(
+            self,
+            FaultKind::OverReport | FaultKind::NwaLie | FaultKind::AudioOffset
+        )
     }
 
     fn takes_lba(self) -> bool {
@@ -509,6 +518,9 @@ mod tests {
         assert_eq!(v[4].count, Some(3));
         assert_eq!(v[5].lbas, Some((16, 16)));
         assert_eq!(v[5].count, Some(2));
+        let v = parse_spec("audio-offset=-472").unwrap();
+        assert_eq!(v[0].kind, FaultKind::AudioOffset);
+        assert_eq!(value_of(&v, FaultKind::AudioOffset), -472);
     }
 
     /// `not-ready@LBA` answers READs covering the LBA, `not-ready@cmdN` commands from N on,

@@ -754,6 +754,27 @@ impl EmuDrive {
         reply
     }
 
+    /// Audio sector `at` as a drive with a read/write offset of `shift` samples returns it:
+    /// the 2352 bytes of the disc's audio from byte `at × 2352 + 4 × shift`, taken from the
+    /// (at most two) sectors that range touches; a sector that is not recorded audio (lead-in,
+    /// lead-out, a data track) gives zeros.
+    fn shifted_audio(&self, at: u32, shift: i64, out: &mut [u8]) -> std::io::Result<()> {
+        let from = i64::from(at) * 2352 + 4 * shift;
+        let first = from.div_euclid(2352);
+        let skip = from.rem_euclid(2352) as usize;
+        let mut two = [0u8; 2 * 2352];
+        for (k, part) in two.chunks_exact_mut(2352).enumerate() {
+            let lba = first + k as i64;
+            let audio = u32::try_from(lba)
+                .is_ok_and(|l| layout::block_state(&self.state, l) == BlockState::Audio);
+            if audio {
+                self.medium.read_data(lba as u64 * 2352, part)?;
+            }
+        }
+        out.copy_from_slice(&two[skip..skip + 2352]);
+        Ok(())
+    }
+
     /// The sectors of READ CD: the stored slots are read a window of sectors at a time (one
     /// pread each), and each sector's fields the flags select are copied out of its slot (or,
     /// when the whole slot is asked for, read straight into `buf`).
@@ -776,6 +797,8 @@ impl EmuDrive {
         // Every field of every sector (sync 0x80, header 0x20, user data 0x10, EDC/ECC 0x08),
         // nothing else: each sector is its whole 2352-byte slot, audio or data.
         let whole = flags & 0xB8 == 0xB8 && c2 == 0 && subn == 0;
+        let shift = faults::value_of(&self.state.faults, FaultKind::AudioOffset);
+        let mut shifted = [0u8; 2352];
         for i in 0..blocks {
             let at = lba + i;
             let st = layout::block_state(&self.state, at);
@@ -832,7 +855,11 @@ impl EmuDrive {
                     window = (i, i + n);
                 }
                 let slot = &mut buf[out_pos..out_pos + 2352];
-                if st != BlockState::Audio && !(encoded && slot[..12] == ecma130::SYNC) {
+                if st == BlockState::Audio && shift != 0 {
+                    if let Err(e) = self.shifted_audio(at, shift, slot) {
+                        return self.io_failure(e);
+                    }
+                } else if st != BlockState::Audio && !(encoded && slot[..12] == ecma130::SYNC) {
                     let user = if encoded { 16 } else { 0 };
                     let built = ecma130::encode_mode1(at as u64, &slot[user..user + 2048]);
                     slot.copy_from_slice(&built);
@@ -852,6 +879,12 @@ impl EmuDrive {
             let slot = &slots[k * 2352..(k + 1) * 2352];
             let built;
             let raw: &[u8] = match st {
+                BlockState::Audio if shift != 0 => {
+                    if let Err(e) = self.shifted_audio(at, shift, &mut shifted) {
+                        return self.io_failure(e);
+                    }
+                    &shifted
+                }
                 BlockState::Audio => slot,
                 // Stored encoded (a hole is a sector of zero user data, built here).
                 _ if encoded && slot[..12] == ecma130::SYNC => slot,

@@ -525,10 +525,11 @@ fn cue(ctl: u8, tno: u8, index: u8, form: u8, lba: i64) -> [u8; 8] {
     ]
 }
 
-#[test]
-fn cd_r_session_at_once_with_data_and_audio_tracks() {
-    let mut r = rig_with("cd-r", None, Some(20_000), None);
-    // Page 05h: write type SAO.
+/// A cd-r with `faults`, burned session-at-once by hand (page 05h write type SAO, the
+/// cue sheet, the pre-gap from LBA −150, SYNCHRONIZE CACHE to finalize): track 1 data (100 blocks of
+/// `pattern(100, 6)`), track 2 audio (50 blocks of `i % 251`) at LBA 100, lead-out at 150.
+fn sao_data_then_audio(faults: Option<&str>) -> (Rig, Vec<u8>, Vec<u8>) {
+    let mut r = rig_with("cd-r", None, Some(20_000), faults);
     let d = r
         .data_in(&[0x5A, 0, 0x05, 0, 0, 0, 0, 0, 60, 0], 60)
         .unwrap();
@@ -537,7 +538,6 @@ fn cd_r_session_at_once_with_data_and_audio_tracks() {
     p[8 + 2] = 0x02;
     r.data_out(&[0x55, 0x10, 0, 0, 0, 0, 0, 0, 60, 0], &p)
         .unwrap();
-    // Track 1 data (100 blocks), track 2 audio (50 blocks) at 100, lead-out at 150.
     let mut sheet = Vec::new();
     sheet.extend_from_slice(&cue(4, 0x00, 0x00, 0x10, -150));
     sheet.extend_from_slice(&cue(4, 0x01, 0x00, 0x10, -150));
@@ -547,9 +547,9 @@ fn cd_r_session_at_once_with_data_and_audio_tracks() {
     let n = (sheet.len() as u32).to_be_bytes();
     r.data_out(&[0x5D, 0, 0, 0, 0, 0, n[1], n[2], n[3], 0], &sheet)
         .unwrap();
-    // Writing must start at the pre-gap, LBA -150 (FFFFFF6Ah).
     let data = pattern(100, 6);
     let audio: Vec<u8> = (0..50 * 2352).map(|i| (i % 251) as u8).collect();
+    // Writing must start at the pre-gap, LBA -150 (FFFFFF6Ah).
     assert_eq!(r.write10(0, &data[..2048]), Err((5, 0x21, 0x02)));
     r.data_out(
         &[0x2A, 0, 0xFF, 0xFF, 0xFF, 0x6A, 0, 0, 150, 0],
@@ -560,6 +560,55 @@ fn cd_r_session_at_once_with_data_and_audio_tracks() {
     r.data_out(&[0x2A, 0, 0, 0, 0, 100, 0, 0, 50, 0], &audio)
         .unwrap();
     r.none(&[0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap();
+    (r, data, audio)
+}
+
+#[test]
+fn audio_offset_shifts_read_cd_of_audio_by_whole_samples_and_leaves_data_alone() {
+    for n in [6i64, -472, 667, 0] {
+        let (mut r, data, audio) = sao_data_then_audio(Some(&format!("audio-offset={n}")));
+        // What a drive N samples off returns: byte j of the track is the disc's byte
+        // j + 4N; before the first and after the last audio sector, silence.
+        let want: Vec<u8> = (0..audio.len() as i64)
+            .map(|j| {
+                let at = j + 4 * n;
+                if (0..audio.len() as i64).contains(&at) {
+                    audio[at as usize]
+                } else {
+                    0
+                }
+            })
+            .collect();
+        // Whole sectors (all fields, 0xF8) and user data only (0x10), all 50, and one.
+        for flags in [0xF8u8, 0x10] {
+            let a = r
+                .data_in(
+                    &[0xBE, 0x04, 0, 0, 0, 100, 0, 0, 50, flags, 0, 0],
+                    50 * 2352,
+                )
+                .unwrap();
+            assert!(a == want, "offset {n}, flags {flags:02x}");
+        }
+        let one = r
+            .data_in(&[0xBE, 0x04, 0, 0, 0, 120, 0, 0, 1, 0x10, 0, 0], 2352)
+            .unwrap();
+        assert!(one == want[20 * 2352..21 * 2352], "offset {n}");
+        if n == 6 {
+            // Sector 120 starts 6 samples (24 bytes) into the disc's sector 120.
+            assert_eq!(one[0], ((20 * 2352 + 24) % 251) as u8);
+        }
+        // Data sectors are not shifted: READ(10) and READ CD user data give the data.
+        assert_eq!(r.read10(0, 100).unwrap(), data);
+        let u = r
+            .data_in(&[0xBE, 0, 0, 0, 0, 99, 0, 0, 1, 0x10, 0, 0], 2048)
+            .unwrap();
+        assert_eq!(u, data[99 * 2048..]);
+    }
+}
+
+#[test]
+fn cd_r_session_at_once_with_data_and_audio_tracks() {
+    let (mut r, data, audio) = sao_data_then_audio(None);
     let di = r.disc_info();
     assert_eq!(di[2] & 0x03, 2, "SAO without multi-session finalizes");
     assert_eq!(r.read10(0, 100).unwrap(), data);

@@ -2,6 +2,7 @@
 //! they report [`Event`]s to a [`ProgressSink`] and return typed errors; the CLI decides how
 //! to show them and which exit code they mean.
 
+pub mod audio_offset;
 pub mod blank;
 pub mod burn;
 pub mod longop;

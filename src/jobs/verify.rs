@@ -257,14 +257,32 @@ pub struct VerifyReport {
     /// Cue images: the tracks holding mismatching or unreadable sectors.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub damaged_tracks: Vec<u8>,
+    /// Cue images: the sample offset audio was compared with, when audio differed as read
+    /// and one offset for the whole disc explained more of it (the drive's read/write
+    /// offset; [`crate::jobs::audio_offset`]). The SHA-256 of the disc is then of the
+    /// audio as read, shifted, and is not expected to equal the image's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio_offset_samples: Option<i64>,
+    /// With an offset: samples read back whose counterpart lies outside the recorded audio
+    /// (the first or last |offset| samples), not compared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio_samples_not_compared: Option<u64>,
+    /// Audio differed and no offset explained it: why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio_offset_unknown: Option<crate::jobs::audio_offset::NoOffset>,
 }
 
 impl VerifyReport {
     /// Every sector read and equal, SHA-256 equal, and `IMAGE.sha256` (if any) agreeing.
     pub fn is_match(&self) -> bool {
+        let sha_agrees = match self.audio_offset_samples {
+            // Shifted audio hashes differently; every sector was compared with the shift.
+            Some(_) => self.disc_sha256.is_some(),
+            None => self.disc_sha256.as_deref() == Some(self.image_sha256.as_str()),
+        };
         self.mismatched.is_empty()
             && self.unreadable.is_empty()
-            && self.disc_sha256.as_deref() == Some(self.image_sha256.as_str())
+            && sha_agrees
             && self.sha256_file.as_ref().is_none_or(|s| s.1)
     }
 }
@@ -452,6 +470,7 @@ pub fn verify_cue<T: crate::transport::Transport>(
         )?;
     }
     let mut rep = pass.finish(None);
+    realign_audio(drive, image, &mut rep, sink, cancel)?;
     for &(lba, n) in rep.mismatched.0.iter().chain(&rep.unreadable.0) {
         for l in [lba, lba + n - 1] {
             if let Some(t) = image.layout.track_at(l as i64)
@@ -463,6 +482,86 @@ pub fn verify_cue<T: crate::transport::Transport>(
     }
     rep.damaged_tracks.sort_unstable();
     Ok(rep)
+}
+
+/// When audio sectors of a cue image differ, look for the drive's read/write sample offset
+/// ([`crate::jobs::audio_offset`]) and, if one offset makes fewer audio sectors differ,
+/// replace the audio's findings with those of the shifted comparison. Data sectors are
+/// never shifted: their findings stay as they are.
+fn realign_audio<T: crate::transport::Transport>(
+    drive: &mut crate::drive::Drive<T>,
+    image: &crate::jobs::burn::cue::CueImage,
+    rep: &mut VerifyReport,
+    sink: &dyn ProgressSink,
+    cancel: &Cancel,
+) -> Result<(), VerifyError> {
+    use crate::jobs::audio_offset::{self as ao, AudioImage, NoOffset, Search};
+    use crate::scsi::mmc::{ExpectedSectorType, ReadCdFields};
+    let mut img = AudioImage::new(image);
+    let (mut audio, mut other) = (Vec::new(), Vec::new());
+    for &(lba, n) in &rep.mismatched.0 {
+        for l in lba..lba + n {
+            if img.is_audio(l as i64) {
+                audio.push(l);
+            } else {
+                other.push(l);
+            }
+        }
+    }
+    if audio.is_empty() {
+        return Ok(());
+    }
+    sink.event(&Event::Phase {
+        name: "finding the audio read offset".into(),
+    });
+    let mut reader = CdReader::new(
+        drive,
+        ReadCdFields {
+            sector_type: ExpectedSectorType::CdDa,
+            ..ReadCdFields::RAW
+        },
+    );
+    let candidates = match ao::find_offset(&mut reader, &mut img, &audio, cancel)? {
+        Search::Candidates(c) => c,
+        Search::NothingToAlign => {
+            rep.audio_offset_unknown = Some(NoOffset::NothingToAlign);
+            return Ok(());
+        }
+        Search::NoMatch => {
+            rep.audio_offset_unknown = Some(NoOffset::NoMatch);
+            return Ok(());
+        }
+        Search::Ambiguous => {
+            rep.audio_offset_unknown = Some(NoOffset::Ambiguous);
+            return Ok(());
+        }
+    };
+    let mut best: Option<(i64, ao::Shifted)> = None;
+    for n in candidates {
+        let s = ao::compare_shifted(&mut reader, &mut img, n, cancel)?;
+        if best
+            .as_ref()
+            .is_none_or(|b| s.mismatched.sectors() < b.1.mismatched.sectors())
+        {
+            best = Some((n, s));
+        }
+    }
+    match best {
+        Some((n, s)) if s.mismatched.sectors() < audio.len() as u64 => {
+            let mut all: Vec<(u64, u64)> = other.iter().map(|&l| (l, 1)).collect();
+            all.extend_from_slice(&s.mismatched.0);
+            all.sort_unstable();
+            let mut merged = Ranges::default();
+            for (l, c) in all {
+                merged.add(l, c);
+            }
+            rep.mismatched = merged;
+            rep.audio_offset_samples = Some(n);
+            rep.audio_samples_not_compared = Some(s.not_compared_samples);
+        }
+        _ => rep.audio_offset_unknown = Some(NoOffset::NoMatch),
+    }
+    Ok(())
 }
 
 /// Compare `size` bytes of the reference with the disc from `start_lba` into `pass`.
