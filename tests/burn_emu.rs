@@ -947,16 +947,26 @@ fn sigint_while_standard_input_stalls_closes_the_track_and_exits_130() {
 /// script(1) (util-linux): `keys` are typed in order, each once `after` has shown up in
 /// what the terminal displays. Returns the exit code and the terminal's text.
 fn burn_on_a_terminal(m: &Path, img: &Path, keys: &[(&str, &[u8])]) -> (Option<i32>, String) {
-    use std::io::Read;
-    use std::sync::{Arc, Mutex};
-    let cmd = format!(
-        "exec '{}' -d '{}' burn --speed 1 '{}'",
+    on_a_terminal(&format!("exec {}", burn_at_1x(m, img)), keys)
+}
+
+/// The shell words of `discrw burn --speed 1` of `img` to `m`.
+fn burn_at_1x(m: &Path, img: &Path) -> String {
+    format!(
+        "'{}' -d '{}' burn --speed 1 '{}'",
         env!("CARGO_BIN_EXE_discrw"),
         dev(m),
         img.display()
-    );
+    )
+}
+
+/// Run the shell command `cmd` on a pseudo-terminal made by script(1), typing `keys` as
+/// `burn_on_a_terminal` does. Returns script's exit code and the terminal's text.
+fn on_a_terminal(cmd: &str, keys: &[(&str, &[u8])]) -> (Option<i32>, String) {
+    use std::io::Read;
+    use std::sync::{Arc, Mutex};
     let mut c = Command::new("script")
-        .args(["-qec", &cmd, "/dev/null"])
+        .args(["-qec", cmd, "/dev/null"])
         .env("DISCRW_EMU_CLOCK", "real")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -1046,4 +1056,25 @@ fn sigint_on_a_terminal_asks_and_yes_stops_with_the_track_closed() {
 #[test]
 fn a_second_sigint_while_asking_stops_at_once() {
     stopped_on_a_terminal(b"\x03", 33);
+}
+
+#[test]
+fn sigint_to_a_background_burn_stops_it_without_asking() {
+    // An interactive shell with job control: the burn runs in the background, in its own
+    // process group, with the terminal as standard input. It must not ask (it could never
+    // read the answer: a background read of the terminal stops the process) but stop as
+    // without a terminal.
+    let d = tempfile::tempdir().unwrap();
+    let m = medium(d.path(), "t.vd", "dvd+r", &[]);
+    let img = image(d.path(), "a.iso", 32768, 34);
+    let cmd = format!(
+        "bash --norc --noprofile -ic '{} & sleep 2; kill -INT %1; wait %1; echo job-exit=$?'",
+        burn_at_1x(&m, &img).replace('\'', "")
+    );
+    let (code, shown) = on_a_terminal(&cmd, &[]);
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(shown.contains("job-exit=130"), "{shown}");
+    assert!(!shown.contains(QUESTION), "{shown}");
+    assert!(shown.contains("track was closed"), "{shown}");
+    assert_eq!(tracks(&m)[0]["closed"], true);
 }

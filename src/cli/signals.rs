@@ -71,6 +71,12 @@ fn confirm_loop(
             std::thread::sleep(Duration::from_millis(u64::from(CONFIRM_POLL_MS)));
             continue;
         }
+        if !in_foreground(&tty) {
+            // A background job reading the terminal would be stopped by SIGTTIN, and the
+            // drive starved with it: no question, stop as without a terminal.
+            cancel.cancel();
+            return;
+        }
         say(&format!(
             "discrw: {question} [y/N] (Ctrl-C again stops at once)"
         ));
@@ -107,6 +113,11 @@ fn answer(tty: &mut std::fs::File, asked: &AtomicBool, cancel: &Cancel) -> Optio
             Err(_) => Some(false),
         };
     }
+}
+
+/// True when this process's group is the terminal's foreground group (it may read it).
+fn in_foreground(tty: &std::fs::File) -> bool {
+    nix::unistd::tcgetpgrp(tty.as_fd()).is_ok_and(|p| p == nix::unistd::getpgrp())
 }
 
 /// A "yes" answer: the line's first non-blank character is y or Y.
