@@ -16,8 +16,7 @@
 //! record the identity of the disc a map belongs to.
 
 use std::fmt::Write as _;
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 /// State of a block of the input (ddrescue's block status characters).
@@ -416,53 +415,11 @@ impl Mapfile {
     /// unique temporary name beside it, synced, and renamed over PATH, so a crash at any
     /// point leaves a complete map (the new one or the old one) on disk.
     pub fn save(&self, path: &Path, header: &[String]) -> std::io::Result<()> {
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
-        let file_name = path
-            .file_name()
-            .ok_or_else(|| std::io::Error::other("mapfile path has no file name"))?
-            .to_string_lossy()
-            .into_owned();
-        let tmp = dir
-            .map(|d| d.join(format!(".{file_name}.{}.tmp", std::process::id())))
-            .unwrap_or_else(|| PathBuf::from(format!(".{file_name}.{}.tmp", std::process::id())));
-        {
-            let mut f: File = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&tmp)
-                .or_else(|e| {
-                    if e.kind() == std::io::ErrorKind::AlreadyExists {
-                        fs::remove_file(&tmp)?;
-                        OpenOptions::new().write(true).create_new(true).open(&tmp)
-                    } else {
-                        Err(e)
-                    }
-                })?;
-            let r = f
-                .write_all(self.to_text(header).as_bytes())
-                .and_then(|_| f.sync_all());
-            if let Err(e) = r {
-                let _ = fs::remove_file(&tmp);
-                return Err(e);
-            }
-        }
         if path.exists() {
             let bak = PathBuf::from(format!("{}.bak", path.display()));
-            if let Err(e) = fs::copy(path, &bak) {
-                let _ = fs::remove_file(&tmp);
-                return Err(e);
-            }
+            fs::copy(path, &bak)?;
         }
-        if let Err(e) = fs::rename(&tmp, path) {
-            let _ = fs::remove_file(&tmp);
-            return Err(e);
-        }
-        if let Some(d) = dir
-            && let Ok(df) = File::open(d)
-        {
-            let _ = df.sync_all();
-        }
-        Ok(())
+        crate::files::write_atomic(path, self.to_text(header).as_bytes())
     }
 }
 

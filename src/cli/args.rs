@@ -1,6 +1,8 @@
-//! The command-line grammar (clap derive). The subcommand set is final; later issues fill
-//! in behaviour behind it.
+//! The command-line grammar (clap derive), and the parsers of values clap leaves as text
+//! so that a bad one gets discrw's own one-line error and exit code.
 
+use super::CliError;
+use crate::scsi::Speed;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -192,4 +194,33 @@ pub struct VirtualCreateArgs {
     /// Scripted faults (see docs/virtual-drive.md).
     #[arg(long)]
     pub faults: Option<String>,
+}
+
+/// `--speed` of rip and burn: `max`, or an x-factor above 0 such as `8`, `8x`, `2.4`.
+pub fn parse_speed(s: &str) -> Result<Speed, CliError> {
+    Speed::parse(s).ok_or_else(|| {
+        CliError::usage(format!(
+            "bad --speed {s:?} (an x-factor above 0 such as 8 or 2.4, or max)"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn speed_values() {
+        assert_eq!(parse_speed("max").unwrap(), Speed::Max);
+        assert_eq!(parse_speed("8").unwrap(), Speed::Times(8.0));
+        assert_eq!(parse_speed("2.4x").unwrap(), Speed::Times(2.4));
+        assert_eq!(parse_speed("4x").unwrap(), Speed::Times(4.0));
+        for bad in ["0", "-2", "fast", "", "nan"] {
+            assert_eq!(
+                parse_speed(bad).unwrap_err().code,
+                super::super::ExitCode::Usage,
+                "{bad}"
+            );
+        }
+    }
 }

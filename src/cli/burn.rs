@@ -46,21 +46,6 @@ pub fn parse_size(s: &str) -> Result<u64, CliError> {
         .ok_or_else(|| CliError::usage(format!("bad size {s:?} (use e.g. 32M, 256M, 64K)")))
 }
 
-/// Parse `--speed`: `max`, or an x-factor such as `4`, `4x`, `2.4`.
-pub fn parse_speed(s: Option<&str>) -> Result<Speed, CliError> {
-    let Some(s) = s else { return Ok(Speed::Max) };
-    if s.eq_ignore_ascii_case("max") {
-        return Ok(Speed::Max);
-    }
-    let n = s.trim_end_matches(['x', 'X']);
-    match n.parse::<f64>() {
-        Ok(x) if x > 0.0 && x.is_finite() => Ok(Speed::X(x)),
-        _ => Err(CliError::usage(format!(
-            "bad --speed {s:?} (an x-factor above 0, or max)"
-        ))),
-    }
-}
-
 /// Smallest FIFO: two 32 KiB chunks.
 const MIN_FIFO: u64 = 64 * 1024;
 
@@ -90,7 +75,12 @@ fn options(a: &BurnArgs) -> Result<BurnOptions, CliError> {
             simulate: a.simulate,
             burnfree: !a.no_burnfree,
         },
-        speed: parse_speed(a.speed.as_deref())?,
+        speed: a
+            .speed
+            .as_deref()
+            .map(super::args::parse_speed)
+            .transpose()?
+            .unwrap_or(Speed::Max),
         blank: a.blank,
         format: a.format,
         force: a.force,
@@ -117,11 +107,7 @@ fn pct(f: f64) -> String {
 fn summary(r: &BurnReport) -> Vec<String> {
     let mut v = Vec::new();
     let x = if r.write_seconds > 0.0 {
-        let one_x = match r.profile.as_str() {
-            p if p.starts_with("CD") => crate::jobs::one_x::CD,
-            p if p.starts_with("BD") => crate::jobs::one_x::BD,
-            _ => crate::jobs::one_x::DVD,
-        };
+        let one_x = r.family.one_x_bytes_per_sec();
         format!(
             ", {:.1}x",
             r.written_sectors as f64 * 2048.0 / r.write_seconds / one_x as f64
@@ -291,7 +277,7 @@ pub fn is_cue(path: &std::path::Path) -> bool {
 /// Read and lay out a cue sheet; a bad sheet or a missing file is a usage error (exit 2)
 /// naming the .cue line. CD-Text lines are warned about, once.
 pub fn load_cue(path: &std::path::Path) -> Result<CueImage, CliError> {
-    let img = CueImage::load(path).map_err(CliError::usage)?;
+    let img = CueImage::load(path).map_err(|e| CliError::usage(e.to_string()))?;
     for w in &img.sheet.warnings {
         eprintln!("discrw: warning: {}: {w}", path.display());
     }
@@ -526,9 +512,5 @@ mod tests {
         assert_eq!(parse_size("1G").unwrap(), 1 << 30);
         assert!(parse_size("12Q").is_err());
         assert!(parse_size("M").is_err());
-        assert_eq!(parse_speed(Some("max")).unwrap(), Speed::Max);
-        assert_eq!(parse_speed(Some("4x")).unwrap(), Speed::X(4.0));
-        assert_eq!(parse_speed(None).unwrap(), Speed::Max);
-        assert_eq!(parse_speed(Some("0")).unwrap_err().code, ExitCode::Usage);
     }
 }

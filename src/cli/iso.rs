@@ -5,8 +5,9 @@
 use crate::cli::device::{self, DeviceSpec};
 use crate::cli::info::{drive_error, identify};
 use crate::cli::{CliError, ExitCode};
-use crate::drive::{Drive, DriveSectors, MediaStatus};
+use crate::drive::{Drive, MediaStatus};
 use crate::iso::{self, EntryKind, ImageFile, IsoError, IsoImage, SectorSource};
+use crate::media::{DriveMedium, MediaError};
 use crate::outln;
 use crate::transport::sg_io::Access;
 use std::path::{Path, PathBuf};
@@ -80,7 +81,8 @@ fn err(context: &Path, e: IsoError) -> CliError {
         IsoError::File { .. } | IsoError::Io(_) | IsoError::Create(_) => ExitCode::Failure,
         IsoError::Exists(_) | IsoError::BadArgument(_) => ExitCode::Usage,
         IsoError::NotFound(_) | IsoError::NotADirectory(_) => ExitCode::Usage,
-        IsoError::Read { .. } => ExitCode::Unreadable,
+        IsoError::Media(MediaError::Image { .. }) => ExitCode::Failure,
+        IsoError::Media(_) => ExitCode::Unreadable,
         _ => ExitCode::Media,
     };
     let hint = match &e {
@@ -89,7 +91,9 @@ fn err(context: &Path, e: IsoError) -> CliError {
             Some("the image is hostile or damaged; nothing was written outside the target")
         }
         IsoError::NotIso => Some("not an ISO 9660 image; `discrw iso info` also reports UDF"),
-        IsoError::Read { .. } => Some("`discrw rip` rescues what reads, with retries and a map"),
+        IsoError::Media(MediaError::Drive(_)) => {
+            Some("`discrw rip` rescues what reads, with retries and a map")
+        }
         _ => None,
     };
     // A bad argument names what is wrong itself.
@@ -144,7 +148,7 @@ fn drive_source(spec: &DeviceSpec) -> Result<Source, CliError> {
         Some(n) if n > 0 => u64::from(n),
         _ => return Err(media_err("the drive reports no readable sectors")),
     };
-    Ok(Box::new(DriveSectors::new(drive, sectors)))
+    Ok(Box::new(DriveMedium::new(drive).bounded(sectors)))
 }
 
 /// An input image must be an existing file or a drive: anything else is a usage error.
@@ -167,7 +171,9 @@ fn image_file(image: &Path) -> Result<Source, CliError> {
         }
         _ => {}
     }
-    Ok(Box::new(ImageFile::open(image).map_err(|e| err(image, e))?))
+    Ok(Box::new(
+        ImageFile::open(image).map_err(|e| err(image, e.into()))?,
+    ))
 }
 
 fn open(image: &Path) -> Result<IsoImage<Source>, CliError> {

@@ -156,7 +156,7 @@ impl ProgressSink for Progress {
                 if let Some(b) = s.bar.take() {
                     b.finish_and_clear();
                 }
-                s.phase = name.clone();
+                s.phase = name.label().to_string();
                 s.started = Instant::now();
                 s.last_plain = None;
                 if self.mode == Mode::Bar {
@@ -166,7 +166,7 @@ impl ProgressSink for Progress {
                     }
                     s.bar = Some(b);
                 } else {
-                    Self::line(&format!("{name}..."));
+                    Self::line(&format!("{}...", name.label()));
                 }
             }
             Event::Progress {

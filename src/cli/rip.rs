@@ -5,26 +5,13 @@ use super::args::{Cli, RipArgs};
 use super::device;
 use super::progress::{Mode, Progress};
 use super::{CliError, ExitCode};
+use crate::drive::Drive;
 use crate::jobs::Cancel;
-use crate::jobs::rip::mmc::MmcSource;
-use crate::jobs::rip::source::Speed;
 use crate::jobs::rip::{RipError, RipOptions, RipReport, rip};
+use crate::media::DriveMedium;
 use crate::outln;
+use crate::text::ranges as ranges_text;
 use crate::transport::sg_io::Access;
-
-/// Parse `--speed`: `max` or a positive x-factor (`8`, `2.4`).
-pub fn parse_speed(s: &str) -> Result<Speed, CliError> {
-    if s.eq_ignore_ascii_case("max") {
-        return Ok(Speed::Max);
-    }
-    let v = s.trim_end_matches(['x', 'X']);
-    match v.parse::<f64>() {
-        Ok(x) if x.is_finite() && x > 0.0 => Ok(Speed::Times(x)),
-        _ => Err(CliError::usage(format!(
-            "--speed {s}: expected an x-factor such as 8 or 2.4, or `max`"
-        ))),
-    }
-}
 
 fn error(dev: &str, e: RipError) -> CliError {
     let code = match &e {
@@ -39,19 +26,6 @@ fn error(dev: &str, e: RipError) -> CliError {
         RipError::Exists(_) => err.with_hint("add --force to overwrite it"),
         _ => err,
     }
-}
-
-fn ranges_text(r: &[(u64, u64)]) -> String {
-    r.iter()
-        .map(|&(a, n)| {
-            if n == 1 {
-                format!("{a}")
-            } else {
-                format!("{a}-{}", a + n - 1)
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn summary_text(r: &RipReport) -> String {
@@ -138,7 +112,11 @@ fn summary_json(r: &RipReport) -> serde_json::Value {
 
 /// `discrw rip`.
 pub fn run(cli: &Cli, a: &RipArgs) -> Result<(), CliError> {
-    let speed = a.speed.as_deref().map(parse_speed).transpose()?;
+    let speed = a
+        .speed
+        .as_deref()
+        .map(super::args::parse_speed)
+        .transpose()?;
     if a.size == Some(0) {
         return Err(CliError::usage(
             "--size 0: the image needs at least one sector",
@@ -153,7 +131,7 @@ pub fn run(cli: &Cli, a: &RipArgs) -> Result<(), CliError> {
     let dev = spec.to_string();
     let clock = device::clock_for(&spec);
     let transport = device::open(&spec, Access::Exclusive, &clock, cli.verbose)?;
-    let mut src = MmcSource::new(transport, clock);
+    let mut src = DriveMedium::for_rescue(Drive::with_clock(transport, clock));
     let cancel = Cancel::new();
     signals::install(&cancel)
         .map_err(|e| CliError::failure(format!("cannot handle SIGINT/SIGTERM: {e}")))?;
@@ -204,13 +182,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn speed_values() {
-        assert_eq!(parse_speed("max").unwrap(), Speed::Max);
-        assert_eq!(parse_speed("8").unwrap(), Speed::Times(8.0));
-        assert_eq!(parse_speed("2.4x").unwrap(), Speed::Times(2.4));
-        for bad in ["0", "-1", "fast", "", "NaN"] {
-            assert_eq!(parse_speed(bad).unwrap_err().code, ExitCode::Usage, "{bad}");
-        }
+    fn unreadable_ranges() {
         assert_eq!(ranges_text(&[(100, 3), (1500, 1)]), "100-102, 1500");
     }
 }

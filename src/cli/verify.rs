@@ -8,7 +8,8 @@ use super::progress::{Mode as ProgressMode, Progress};
 use super::{CliError, ExitCode, print_json};
 use crate::drive::{Drive, MediaStatus};
 use crate::jobs::Cancel;
-use crate::jobs::verify::{self, DriveReader, Reference, VerifyError};
+use crate::jobs::verify::{self, Reference, VerifyError};
+use crate::media::DriveMedium;
 use crate::outln;
 use crate::transport::sg_io::Access;
 use serde_json::json;
@@ -53,39 +54,26 @@ pub fn run(cli: &Cli, a: &VerifyArgs) -> Result<(), CliError> {
             format!("{spec}: the disc is blank"),
         ));
     }
-    // The image is where a burn put it: the start of the last track holding enough
-    // sectors, else LBA 0 (random-access media, or no track list).
-    let sectors = size.div_ceil(2048);
-    let start = media
-        .tracks
-        .iter()
-        .rev()
-        .filter(|t| t.blank != Some(true))
-        .find(|t| t.size.is_none_or(|s| u64::from(s) >= sectors))
-        .map(|t| u64::from(t.start))
-        .unwrap_or(0);
-    let one_x = if media.profile.is_cd() {
-        crate::jobs::one_x::CD
-    } else if media.profile.is_bd() {
-        crate::jobs::one_x::BD
-    } else {
-        crate::jobs::one_x::DVD
-    };
+    let start = verify::image_start(&media, size);
+    let one_x = media.profile.family().one_x_bytes_per_sec();
     let sink = Progress::new(ProgressMode::pick(cli.json));
     let rep = match &cue {
-        Some(img) => verify::verify_cue(&mut drive, img, one_x, &sink, &cancel),
-        None => {
-            let mut reader = DriveReader::new(&mut drive);
-            verify::verify(
-                &mut reader,
-                Reference::File(&a.image),
-                size,
-                start,
-                one_x,
-                &sink,
-                &cancel,
-            )
-        }
+        Some(img) => verify::verify_cue(
+            &mut DriveMedium::borrowed(&mut drive),
+            img,
+            one_x,
+            &sink,
+            &cancel,
+        ),
+        None => verify::verify(
+            &mut DriveMedium::borrowed(&mut drive),
+            Reference::File(&a.image),
+            size,
+            start,
+            one_x,
+            &sink,
+            &cancel,
+        ),
     }
     .map_err(|e| match e {
         VerifyError::Interrupted => {

@@ -75,17 +75,6 @@ fn status_name(s: u8) -> String {
     }
 }
 
-/// The coarse verdict callers branch on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorClass {
-    /// The drive lacks the command or a field of it: use a fallback.
-    Unsupported,
-    /// No medium: tell the user to insert one.
-    MediaAbsent,
-    /// Anything else: report it.
-    Other,
-}
-
 /// One failed command: `WRITE(10) at LBA 1234: MEDIUM ERROR, write error (03/0C/00)`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct DriveError {
@@ -134,15 +123,6 @@ impl DriveError {
     /// The failure class (see `scsi::retry::FailureClass`).
     pub fn class(&self) -> FailureClass {
         self.class
-    }
-
-    /// Unsupported / media absent / other, for callers that only need to branch.
-    pub fn classification(&self) -> ErrorClass {
-        match self.class {
-            FailureClass::Unsupported => ErrorClass::Unsupported,
-            FailureClass::MediaAbsent => ErrorClass::MediaAbsent,
-            _ => ErrorClass::Other,
-        }
     }
 
     /// The drive does not implement the command or one of its fields: fall back.

@@ -7,20 +7,18 @@
 
 mod error;
 mod media;
-pub mod sectors;
 #[cfg(test)]
 mod tests;
 
-pub use error::{DriveError, DriveErrorKind, ErrorClass};
+pub use error::{DriveError, DriveErrorKind};
 pub use media::{MediaInfo, MediaStatus, TrackSummary};
-pub use sectors::DriveSectors;
 
 use crate::clock::{RealClock, SharedClock};
 use crate::scsi::config::{self, Configuration, RequestType};
 use crate::scsi::mmc::{
     self, Atip, BdDiscInformation, BlankingType, BufferCapacity, CloseFunction, DiscInformation,
-    DvdPhysicalFormat, FormatCapacities, FullToc, MediaEventStatus, PerformanceDescriptor,
-    PerformanceType, ReadCdFields, StructureMedia, Toc, TocFormat, TrackAddress, TrackInformation,
+    FormatCapacities, FullToc, MediaEventStatus, PerformanceDescriptor, PerformanceType,
+    ReadCdFields, StructureMedia, Toc, TocFormat, TrackAddress, TrackInformation,
     WriteSpeedDescriptor,
 };
 use crate::scsi::mode::{
@@ -104,6 +102,11 @@ impl<T: Transport> Drive<T> {
     /// Replace the retry policy.
     pub fn set_retry_policy(&mut self, policy: RetryPolicy) {
         self.policy = policy;
+    }
+
+    /// The clock retry delays sleep on (shared with the job).
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
     }
 
     /// The transport, e.g. for its name in messages.
@@ -698,15 +701,6 @@ impl<T: Transport> Drive<T> {
     ) -> Result<R, DriveError> {
         let d = self.read_disc_structure(media, format)?;
         parse(&d).map_err(|e| data_error("READ DISC STRUCTURE", e))
-    }
-
-    /// DVD physical format information (format 00h).
-    pub fn dvd_physical_format(&mut self) -> Result<DvdPhysicalFormat, DriveError> {
-        self.structure(
-            StructureMedia::Dvd,
-            mmc::structure_format::PHYSICAL,
-            mmc::parse_dvd_physical_format,
-        )
     }
 
     /// DVD+R/+RW media id from ADIP (format 11h).

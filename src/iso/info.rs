@@ -49,8 +49,12 @@ pub(crate) fn read_descriptors<S: SectorSource + ?Sized>(src: &mut S) -> Result<
     for lba in FIRST_VD..FIRST_VD + MAX_VDS {
         match src.read_sectors(lba, 1, &mut buf) {
             Ok(()) => {}
-            Err(IsoError::Truncated { .. }) if !out.is_empty() || lba == FIRST_VD => break,
-            Err(e) => return Err(e),
+            Err(crate::media::MediaError::OutOfRange { .. })
+                if !out.is_empty() || lba == FIRST_VD =>
+            {
+                break;
+            }
+            Err(e) => return Err(e.into()),
         }
         // ECMA-119 §8.1: type (BP 1), standard identifier (BP 2-6), version (BP 7).
         let kind = buf[0];

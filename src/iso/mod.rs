@@ -1,5 +1,5 @@
 //! ISO 9660 / Joliet / Rock Ridge images and UDF detection: pure parsers and writers over a
-//! [`SectorSource`] (an image file, or a drive's medium: `drive::DriveSectors`) and plain files.
+//! the media layer's [`SectorSource`] (an image file, or a drive's medium) and plain files.
 //!
 //! Specs: ECMA-119 (ISO 9660), Joliet (Microsoft, 1995), SUSP 1.12 / RRIP 1.12 (IEEE P1281,
 //! P1282), El Torito 1.0, ECMA-167 3rd ed. / OSTA UDF 2.60 for the anchor and the main volume
@@ -15,22 +15,33 @@ pub mod extract;
 pub mod info;
 pub mod partition;
 pub mod reader;
-pub mod source;
 pub mod susp;
 pub mod udf;
 pub mod writer;
 
+pub use crate::media::{ImageFile, SECTOR, SectorSource};
 pub use damage::Damage;
 pub use eltorito::{BootCatalog, BootEntry, read_boot_catalog};
 pub use extract::{ExtractReport, extract};
 pub use info::{ImageInfo, VolumeDescriptorInfo, VolumeSizes, inspect, volume_sizes};
 pub use partition::{PartitionEntry, PartitionTable, read_partition_table};
 pub use reader::{Chunk, Entry, EntryKind, Extent, IsoImage, LbaIndex, Namespace};
-pub use source::{ImageFile, SECTOR, SectorSource};
 pub use udf::{UdfInfo, detect_udf};
 pub use writer::{CreateOptions, CreateReport, create_image};
 
 use std::path::PathBuf;
+
+/// Past the end is the image's truncation; every other failed read keeps its cause.
+impl From<crate::media::MediaError> for IsoError {
+    fn from(e: crate::media::MediaError) -> Self {
+        match e {
+            crate::media::MediaError::OutOfRange { lba, end, total } => {
+                IsoError::Truncated { lba, end, total }
+            }
+            other => IsoError::Media(other),
+        }
+    }
+}
 
 /// Errors of the iso layer. The CLI turns one into one line.
 #[derive(Debug, thiserror::Error)]
@@ -44,10 +55,9 @@ pub enum IsoError {
     },
     #[error("image is truncated: sectors {lba}..{end} are past its end ({total} sectors)")]
     Truncated { lba: u64, end: u64, total: u64 },
-    /// A drive could not read sector `lba`; `detail` names the command, the LBA and the
-    /// decoded sense.
-    #[error("{detail}")]
-    Read { lba: u64, detail: String },
+    /// The sectors could not be read (a drive's failed command, an image file's I/O error).
+    #[error("{0}")]
+    Media(crate::media::MediaError),
     #[error("no ISO 9660 primary volume descriptor at LBA 16..")]
     NotIso,
     #[error("bad {what} at LBA {lba}: {detail}")]

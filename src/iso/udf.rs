@@ -42,7 +42,7 @@ fn tag_ok(b: &[u8], want_id: Option<u16>, want_loc: u64) -> Option<u16> {
 }
 
 fn read_block<S: SectorSource + ?Sized>(src: &mut S, bs: u64, block: u64) -> Result<Vec<u8>> {
-    src.read_bytes(block * bs, bs as usize)
+    Ok(src.read_bytes(block * bs, bs as usize)?)
 }
 
 /// ECMA-167 1/7.2.12 dstring: compression id 8 (8-bit) or 16 (UCS-2 BE); last byte = length.

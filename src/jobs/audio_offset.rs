@@ -11,8 +11,9 @@
 
 use crate::cuefile::{Source, TrackMode};
 use crate::jobs::Cancel;
-use crate::jobs::burn::cue::CueImage;
-use crate::jobs::verify::{Ranges, SectorReader, VerifyError};
+use crate::jobs::image::{CueImage, Ranges};
+use crate::jobs::verify::VerifyError;
+use crate::media::{MediaError, ReadMode, SectorSource};
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
 
@@ -212,19 +213,20 @@ impl NoOffset {
 
 /// Read `count` sectors from `lba` in reads the reader allows.
 fn read_run(
-    disc: &mut dyn SectorReader,
+    disc: &mut dyn SectorSource,
     lba: i64,
     count: i64,
     buf: &mut Vec<u8>,
-) -> Result<(), String> {
-    let ss = disc.sector_bytes();
+) -> Result<(), MediaError> {
+    let ss = ReadMode::CdAudio.bytes_per_sector();
     buf.resize(count as usize * ss, 0);
-    let max = disc.max_sectors().max(1) as i64;
+    let max = i64::from(disc.sectors_per_read(ReadMode::CdAudio));
     let mut done = 0;
     while done < count {
         let n = max.min(count - done);
         let at = done as usize * ss;
-        disc.read_sectors((lba + done) as u64, &mut buf[at..at + n as usize * ss])?;
+        let bytes = &mut buf[at..at + n as usize * ss];
+        disc.read(ReadMode::CdAudio, (lba + done) as u64, n as u32, bytes)?;
         done += n;
     }
     Ok(())
@@ -235,7 +237,7 @@ fn read_run(
 /// there, unless silent, is searched for in [`SEARCH_SECTORS`] sectors of read-back audio
 /// either side, 4 bytes at a time; the shifts of the windows that match are intersected.
 pub fn find_offset(
-    disc: &mut dyn SectorReader,
+    disc: &mut dyn SectorSource,
     img: &mut AudioImage<'_>,
     differing: &[u64],
     cancel: &Cancel,
@@ -331,7 +333,7 @@ pub struct Shifted {
 /// and track that falls in. Unreadable sectors are skipped (the unshifted pass named them).
 /// A difference is named by the image sector holding the differing byte.
 pub fn compare_shifted(
-    disc: &mut dyn SectorReader,
+    disc: &mut dyn SectorSource,
     img: &mut AudioImage<'_>,
     n: i64,
     cancel: &Cancel,
@@ -342,7 +344,7 @@ pub fn compare_shifted(
     let mut differing = std::collections::BTreeSet::new();
     let mut cache: BTreeMap<i64, Option<Vec<u8>>> = BTreeMap::new();
     let mut buf = Vec::new();
-    let max = disc.max_sectors().max(1) as i64;
+    let max = i64::from(disc.sectors_per_read(ReadMode::CdAudio));
     for (start, end) in img.compared_runs() {
         let mut l = start;
         while l < end {
@@ -355,7 +357,7 @@ pub fn compare_shifted(
                 for i in 0..count {
                     let at = i as usize * CD;
                     if disc
-                        .read_sectors((l + i) as u64, &mut buf[at..at + CD])
+                        .read(ReadMode::CdAudio, (l + i) as u64, 1, &mut buf[at..at + CD])
                         .is_err()
                     {
                         readable[i as usize] = false;

@@ -6,7 +6,7 @@ use crate::clock::SharedClock;
 use crate::drive::{Drive, DriveError};
 use crate::jobs::burn::BurnError;
 use crate::jobs::longop::{self, WaitError};
-use crate::jobs::{Cancel, Event, ProgressSink};
+use crate::jobs::{Cancel, Event, Phase, ProgressSink};
 use crate::scsi::Profile;
 use crate::scsi::mmc::{BlankingType, CapacityDescriptorType, FormatCapacities};
 use crate::transport::Transport;
@@ -131,9 +131,9 @@ pub fn blank<T: Transport>(
     }
     sink.event(&Event::Phase {
         name: if kind == BlankingType::Full {
-            "blanking (full)".into()
+            Phase::BlankingFull
         } else {
-            "blanking".into()
+            Phase::Blanking
         },
     });
     drive.blank(kind, true, 0).map_err(de("BLANK"))?;
@@ -215,7 +215,7 @@ pub fn format<T: Transport>(
         return Err(BlankError::Interrupted);
     }
     sink.event(&Event::Phase {
-        name: "formatting".into(),
+        name: Phase::Formatting,
     });
     // DVD+RW: the type-dependent parameter is 0 (MMC-6 §6.5.4.2.14); BD-RE: 0 = default
     // spare size.

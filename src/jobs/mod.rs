@@ -5,6 +5,7 @@
 pub mod audio_offset;
 pub mod blank;
 pub mod burn;
+pub mod image;
 pub mod longop;
 pub mod rip;
 pub mod verify;
@@ -16,9 +17,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    /// A named phase begins ("copying", "trimming", "scraping", "retrying", "writing",
-    /// "closing", "verifying", "blanking", "formatting", ...).
-    Phase { name: String },
+    /// A phase begins; `name` is one of [`Phase`]'s stable snake_case names.
+    Phase { name: Phase },
     /// Progress within the current phase.
     Progress {
         /// Bytes done in this phase and the phase's total.
@@ -44,6 +44,60 @@ pub enum Event {
         count: u64,
         reason: String,
     },
+}
+
+/// The phases of the jobs, by the names scripts see in `--json` progress lines
+/// (docs/json.md). The names are an API: new phases may be added, these never change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Burn: the image read once to the end and hashed before anything is written.
+    CheckingImage,
+    /// Rip: large reads, skipping ahead after a failure (GNU ddrescue's phases).
+    Copying,
+    /// Rip: sector by sector from both edges of each failed block.
+    Trimming,
+    /// Rip: every sector left inside the failed blocks.
+    Scraping,
+    /// Rip: further passes over the bad sectors (`--retries`).
+    Retrying,
+    /// Burn: writing the image.
+    Writing,
+    /// Burn `--simulate`: a test write (nothing is recorded).
+    WritingSimulated,
+    /// Burn: flushing the drive's cache and closing the track and session.
+    Closing,
+    /// Burn and verify: reading the disc back and comparing it with the image.
+    Verifying,
+    /// Verify of a cue image: searching for the drive's audio read/write sample offset.
+    FindingAudioOffset,
+    /// Blanking (minimal) an erasable disc.
+    Blanking,
+    /// Blanking the whole disc.
+    BlankingFull,
+    /// Formatting an overwritable disc.
+    Formatting,
+}
+
+impl Phase {
+    /// How a person reads it on a terminal.
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::CheckingImage => "checking image",
+            Phase::Copying => "copying",
+            Phase::Trimming => "trimming",
+            Phase::Scraping => "scraping",
+            Phase::Retrying => "retrying",
+            Phase::Writing => "writing",
+            Phase::WritingSimulated => "writing (simulated)",
+            Phase::Closing => "closing",
+            Phase::Verifying => "verifying",
+            Phase::FindingAudioOffset => "finding the audio read offset",
+            Phase::Blanking => "blanking",
+            Phase::BlankingFull => "blanking (full)",
+            Phase::Formatting => "formatting",
+        }
+    }
 }
 
 /// Receives job events. Implementations must be cheap: jobs call this on the hot path.
@@ -95,16 +149,6 @@ impl Cancel {
     }
 }
 
-/// Bytes per second of "1x" for a medium family.
-pub mod one_x {
-    /// CD 1x: 75 sectors/s × 2048 bytes.
-    pub const CD: u64 = 153_600;
-    /// DVD 1x: 11.08 Mbit/s of user data.
-    pub const DVD: u64 = 1_385_000;
-    /// BD 1x: 36 Mbit/s of user data.
-    pub const BD: u64 = 4_495_625;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +163,17 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&e).unwrap(),
             r#"{"event":"read_error","lba":16,"count":2,"reason":"MEDIUM ERROR"}"#
+        );
+    }
+
+    #[test]
+    fn phases_have_stable_json_names() {
+        let e = Event::Phase {
+            name: Phase::WritingSimulated,
+        };
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"event":"phase","name":"writing_simulated"}"#
         );
     }
 

@@ -7,213 +7,15 @@
 //! then checks the disc against those and re-reads just the differing blocks of the image
 //! file to name the exact sectors. `discrw verify IMAGE` reads the image alongside the disc.
 
+use crate::jobs::image::{
+    BLOCK_SECTORS, CRC64, CueImage, Digests, Ranges, SECTOR, read_sha256_file,
+};
 use crate::jobs::{Cancel, Event, ProgressSink};
+use crate::media::{ReadMode, SectorSource};
+use crate::text::hex;
 use sha2::{Digest, Sha256};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-
-/// Bytes per sector.
-pub const SECTOR: usize = 2048;
-/// Bytes covered by one block digest.
-pub const BLOCK: usize = 64 * 1024;
-const BLOCK_SECTORS: u64 = (BLOCK / SECTOR) as u64;
-
-const CRC64: crc::Crc<u64, crc::Table<16>> = crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_XZ);
-
-/// What is known about an image's bytes after reading it once.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Digests {
-    /// Size in bytes.
-    pub size: u64,
-    pub sha256: [u8; 32],
-    /// CRC-64/XZ of each 64 KiB block (the last one may be shorter).
-    pub block_crc: Vec<u64>,
-}
-
-impl Digests {
-    pub fn sha256_hex(&self) -> String {
-        hex(&self.sha256)
-    }
-}
-
-/// Lower-case hex.
-pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// Computes [`Digests`] over bytes fed in order, in any slicing.
-pub struct Digester {
-    sha: Sha256,
-    crc: crc::Digest<'static, u64, crc::Table<16>>,
-    in_block: usize,
-    blocks: Vec<u64>,
-    size: u64,
-}
-
-impl Default for Digester {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Digester {
-    pub fn new() -> Self {
-        Digester {
-            sha: Sha256::new(),
-            crc: CRC64.digest(),
-            in_block: 0,
-            blocks: Vec::new(),
-            size: 0,
-        }
-    }
-
-    pub fn update(&mut self, mut d: &[u8]) {
-        self.sha.update(d);
-        self.size += d.len() as u64;
-        while !d.is_empty() {
-            let take = (BLOCK - self.in_block).min(d.len());
-            self.crc.update(&d[..take]);
-            self.in_block += take;
-            d = &d[take..];
-            if self.in_block == BLOCK {
-                let done = std::mem::replace(&mut self.crc, CRC64.digest());
-                self.blocks.push(done.finalize());
-                self.in_block = 0;
-            }
-        }
-    }
-
-    pub fn finish(mut self) -> Digests {
-        if self.in_block > 0 {
-            self.blocks.push(self.crc.finalize());
-        }
-        Digests {
-            size: self.size,
-            sha256: self.sha.finalize().into(),
-            block_crc: self.blocks,
-        }
-    }
-}
-
-/// Sorted, merged LBA ranges `[start, start+count)`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Ranges(pub Vec<(u64, u64)>);
-
-impl Ranges {
-    /// Add one LBA (callers add in increasing order; out-of-order LBAs still merge if
-    /// adjacent to the last range).
-    pub fn add(&mut self, lba: u64, count: u64) {
-        if count == 0 {
-            return;
-        }
-        if let Some(last) = self.0.last_mut()
-            && last.0 + last.1 == lba
-        {
-            last.1 += count;
-            return;
-        }
-        self.0.push((lba, count));
-    }
-
-    pub fn sectors(&self) -> u64 {
-        self.0.iter().map(|r| r.1).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// `16-31, 40, 100-103` (inclusive ends, as people read them).
-    pub fn display(&self) -> String {
-        self.0
-            .iter()
-            .map(|&(s, n)| {
-                if n == 1 {
-                    s.to_string()
-                } else {
-                    format!("{s}-{}", s + n - 1)
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-/// Reads disc sectors for verify (the drive, or anything else in tests).
-pub trait SectorReader {
-    /// Read `buf.len() / sector_bytes()` sectors from `lba`. The error says why (decoded
-    /// sense).
-    fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), String>;
-    /// Largest number of sectors one read may ask for.
-    fn max_sectors(&self) -> u64 {
-        32
-    }
-    /// Bytes of one sector as read (2048 user data; 2352 for whole CD sectors).
-    fn sector_bytes(&self) -> usize {
-        SECTOR
-    }
-}
-
-/// A CD drive read with READ CD (MMC-6 §6.18): whole 2352-byte sectors of audio or raw
-/// data tracks, or the 2048 bytes of user data of mode 1 sectors.
-pub struct CdReader<'a, T: crate::transport::Transport> {
-    drive: &'a mut crate::drive::Drive<T>,
-    fields: crate::scsi::mmc::ReadCdFields,
-    max: u64,
-}
-
-impl<'a, T: crate::transport::Transport> CdReader<'a, T> {
-    pub fn new(
-        drive: &'a mut crate::drive::Drive<T>,
-        fields: crate::scsi::mmc::ReadCdFields,
-    ) -> Self {
-        let max = (drive.max_transfer_bytes() / fields.bytes_per_sector()).clamp(1, 32) as u64;
-        CdReader { drive, fields, max }
-    }
-}
-
-impl<T: crate::transport::Transport> SectorReader for CdReader<'_, T> {
-    fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), String> {
-        let blocks = (buf.len() / self.fields.bytes_per_sector()) as u32;
-        let lba = u32::try_from(lba).map_err(|_| format!("LBA {lba} out of range"))?;
-        self.drive
-            .read_cd(lba, blocks, self.fields, buf)
-            .map_err(|e| e.to_string())
-    }
-    fn max_sectors(&self) -> u64 {
-        self.max
-    }
-    fn sector_bytes(&self) -> usize {
-        self.fields.bytes_per_sector()
-    }
-}
-
-/// A drive as a [`SectorReader`]: READ(10) of up to 32 sectors (64 KiB), fewer when the
-/// transport cannot carry that much.
-pub struct DriveReader<'a, T: crate::transport::Transport> {
-    drive: &'a mut crate::drive::Drive<T>,
-    max: u64,
-}
-
-impl<'a, T: crate::transport::Transport> DriveReader<'a, T> {
-    pub fn new(drive: &'a mut crate::drive::Drive<T>) -> Self {
-        let max = (drive.max_transfer_bytes() / SECTOR).clamp(1, 32) as u64;
-        DriveReader { drive, max }
-    }
-}
-
-impl<T: crate::transport::Transport> SectorReader for DriveReader<'_, T> {
-    fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), String> {
-        let blocks = u16::try_from(buf.len() / SECTOR).map_err(|_| "read too large".to_string())?;
-        let lba = u32::try_from(lba).map_err(|_| format!("LBA {lba} out of range"))?;
-        self.drive
-            .read_10(lba, blocks, buf, false)
-            .map_err(|e| e.to_string())
-    }
-    fn max_sectors(&self) -> u64 {
-        self.max
-    }
-}
 
 /// What the disc is compared with.
 pub enum Reference<'a> {
@@ -304,20 +106,6 @@ pub enum VerifyError {
     Interrupted,
 }
 
-/// The checksum in `IMAGE.sha256` (sha256sum format: 64 hex digits, then the name).
-pub fn read_sha256_file(image: &Path) -> Option<(PathBuf, Option<String>)> {
-    let mut p = image.as_os_str().to_owned();
-    p.push(".sha256");
-    let p = PathBuf::from(p);
-    let text = std::fs::read_to_string(&p).ok()?;
-    let word = text
-        .split_whitespace()
-        .next()
-        .map(|w| w.to_ascii_lowercase());
-    let ok = word.filter(|w| w.len() == 64 && w.bytes().all(|b| b.is_ascii_hexdigit()));
-    Some((p, ok))
-}
-
 fn image_err(path: &Path) -> impl Fn(std::io::Error) -> VerifyError + '_ {
     move |source| VerifyError::Image {
         path: path.to_path_buf(),
@@ -362,7 +150,7 @@ impl<'a> Pass<'a> {
         cancel: &'a Cancel,
     ) -> Pass<'a> {
         sink.event(&Event::Phase {
-            name: "verifying".into(),
+            name: crate::jobs::Phase::Verifying,
         });
         Pass {
             one_x,
@@ -392,9 +180,23 @@ impl<'a> Pass<'a> {
     }
 }
 
+/// Where a burn put an image of `size` bytes: the start of the last recorded track holding
+/// enough sectors, else LBA 0 (random-access media, or no track list).
+pub fn image_start(media: &crate::drive::MediaInfo, size: u64) -> u64 {
+    let sectors = size.div_ceil(SECTOR as u64);
+    media
+        .tracks
+        .iter()
+        .rev()
+        .filter(|t| t.blank != Some(true))
+        .find(|t| t.size.is_none_or(|s| u64::from(s) >= sectors))
+        .map(|t| u64::from(t.start))
+        .unwrap_or(0)
+}
+
 /// Compare `size` bytes of image against the disc from `start_lba`.
 pub fn verify(
-    disc: &mut dyn SectorReader,
+    disc: &mut dyn SectorSource,
     reference: Reference<'_>,
     size: u64,
     start_lba: u64,
@@ -412,7 +214,14 @@ pub fn verify(
         Reference::Digests { digests, .. } => Some(*digests),
         _ => None,
     };
-    compare(disc, reference, size, start_lba, &mut pass)?;
+    compare(
+        disc,
+        ReadMode::Cooked,
+        reference,
+        size,
+        start_lba,
+        &mut pass,
+    )?;
     let mut rep = pass.finish(digests);
     if let Some(p) = file {
         rep.damaged_files = damaged_files(p, start_lba, &rep);
@@ -428,15 +237,14 @@ pub fn verify(
 /// READ CD (whole 2352-byte sectors for audio and raw mode 1 tracks, user data for
 /// MODE1/2048 tracks), compared sector by sector and by one SHA-256 over them all.
 /// Generated gaps are not compared, nor track 1's pregap before LBA 0.
-pub fn verify_cue<T: crate::transport::Transport>(
-    drive: &mut crate::drive::Drive<T>,
-    image: &crate::jobs::burn::cue::CueImage,
+pub fn verify_cue(
+    disc: &mut dyn SectorSource,
+    image: &CueImage,
     one_x: u64,
     sink: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<VerifyReport, VerifyError> {
     use crate::cuefile::{Source, TrackMode};
-    use crate::scsi::mmc::{ExpectedSectorType, ReadCdFields};
     let mut pass = Pass::start(0, one_x, sink, cancel);
     for e in &image.layout.extents {
         let Source::File { file, offset } = e.source else {
@@ -448,17 +256,17 @@ pub fn verify_cue<T: crate::transport::Transport>(
         if skip >= e.sectors {
             continue;
         }
-        let fields = match mode {
-            TrackMode::Audio => ReadCdFields {
-                sector_type: ExpectedSectorType::CdDa,
-                ..ReadCdFields::RAW
+        let read_mode = match mode {
+            TrackMode::Audio => ReadMode::CdAudio,
+            TrackMode::Mode1Raw | TrackMode::Mode2Raw => ReadMode::Raw {
+                c2: false,
+                subchannel: false,
             },
-            TrackMode::Mode1Raw | TrackMode::Mode2Raw => ReadCdFields::RAW,
-            TrackMode::Mode1Cooked => ReadCdFields::USER_DATA,
+            TrackMode::Mode1Cooked => ReadMode::CdUserData,
         };
-        let mut reader = CdReader::new(drive, fields);
         compare(
-            &mut reader,
+            disc,
+            read_mode,
             Reference::Part {
                 path: &image.files[file],
                 offset: offset + skip * ss,
@@ -470,7 +278,7 @@ pub fn verify_cue<T: crate::transport::Transport>(
         )?;
     }
     let mut rep = pass.finish(None);
-    realign_audio(drive, image, &mut rep, sink, cancel)?;
+    realign_audio(disc, image, &mut rep, sink, cancel)?;
     for &(lba, n) in rep.mismatched.0.iter().chain(&rep.unreadable.0) {
         for l in [lba, lba + n - 1] {
             if let Some(t) = image.layout.track_at(l as i64)
@@ -488,15 +296,14 @@ pub fn verify_cue<T: crate::transport::Transport>(
 /// ([`crate::jobs::audio_offset`]) and, if one offset makes fewer audio sectors differ,
 /// replace the audio's findings with those of the shifted comparison. Data sectors are
 /// never shifted: their findings stay as they are.
-fn realign_audio<T: crate::transport::Transport>(
-    drive: &mut crate::drive::Drive<T>,
-    image: &crate::jobs::burn::cue::CueImage,
+fn realign_audio(
+    disc: &mut dyn SectorSource,
+    image: &CueImage,
     rep: &mut VerifyReport,
     sink: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<(), VerifyError> {
     use crate::jobs::audio_offset::{self as ao, AudioImage, NoOffset, Search};
-    use crate::scsi::mmc::{ExpectedSectorType, ReadCdFields};
     let mut img = AudioImage::new(image);
     let (mut audio, mut other) = (Vec::new(), Vec::new());
     for &(lba, n) in &rep.mismatched.0 {
@@ -512,16 +319,9 @@ fn realign_audio<T: crate::transport::Transport>(
         return Ok(());
     }
     sink.event(&Event::Phase {
-        name: "finding the audio read offset".into(),
+        name: crate::jobs::Phase::FindingAudioOffset,
     });
-    let mut reader = CdReader::new(
-        drive,
-        ReadCdFields {
-            sector_type: ExpectedSectorType::CdDa,
-            ..ReadCdFields::RAW
-        },
-    );
-    let candidates = match ao::find_offset(&mut reader, &mut img, &audio, cancel)? {
+    let candidates = match ao::find_offset(disc, &mut img, &audio, cancel)? {
         Search::Candidates(c) => c,
         Search::NothingToAlign => {
             rep.audio_offset_unknown = Some(NoOffset::NothingToAlign);
@@ -538,7 +338,7 @@ fn realign_audio<T: crate::transport::Transport>(
     };
     let mut best: Option<(i64, ao::Shifted)> = None;
     for n in candidates {
-        let s = ao::compare_shifted(&mut reader, &mut img, n, cancel)?;
+        let s = ao::compare_shifted(disc, &mut img, n, cancel)?;
         if best
             .as_ref()
             .is_none_or(|b| s.mismatched.sectors() < b.1.mismatched.sectors())
@@ -566,13 +366,14 @@ fn realign_audio<T: crate::transport::Transport>(
 
 /// Compare `size` bytes of the reference with the disc from `start_lba` into `pass`.
 fn compare(
-    disc: &mut dyn SectorReader,
+    disc: &mut dyn SectorSource,
+    mode: ReadMode,
     reference: Reference<'_>,
     size: u64,
     start_lba: u64,
     pass: &mut Pass<'_>,
 ) -> Result<(), VerifyError> {
-    let ss = disc.sector_bytes().max(1);
+    let ss = mode.bytes_per_sector();
     let sectors = size.div_ceil(ss as u64);
     let base_size = pass.rep.size;
     pass.rep.sectors += sectors;
@@ -613,7 +414,7 @@ fn compare(
     // against the file itself.
     let sequential = digests.is_none() || ss != SECTOR;
     let block_bytes = BLOCK_SECTORS as usize * ss;
-    let per_read = (disc.max_sectors().max(1) / BLOCK_SECTORS).max(1) * BLOCK_SECTORS;
+    let per_read = (u64::from(disc.sectors_per_read(mode)) / BLOCK_SECTORS).max(1) * BLOCK_SECTORS;
     let mut buf = vec![0u8; per_read as usize * ss];
     let mut img = vec![0u8; block_bytes];
     let mut done = 0u64; // sectors
@@ -624,17 +425,17 @@ fn compare(
         let n = per_read.min(sectors - done);
         let bytes = &mut buf[..n as usize * ss];
         let mut bad = vec![false; n as usize];
-        if disc.read_sectors(start_lba + done, bytes).is_err() {
+        if disc.read(mode, start_lba + done, n as u32, bytes).is_err() {
             // Narrow down to the sectors that really fail.
             for i in 0..n {
                 let s = &mut bytes[i as usize * ss..(i as usize + 1) * ss];
-                if let Err(reason) = disc.read_sectors(start_lba + done + i, s) {
+                if let Err(e) = disc.read(mode, start_lba + done + i, 1, s) {
                     bad[i as usize] = true;
                     s.fill(0);
                     pass.sink.event(&Event::ReadError {
                         lba: start_lba + done + i,
                         count: 1,
-                        reason,
+                        reason: e.to_string(),
                     });
                 }
             }
@@ -714,24 +515,37 @@ fn compare(
 mod tests {
     use super::*;
     use crate::jobs::NoProgress;
+    use crate::jobs::image::{BLOCK, Digester};
+    use crate::media::MediaError;
 
     struct Mem {
         data: Vec<u8>,
         bad: Vec<u64>,
     }
 
-    impl SectorReader for Mem {
-        fn read_sectors(&mut self, lba: u64, buf: &mut [u8]) -> Result<(), String> {
-            let n = (buf.len() / SECTOR) as u64;
+    impl SectorSource for Mem {
+        fn read(
+            &mut self,
+            _mode: ReadMode,
+            lba: u64,
+            count: u32,
+            buf: &mut [u8],
+        ) -> Result<(), MediaError> {
+            let n = u64::from(count);
             if self.bad.iter().any(|&b| b >= lba && b < lba + n) {
-                return Err("MEDIUM ERROR".into());
+                return Err(MediaError::BadRequest {
+                    what: "MEDIUM ERROR".into(),
+                });
             }
             let s = lba as usize * SECTOR;
             buf.copy_from_slice(&self.data[s..s + buf.len()]);
             Ok(())
         }
-        fn max_sectors(&self) -> u64 {
-            64
+        fn sector_count(&self) -> Option<u64> {
+            None
+        }
+        fn max_transfer_bytes(&self) -> usize {
+            64 * SECTOR
         }
     }
 

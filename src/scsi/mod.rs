@@ -17,7 +17,7 @@ pub mod sbc;
 pub mod sense;
 pub mod spc;
 
-pub use profile::Profile;
+pub use profile::{Family, Profile, Speed};
 pub use sense::{Sense, SenseKey, describe};
 
 /// A response was too short, or inconsistent, for the parser that reads it.

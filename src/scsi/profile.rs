@@ -133,6 +133,92 @@ impl Profile {
     }
 }
 
+/// The medium family of a profile: what sets its 1x rate and which speed command it takes
+/// (SET CD SPEED for CD, SET STREAMING otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    Cd,
+    Dvd,
+    Bd,
+    /// No profile, or one outside MMC-6's CD/DVD/BD ranges: treated as CD for rates.
+    Other,
+}
+
+/// Kilobytes (1000 bytes) per second of a CD at 1x as the drive counts it for SET CD SPEED
+/// and the capabilities page: 75 whole 2352-byte sectors (MMC-6 §6.37, 176.4 kB/s).
+const CD_RECORDED_KBPS_1X: f64 = 176.4;
+
+impl Family {
+    /// User-data bytes per second at 1x: CD 75 × 2048 = 153,600; DVD 11.08 Mbit/s =
+    /// 1,385,000 (ECMA-267); BD 36 Mbit/s = 4,495,625 (user data rate of BD 1x).
+    pub fn one_x_bytes_per_sec(self) -> u64 {
+        match self {
+            Family::Cd | Family::Other => 153_600,
+            Family::Dvd => 1_385_000,
+            Family::Bd => 4_495_625,
+        }
+    }
+
+    /// The speed field (kB/s, 1 kB = 1000 bytes) for `x` times 1x, as SET CD SPEED (CD:
+    /// recorded 2352-byte sectors, 176.4 kB/s per 1x) and SET STREAMING (DVD, BD: user data)
+    /// count it. At least 1.
+    pub fn speed_kbps(self, x: f64) -> u32 {
+        let per_x = match self {
+            Family::Cd | Family::Other => CD_RECORDED_KBPS_1X,
+            f => f.one_x_bytes_per_sec() as f64 / 1000.0,
+        };
+        (x * per_x).round().clamp(1.0, u32::MAX as f64) as u32
+    }
+
+    /// User-data bytes per second of a drive speed field in kB/s (the inverse of
+    /// [`Family::speed_kbps`]: CD fields count 2352-byte sectors).
+    pub fn user_bytes_per_sec(self, kbps: u64) -> u64 {
+        match self {
+            Family::Cd | Family::Other => kbps * 1000 * 2048 / 2352,
+            _ => kbps * 1000,
+        }
+    }
+}
+
+impl Profile {
+    /// The family this profile's medium belongs to.
+    pub fn family(self) -> Family {
+        if self.is_cd() {
+            Family::Cd
+        } else if self.is_dvd() {
+            Family::Dvd
+        } else if self.is_bd() {
+            Family::Bd
+        } else {
+            Family::Other
+        }
+    }
+}
+
+/// A read or write speed as the user asks for it: the drive's top speed, or an x-factor of
+/// the medium's 1x.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Speed {
+    Max,
+    Times(f64),
+}
+
+impl Speed {
+    /// `max`, or a positive x-factor: `8`, `8x`, `2.4`.
+    pub fn parse(s: &str) -> Option<Speed> {
+        let t = s.trim().to_ascii_lowercase();
+        if t == "max" {
+            return Some(Speed::Max);
+        }
+        let num = t.strip_suffix('x').unwrap_or(&t);
+        match num.parse::<f64>() {
+            Ok(x) if x.is_finite() && x > 0.0 => Some(Speed::Times(x)),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for Profile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.name())
@@ -185,5 +271,31 @@ mod tests {
             serde_json::to_string(&Profile::CdR).unwrap(),
             r#"{"number":9,"name":"CD-R"}"#
         );
+    }
+
+    #[test]
+    fn speed_fields_follow_mmc6_units() {
+        // MMC-6 §6.37: CD speeds in kB/s of 2352-byte sectors, 1x = 176.4 kB/s; 8x = 1411.
+        assert_eq!(Family::Cd.speed_kbps(8.0), 1411);
+        assert_eq!(Family::Cd.speed_kbps(1.0), 176);
+        // DVD 1x = 1385 kB/s of user data, BD 1x = 4495.625 kB/s.
+        assert_eq!(Family::Dvd.speed_kbps(8.0), 11080);
+        assert_eq!(Family::Bd.speed_kbps(2.0), 8991);
+        assert_eq!(Family::Dvd.speed_kbps(1e-9), 1);
+        assert_eq!(Family::Cd.user_bytes_per_sec(1764), 1_536_000);
+        assert_eq!(Profile::CdRw.family(), Family::Cd);
+        assert_eq!(Profile::DvdPlusR.family(), Family::Dvd);
+        assert_eq!(Profile::BdRe.family(), Family::Bd);
+        assert_eq!(Profile::NoProfile.family(), Family::Other);
+    }
+
+    #[test]
+    fn speeds_parse() {
+        assert_eq!(Speed::parse("max"), Some(Speed::Max));
+        assert_eq!(Speed::parse("8"), Some(Speed::Times(8.0)));
+        assert_eq!(Speed::parse("2.4x"), Some(Speed::Times(2.4)));
+        for bad in ["0", "-1", "fast", "", "nanx", "inf"] {
+            assert_eq!(Speed::parse(bad), None, "{bad}");
+        }
     }
 }

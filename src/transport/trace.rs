@@ -4,6 +4,7 @@
 //! raw sense bytes into text (the CLI passes the `scsi` layer's decoder).
 
 use super::{DataDirection, Outcome, Transport};
+use crate::text::hex_spaced as hex;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -16,17 +17,6 @@ pub struct Traced<T: Transport> {
     level: u8,
     decode: Option<SenseDecoder>,
     sink: Box<dyn Write + Send>,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 3);
-    for (i, b) in bytes.iter().enumerate() {
-        if i > 0 {
-            s.push(' ');
-        }
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
 }
 
 impl<T: Transport> Traced<T> {
@@ -82,7 +72,16 @@ impl<T: Transport> Transport for Traced<T> {
                 }
                 o
             }
-            other => self.inner.execute(cdb, other, timeout),
+            DataDirection::ToDevice(buf) => {
+                // The first bytes sent: parameter lists (MODE SELECT pages, SET STREAMING
+                // descriptors, cue sheets) are what a -vv reader needs to see.
+                if self.level >= 2 {
+                    peek.extend_from_slice(&buf[..buf.len().min(64)]);
+                }
+                self.inner
+                    .execute(cdb, DataDirection::ToDevice(buf), timeout)
+            }
+            DataDirection::None => self.inner.execute(cdb, DataDirection::None, timeout),
         };
         let took = started.elapsed();
         let mut line = format!(

@@ -3,120 +3,17 @@
 //! byte stream the FIFO carries (files in order, generated gaps, MOTOROLA audio swapped to
 //! the little-endian order CD-DA is sent in).
 
-use super::source::{Source, SourceError};
-use crate::cuefile::{self, CueSheet, FileType, Layout, TrackMode};
-use crate::jobs::verify::Digests;
+use crate::cuefile::{self, TrackMode};
+pub use crate::jobs::image::CueImage;
+use crate::jobs::image::{Digests, Source, SourceError, hash_all};
 use crate::jobs::{Cancel, ProgressSink};
 use crate::scsi::cue::{self as mmc_cue, TrackSpec, ctl, data_form};
 use std::io::{BufReader, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+
 use std::sync::Arc;
 
-/// A cue sheet ready to burn.
-#[derive(Debug, Clone)]
-pub struct CueImage {
-    pub path: PathBuf,
-    pub sheet: CueSheet,
-    pub layout: Layout,
-    /// Each FILE's path (relative names resolved against the .cue's directory).
-    pub files: Vec<PathBuf>,
-}
-
+/// Burning a cue image: its MMC cue sheet and its byte stream.
 impl CueImage {
-    /// Read, parse and lay out a cue sheet. The error is one line naming the .cue (and its
-    /// line) or the missing file.
-    pub fn load(path: &Path) -> Result<CueImage, String> {
-        let at = |e: cuefile::CueError| {
-            if e.line > 0 {
-                format!("{} line {}: {}", path.display(), e.line, e.message)
-            } else {
-                format!("{}: {}", path.display(), e.message)
-            }
-        };
-        // Cue sheets are a few kilobytes; a large file is something else (a .bin named .cue).
-        const MAX: u64 = 1 << 20;
-        let len = std::fs::metadata(path)
-            .map_err(|e| format!("{}: {e}", path.display()))?
-            .len();
-        if len > MAX {
-            return Err(format!(
-                "{}: {len} bytes is too large for a cue sheet (at most 1 MiB)",
-                path.display()
-            ));
-        }
-        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let text = String::from_utf8_lossy(&bytes);
-        let sheet = cuefile::parse(&text).map_err(at)?;
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let mut files = Vec::new();
-        let mut sizes = Vec::new();
-        for f in &sheet.files {
-            let p = dir.join(&f.name);
-            let meta = std::fs::metadata(&p).map_err(|e| {
-                let why = if e.kind() == std::io::ErrorKind::NotFound {
-                    "no such file".to_string()
-                } else {
-                    e.to_string()
-                };
-                format!(
-                    "{} (named in {} line {}): {why}",
-                    p.display(),
-                    path.display(),
-                    f.line
-                )
-            })?;
-            if !meta.is_file() {
-                return Err(format!(
-                    "{} (named in {} line {}): not a regular file",
-                    p.display(),
-                    path.display(),
-                    f.line
-                ));
-            }
-            sizes.push(meta.len());
-            files.push(p);
-        }
-        let layout = cuefile::layout(&sheet, &sizes).map_err(at)?;
-        Ok(CueImage {
-            path: path.to_path_buf(),
-            sheet,
-            layout,
-            files,
-        })
-    }
-
-    fn mode(&self, track: usize) -> TrackMode {
-        self.layout.tracks[track].mode
-    }
-
-    /// True where a track's samples are stored big-endian and are swapped when sent.
-    pub fn swapped(&self, track: usize) -> bool {
-        let t = &self.layout.tracks[track];
-        t.mode.is_audio() && self.sheet.files[t.file].file_type == FileType::Motorola
-    }
-
-    /// Bytes the FIFO carries: every sector from LBA −150 to the lead-out.
-    pub fn stream_bytes(&self) -> u64 {
-        self.layout
-            .extents
-            .iter()
-            .map(|e| e.sectors * self.mode(e.track).sector_bytes())
-            .sum()
-    }
-
-    /// Runs of one block size in write order (sectors, bytes per sector).
-    pub fn regions(&self) -> Vec<(u64, usize)> {
-        let mut v: Vec<(u64, usize)> = Vec::new();
-        for e in &self.layout.extents {
-            let bs = self.mode(e.track).sector_bytes() as usize;
-            match v.last_mut() {
-                Some(last) if last.1 == bs => last.0 += e.sectors,
-                _ => v.push((e.sectors, bs)),
-            }
-        }
-        v
-    }
-
     /// The SEND CUE SHEET parameter data for this session.
     pub fn cue_sheet(&self) -> Vec<u8> {
         let tracks: Vec<TrackSpec> = self
@@ -175,7 +72,7 @@ impl CueImage {
         cancel: &Cancel,
     ) -> Result<Digests, SourceError> {
         let total = self.stream_bytes();
-        super::source::hash_all(&mut self.source(), &self.path, total, sink, cancel)
+        hash_all(&mut self.source(), &self.path, total, sink, cancel)
     }
 }
 

@@ -17,14 +17,16 @@ mod tests;
 
 use self::cue::CueImage;
 use self::fifo::{Chunk, Fifo, FifoStats};
-use self::plan::{Choices, Close, Family, Mode, Plan, PlanError};
+use self::plan::{Choices, Close, Mode, Plan, PlanError};
 use self::source::{Image, SECTOR, Source, read_full, written_sectors};
 use self::writer::{DriveBufferStats, WriteError, WriteParams};
 use crate::clock::SharedClock;
 use crate::drive::{Drive, DriveError};
+use crate::jobs::image::{Digester, Digests};
 use crate::jobs::longop::{self, WaitError};
-use crate::jobs::verify::{self, Digester, Digests, Reference, VerifyReport};
-use crate::jobs::{Cancel, Event, ProgressSink};
+use crate::jobs::verify::{self, Reference, VerifyReport};
+use crate::jobs::{Cancel, Event, Phase, ProgressSink};
+use crate::media::DriveMedium;
 use crate::scsi::Profile;
 use crate::scsi::mmc::{
     BlankingType, CapacityDescriptorType, CloseFunction, DiscStatus, TrackAddress,
@@ -35,13 +37,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
-/// Write speed as asked.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Speed {
-    Max,
-    /// An x-factor of the medium's 1x.
-    X(f64),
-}
+pub use crate::scsi::Speed;
 
 /// Everything the user chose.
 #[derive(Debug, Clone, Copy)]
@@ -92,6 +88,8 @@ pub struct BurnReport {
     pub device: String,
     pub copy: u32,
     pub profile: String,
+    /// The medium's family (its 1x rate: `cd`, `dvd`, `bd`).
+    pub family: crate::scsi::Family,
     pub mode: Mode,
     pub simulate: bool,
     pub multi: bool,
@@ -562,6 +560,7 @@ fn burn_one<T: Transport>(
         device: t.name.clone(),
         copy,
         profile: prep.plan.profile.name(),
+        family: prep.plan.profile.family(),
         mode: prep.plan.mode,
         simulate: opts.choices.simulate,
         multi: prep.plan.multi,
@@ -961,20 +960,12 @@ fn set_speed<T: Transport>(
     sink: &dyn ProgressSink,
 ) -> u64 {
     let one_x = plan.one_x_bytes_per_sec;
-    let cd = plan.profile.is_cd();
-    // Drive speeds are kB/s (1000 bytes) of what the drive records: for CD whole 2352-byte
-    // sectors, 1x = 176.4 kB/s (MMC-6 §6.37); for DVD and BD user data (1385, 4495.5).
-    let x_kbps = if cd { 176.4 } else { one_x as f64 / 1000.0 };
-    let to_user = |kbps: u64| {
-        if cd {
-            kbps * 1000 * 2048 / 2352
-        } else {
-            kbps * 1000
-        }
-    };
+    let family = plan.profile.family();
+    let cd = family == crate::scsi::Family::Cd;
+    let to_user = |kbps: u64| family.user_bytes_per_sec(kbps);
     let d = &mut t.drive;
     let wanted_kbps: Option<u32> = match speed {
-        Speed::X(x) => Some((x * x_kbps).round().max(1.0) as u32),
+        Speed::Times(x) => Some(family.speed_kbps(x)),
         Speed::Max => None,
     };
     let result = if cd {
@@ -1027,9 +1018,9 @@ fn write_and_close<T: Transport>(
     let plan = &prep.plan;
     sink.event(&Event::Phase {
         name: if opts.choices.simulate {
-            "writing (simulated)".into()
+            Phase::WritingSimulated
         } else {
-            "writing".into()
+            Phase::Writing
         },
     });
     let started = t.clock.now();
@@ -1110,7 +1101,7 @@ fn finish<T: Transport>(
     sink: &dyn ProgressSink,
 ) -> Result<(), BurnError> {
     sink.event(&Event::Phase {
-        name: "closing".into(),
+        name: Phase::Closing,
     });
     let d = &mut t.drive;
     let poll = Duration::from_millis(200);
@@ -1205,7 +1196,7 @@ fn verify_burned<T: Transport>(
     let image_path = match shape {
         Shape::Cue(c) => {
             return verify::verify_cue(
-                &mut t.drive,
+                &mut DriveMedium::borrowed(&mut t.drive),
                 c,
                 prep.plan.one_x_bytes_per_sec,
                 sink,
@@ -1215,9 +1206,8 @@ fn verify_burned<T: Transport>(
         }
         Shape::Data(p) => p,
     };
-    let mut reader = verify::DriveReader::new(&mut t.drive);
     verify::verify(
-        &mut reader,
+        &mut DriveMedium::borrowed(&mut t.drive),
         // The file, where there is one, is re-read only for blocks that differ or hold
         // unreadable sectors, to name exactly the sectors that differ.
         Reference::Digests {
@@ -1266,9 +1256,4 @@ pub fn format_medium<T: Transport>(
 ) -> Result<(), BurnError> {
     crate::jobs::blank::format(&mut t.drive, &t.clock, profile, full, max, sink, cancel)
         .map_err(|e| e.into_burn())
-}
-
-/// The family of the medium now in the drive (for the CLI's messages).
-pub fn family_of(p: Profile) -> Option<Family> {
-    plan::family(p)
 }

@@ -2,15 +2,14 @@
 //! user's choices to a [`Plan`]. The sequences follow MMC-6 §4.3–§4.5 (CD), §4.9–§4.12
 //! (DVD±R/RW), §4.16 (BD) and what libburn's cookbook and growisofs send per family.
 
-use crate::jobs::one_x;
 use crate::scsi::Profile;
 use crate::scsi::mmc::CloseFunction;
 use crate::scsi::mode::WriteType;
 
-/// Media families that differ in how they are written.
+/// How a medium is written: the media that share an MMC write sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Family {
+pub enum Strategy {
     /// CD-R, CD-RW: mode page 05h, TAO or SAO.
     Cd,
     /// DVD-R, DVD-RW sequential, DVD-R DL sequential: mode page 05h, DAO or incremental.
@@ -72,7 +71,7 @@ pub enum Close {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     pub profile: Profile,
-    pub family: Family,
+    pub strategy: Strategy,
     pub mode: Mode,
     pub page05: Option<Page05>,
     /// Sectors per write unit: 1 on CD, 16 (32 KiB) on DVD and BD; the last is padded.
@@ -117,15 +116,15 @@ pub enum PlanError {
     MultiOnOverwrite(String),
 }
 
-/// The family a profile belongs to, or `None` when discrw cannot write it.
-pub fn family(p: Profile) -> Option<Family> {
+/// The write strategy of a profile, or `None` when discrw cannot write it.
+pub fn strategy(p: Profile) -> Option<Strategy> {
     use Profile::*;
     Some(match p {
-        CdR | CdRw => Family::Cd,
-        DvdRSequential | DvdRwSequential | DvdRDualLayerSequential => Family::DvdMinusSequential,
-        DvdPlusR | DvdPlusRDualLayer => Family::DvdPlusR,
-        BdRSrm => Family::BdR,
-        DvdPlusRw | DvdRwRestrictedOverwrite | BdRe => Family::Overwrite,
+        CdR | CdRw => Strategy::Cd,
+        DvdRSequential | DvdRwSequential | DvdRDualLayerSequential => Strategy::DvdMinusSequential,
+        DvdPlusR | DvdPlusRDualLayer => Strategy::DvdPlusR,
+        BdRSrm => Strategy::BdR,
+        DvdPlusRw | DvdRwRestrictedOverwrite | BdRe => Strategy::Overwrite,
         _ => return None,
     })
 }
@@ -133,17 +132,11 @@ pub fn family(p: Profile) -> Option<Family> {
 /// The plan for burning one data track on a medium of profile `p`.
 pub fn plan(p: Profile, c: Choices) -> Result<Plan, PlanError> {
     let name = p.name();
-    let fam = family(p).ok_or_else(|| PlanError::NotWritable(name.clone()))?;
-    let one_x_bytes_per_sec = if p.is_cd() {
-        one_x::CD
-    } else if p.is_bd() {
-        one_x::BD
-    } else {
-        one_x::DVD
-    };
+    let fam = strategy(p).ok_or_else(|| PlanError::NotWritable(name.clone()))?;
+    let one_x_bytes_per_sec = p.family().one_x_bytes_per_sec();
     let base = Plan {
         profile: p,
-        family: fam,
+        strategy: fam,
         mode: Mode::Sequential,
         page05: None,
         unit_sectors: 16,
@@ -164,7 +157,7 @@ pub fn plan(p: Profile, c: Choices) -> Result<Plan, PlanError> {
         link_size,
     };
     Ok(match fam {
-        Family::Cd if c.sao => Plan {
+        Strategy::Cd if c.sao => Plan {
             mode: Mode::Sao,
             page05: Some(page(WriteType::SessionAtOnce, 4, None)),
             unit_sectors: 1,
@@ -172,14 +165,14 @@ pub fn plan(p: Profile, c: Choices) -> Result<Plan, PlanError> {
             // The drive writes lead-in and lead-out itself after SYNCHRONIZE CACHE.
             ..base
         },
-        Family::Cd => Plan {
+        Strategy::Cd => Plan {
             mode: Mode::Tao,
             page05: Some(page(WriteType::TrackAtOnce, 4, None)),
             unit_sectors: 1,
             close: vec![Close::Track, Close::Session(CloseFunction::Session)],
             ..base
         },
-        Family::DvdMinusSequential if c.sao => {
+        Strategy::DvdMinusSequential if c.sao => {
             if c.multi {
                 return Err(PlanError::DaoMulti(name));
             }
@@ -191,19 +184,19 @@ pub fn plan(p: Profile, c: Choices) -> Result<Plan, PlanError> {
                 ..base
             }
         }
-        Family::DvdMinusSequential => Plan {
+        Strategy::DvdMinusSequential => Plan {
             mode: Mode::Incremental,
             page05: Some(page(WriteType::PacketIncremental, 5, Some(16))),
             close: vec![Close::Track, Close::Session(CloseFunction::Session)],
             ..base
         },
-        Family::DvdPlusR | Family::BdR => {
+        Strategy::DvdPlusR | Strategy::BdR => {
             if c.simulate {
                 return Err(PlanError::NoSimulate(name));
             }
             let finalize = if c.multi {
                 CloseFunction::Session
-            } else if fam == Family::BdR {
+            } else if fam == Strategy::BdR {
                 // BD-R: 110b closes the session and finalizes the disc (MMC-6 Table 40).
                 CloseFunction::FinalizeDisc
             } else {
@@ -216,7 +209,7 @@ pub fn plan(p: Profile, c: Choices) -> Result<Plan, PlanError> {
                 ..base
             }
         }
-        Family::Overwrite => {
+        Strategy::Overwrite => {
             if c.simulate {
                 return Err(PlanError::NoSimulate(name));
             }

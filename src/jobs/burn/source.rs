@@ -4,44 +4,12 @@
 //! with the last one padded.
 
 use super::fifo::Fifo;
-use crate::jobs::verify::{Digester, Digests};
-use crate::jobs::{Cancel, Event, ProgressSink};
+pub use crate::jobs::image::{Image, ReadSource, Source, SourceError, hash_all, read_full};
 use std::io::Read;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Bytes in a data sector (mode 1 / DVD / BD user data).
 pub const SECTOR: u64 = 2048;
-
-/// Why the image cannot be burned.
-#[derive(Debug, thiserror::Error)]
-pub enum SourceError {
-    #[error("cannot open {path}: {source}")]
-    Open {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{path} is not readable to the end: {source} (at byte {at})")]
-    Unreadable {
-        path: PathBuf,
-        at: u64,
-        source: std::io::Error,
-    },
-    #[error(
-        "image size {size} bytes is not a multiple of 2048 (use --pad to pad the last sector with zeros)"
-    )]
-    NotSectorMultiple { size: u64 },
-    #[error("image is empty")]
-    Empty,
-    #[error("{path} changed size while being read ({expected} bytes expected, {got} read)")]
-    SizeChanged {
-        path: PathBuf,
-        expected: u64,
-        got: u64,
-    },
-    #[error("interrupted")]
-    Interrupted,
-}
 
 /// Sectors the image occupies: its size in whole 2048-byte sectors; a partial last sector
 /// is allowed only with `pad` (it is then written padded with zeros).
@@ -59,23 +27,6 @@ pub fn image_sectors(size: u64, pad: bool) -> Result<u64, SourceError> {
 /// (1 for CD, 16 = 32 KiB for DVD and BD). The padding is zeros and is never verified.
 pub fn written_sectors(image_sectors: u64, unit_sectors: u64) -> u64 {
     image_sectors.div_ceil(unit_sectors.max(1)) * unit_sectors.max(1)
-}
-
-/// A source of image bytes for the reader thread.
-pub trait Source: Send {
-    /// Like `Read::read`.
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize>;
-    /// Told which FIFO it feeds (test sources pace themselves on its state).
-    fn bind(&mut self, _fifo: &Arc<Fifo>) {}
-}
-
-/// Any `Read` as a source.
-pub struct ReadSource<R: Read + Send>(pub R);
-
-impl<R: Read + Send> Source for ReadSource<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0.read(buf)
-    }
 }
 
 /// A pipe, terminal or file descriptor (standard input) as a source that notices a stopped
@@ -124,129 +75,10 @@ impl Source for StreamSource {
     }
 }
 
-/// Fill `buf` completely unless the source ends; returns the bytes read.
-pub fn read_full(src: &mut dyn Source, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match src.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
-}
-
-/// The image: where its bytes come from and what is known about them.
-pub enum Image {
-    /// A file, pre-checked: every byte was read once and hashed.
-    File { path: PathBuf, digests: Digests },
-    /// A stream of `size` bytes, readable once (standard input, test sources).
-    Stream { source: Box<dyn Source>, size: u64 },
-}
-
-impl Image {
-    pub fn size(&self) -> u64 {
-        match self {
-            Image::File { digests, .. } => digests.size,
-            Image::Stream { size, .. } => *size,
-        }
-    }
-
-    /// The file path, when there is one (for `IMAGE.sha256` and file names in reports).
-    pub fn path(&self) -> Option<&Path> {
-        match self {
-            Image::File { path, .. } => Some(path),
-            Image::Stream { .. } => None,
-        }
-    }
-
-    /// Read a file image once to the end before anything is written: proves it readable
-    /// and computes its SHA-256 and block digests (so verify never re-reads it).
-    pub fn precheck_file(
-        path: &Path,
-        sink: &dyn ProgressSink,
-        cancel: &Cancel,
-    ) -> Result<Image, SourceError> {
-        let f = std::fs::File::open(path).map_err(|source| SourceError::Open {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let expected = f
-            .metadata()
-            .map_err(|source| SourceError::Open {
-                path: path.to_path_buf(),
-                source,
-            })?
-            .len();
-        let digests = hash_all(&mut ReadSource(f), path, expected, sink, cancel)?;
-        Ok(Image::File {
-            path: path.to_path_buf(),
-            digests,
-        })
-    }
-}
-
-/// Read a source once to the end before anything is written ("checking image"): proves it
-/// readable, gives its digests, and checks it held `expected` bytes. `path` names it in
-/// errors.
-pub fn hash_all(
-    src: &mut dyn Source,
-    path: &Path,
-    expected: u64,
-    sink: &dyn ProgressSink,
-    cancel: &Cancel,
-) -> Result<Digests, SourceError> {
-    sink.event(&Event::Phase {
-        name: "checking image".into(),
-    });
-    let mut d = Digester::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut at = 0u64;
-    loop {
-        if cancel.is_cancelled() {
-            return Err(SourceError::Interrupted);
-        }
-        let n = match src.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(source) => {
-                return Err(SourceError::Unreadable {
-                    path: path.to_path_buf(),
-                    at,
-                    source,
-                });
-            }
-        };
-        d.update(&buf[..n]);
-        at += n as u64;
-        if at % (64 << 20) < n as u64 {
-            sink.event(&Event::Progress {
-                done_bytes: at,
-                total_bytes: expected,
-                lba: at / SECTOR,
-                one_x_bytes_per_sec: 0,
-                errors: 0,
-                fifo_fill: None,
-                drive_buffer_fill: None,
-            });
-        }
-    }
-    if at != expected {
-        return Err(SourceError::SizeChanged {
-            path: path.to_path_buf(),
-            expected,
-            got: at,
-        });
-    }
-    Ok(d.finish())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jobs::Cancel;
 
     #[test]
     fn sector_rules() {

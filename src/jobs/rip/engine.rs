@@ -17,9 +17,9 @@
 //! edges of each failed block), scraping (every sector left inside), retrying (`retries`
 //! passes over the bad sectors).
 
-use super::source::{ReadFailure, ReadMode, RipSource};
 use crate::jobs::{Cancel, Event, ProgressSink};
 use crate::mapfile::{BlockStatus, Mapfile, Phase};
+use crate::media::{Disc, MediaError, ReadFault, ReadMode};
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -117,9 +117,17 @@ pub enum EngineError {
         source: std::io::Error,
     },
     #[error("the medium was changed or removed during the rip ({0})")]
-    MediumGone(String),
-    #[error("the drive keeps failing ({0})")]
-    Drive(String),
+    MediumGone(MediaError),
+    #[error("the drive stays not ready ({0})")]
+    NotReady(MediaError),
+    /// Failures other than sector errors, too many in a row.
+    #[error("{0}")]
+    Drive(MediaError),
+    /// A pipeline thread stopped (its own error, if any, comes through `Write`).
+    #[error("{0}")]
+    Pipeline(&'static str),
+    #[error("sector {0} is outside the image")]
+    OutsideImage(u64),
 }
 
 /// What the engine did.
@@ -412,13 +420,18 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    fn set_phase(&mut self, phase: Phase, pass: u32, name: &str) -> Result<(), EngineError> {
+    fn set_phase(
+        &mut self,
+        phase: Phase,
+        pass: u32,
+        name: crate::jobs::Phase,
+    ) -> Result<(), EngineError> {
         {
             let mut m = self.map_lock();
             m.phase = phase;
             m.pass = pass;
         }
-        self.sink.event(&Event::Phase { name: name.into() });
+        self.sink.event(&Event::Phase { name });
         self.save_map()
     }
 
@@ -478,25 +491,23 @@ impl<'a> Engine<'a> {
         }
         self.free_rx
             .recv()
-            .map_err(|_| EngineError::Drive("the writer stopped".into()))
+            .map_err(|_| EngineError::Pipeline("the writer stopped"))
     }
 
     /// One READ of up to `count` image sectors at `first` (clipped to its segment).
     /// Returns the sectors covered and the failure, if any.
     fn read_one(
         &mut self,
-        src: &mut dyn RipSource,
+        src: &mut dyn Disc,
         first: u64,
         count: u64,
-    ) -> Result<(u64, Option<ReadFailure>), EngineError> {
+    ) -> Result<(u64, Option<MediaError>), EngineError> {
         if self.cancel.is_cancelled() {
             return Err(EngineError::Interrupted);
         }
         self.check_write()?;
         let Some((lba, left)) = self.disc_lba(first) else {
-            return Err(EngineError::Drive(format!(
-                "sector {first} is outside the image"
-            )));
+            return Err(EngineError::OutsideImage(first));
         };
         let n = count
             .min(left)
@@ -510,9 +521,7 @@ impl<'a> Engine<'a> {
                 // The drive layer already polled a becoming-ready unit and retried unit
                 // attentions; if one still gets here, wait and read the same sectors again
                 // (bounded): a drive that is busy says nothing about the sectors.
-                Err(ReadFailure::NotReady(d)) | Err(ReadFailure::UnitAttention(d))
-                    if waits < MAX_WAITS =>
-                {
+                Err(d) if d.fault() == ReadFault::Busy && waits < MAX_WAITS => {
                     waits += 1;
                     self.sink.event(&Event::Notice {
                         message: format!("LBA {lba}: {d}; waiting for the drive"),
@@ -534,31 +543,27 @@ impl<'a> Engine<'a> {
                 self.others_in_a_row = 0;
                 self.bytes_read += n * ss(&self.plan);
                 let Some(tx) = &self.work_tx else {
-                    return Err(EngineError::Drive("pipeline closed".into()));
+                    return Err(EngineError::Pipeline("pipeline closed"));
                 };
                 if tx.send(ch).is_err() {
                     self.check_write()?;
-                    return Err(EngineError::Drive("the writer stopped".into()));
+                    return Err(EngineError::Pipeline("the writer stopped"));
                 }
                 Ok((n, None))
             }
             Err(f) => {
                 self.spare.push(ch);
-                match f {
-                    ReadFailure::NoMedium(d) | ReadFailure::MediaChanged(d) => {
-                        Err(EngineError::MediumGone(d))
-                    }
-                    ReadFailure::NotReady(d) | ReadFailure::UnitAttention(d) => Err(
-                        EngineError::Drive(format!("the drive stays not ready ({d})")),
-                    ),
-                    ReadFailure::Medium(_) | ReadFailure::Illegal(_) => {
+                match f.fault() {
+                    ReadFault::Gone => Err(EngineError::MediumGone(f)),
+                    ReadFault::Busy => Err(EngineError::NotReady(f)),
+                    ReadFault::Sector => {
                         self.others_in_a_row = 0;
                         Ok((n, Some(f)))
                     }
-                    ReadFailure::Other(_) => {
+                    ReadFault::Other => {
                         self.others_in_a_row += 1;
                         if self.others_in_a_row >= MAX_OTHER_IN_A_ROW {
-                            return Err(EngineError::Drive(f.detail().to_string()));
+                            return Err(EngineError::Drive(f));
                         }
                         Ok((n, Some(f)))
                     }
@@ -581,17 +586,12 @@ impl<'a> Engine<'a> {
             .collect()
     }
 
-    fn copy(
-        &mut self,
-        src: &mut dyn RipSource,
-        pass: u32,
-        skipping: bool,
-    ) -> Result<(), EngineError> {
+    fn copy(&mut self, src: &mut dyn Disc, pass: u32, skipping: bool) -> Result<(), EngineError> {
         let work = self.work(BlockStatus::NonTried);
         if work.is_empty() {
             return Ok(());
         }
-        self.set_phase(Phase::Copying, pass, "copying")?;
+        self.set_phase(Phase::Copying, pass, crate::jobs::Phase::Copying)?;
         let total: u64 = work.iter().map(|(a, b)| b - a).sum();
         let chunk = u64::from(self.plan.chunk_sectors);
         let max_skip = (self.plan.sectors() / 100).max(chunk);
@@ -606,7 +606,7 @@ impl<'a> Engine<'a> {
                     self.sink.event(&Event::ReadError {
                         lba: self.disc_lba(s).map(|x| x.0).unwrap_or(s),
                         count: n,
-                        reason: f.detail().to_string(),
+                        reason: f.to_string(),
                     });
                     s += n;
                     done += n;
@@ -629,7 +629,7 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    fn read_sector(&mut self, src: &mut dyn RipSource, s: u64) -> Result<bool, EngineError> {
+    fn read_sector(&mut self, src: &mut dyn Disc, s: u64) -> Result<bool, EngineError> {
         let (_, failed) = self.read_one(src, s, 1)?;
         if failed.is_some() {
             self.mark(s, 1, BlockStatus::BadSector);
@@ -637,12 +637,12 @@ impl<'a> Engine<'a> {
         Ok(failed.is_none())
     }
 
-    fn trim(&mut self, src: &mut dyn RipSource) -> Result<(), EngineError> {
+    fn trim(&mut self, src: &mut dyn Disc) -> Result<(), EngineError> {
         let work = self.work(BlockStatus::NonTrimmed);
         if work.is_empty() {
             return Ok(());
         }
-        self.set_phase(Phase::Trimming, 1, "trimming")?;
+        self.set_phase(Phase::Trimming, 1, crate::jobs::Phase::Trimming)?;
         let total: u64 = work.iter().map(|(a, b)| b - a).sum();
         let mut done = 0;
         for (a, b) in work {
@@ -674,11 +674,11 @@ impl<'a> Engine<'a> {
 
     fn sector_pass(
         &mut self,
-        src: &mut dyn RipSource,
+        src: &mut dyn Disc,
         status: BlockStatus,
         phase: Phase,
         pass: u32,
-        name: &str,
+        name: crate::jobs::Phase,
     ) -> Result<(), EngineError> {
         let work = self.work(status);
         if work.is_empty() {
@@ -698,25 +698,31 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    fn phases(&mut self, src: &mut dyn RipSource) -> Result<(), EngineError> {
+    fn phases(&mut self, src: &mut dyn Disc) -> Result<(), EngineError> {
         self.copy(src, 1, true)?;
         self.copy(src, 2, false)?;
         self.trim(src)?;
-        self.sector_pass(src, BlockStatus::NonScraped, Phase::Scraping, 1, "scraping")?;
+        self.sector_pass(
+            src,
+            BlockStatus::NonScraped,
+            Phase::Scraping,
+            1,
+            crate::jobs::Phase::Scraping,
+        )?;
         for pass in 1..=self.plan.retries {
             self.sector_pass(
                 src,
                 BlockStatus::BadSector,
                 Phase::Retrying,
                 pass,
-                "retrying",
+                crate::jobs::Phase::Retrying,
             )?;
         }
         Ok(())
     }
 
     /// Run every phase, then stop the pipeline, save the map and finish the hash.
-    pub fn run(mut self, src: &mut dyn RipSource) -> Result<EngineReport, EngineError> {
+    pub fn run(mut self, src: &mut dyn Disc) -> Result<EngineReport, EngineError> {
         let r = self.phases(src);
         // Stop the pipeline: whatever was read gets written and recorded first.
         self.work_tx = None;

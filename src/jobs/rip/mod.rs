@@ -10,25 +10,21 @@
 //! See docs/rip.md.
 
 pub mod engine;
-pub mod mmc;
 pub mod raw;
 pub mod size;
-pub mod source;
 
 use crate::jobs::{Cancel, Event, ProgressSink};
-use crate::mapfile::Mapfile;
+use crate::mapfile::{MapError, Mapfile};
+use crate::media::{Disc, MediaError, MediumInfo, ReadFault, ReadMode, SectorSource, Track};
+use crate::scsi::{Family, Speed};
+use crate::text::hex;
 use engine::{Checker, Engine, EngineError, Output, Plan, Segment};
 use sha2::{Digest, Sha256};
 use size::{Decision, Sources};
-use source::{Family, MediumInfo, ReadFailure, ReadMode, RipSource, Speed, Track};
 use std::collections::BTreeMap;
 use std::fs::{self, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-/// Largest transfer one READ carries, whatever the kernel allows: big enough that command
-/// overhead vanishes, small enough that a failed read skips little.
-pub const MAX_CHUNK_BYTES: usize = 1 << 20;
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -132,28 +128,135 @@ pub struct RipReport {
     pub damaged_files: Option<crate::iso::Damage>,
 }
 
-/// Why a rip failed.
+/// Why a rip failed. The variants are what the CLI maps to exit codes; each holds the
+/// typed cause.
 #[derive(Debug, thiserror::Error)]
 pub enum RipError {
     #[error("{0} already exists")]
     Exists(PathBuf),
     #[error("{0}")]
-    Usage(String),
+    Usage(UsageError),
     #[error("{0}")]
-    Media(String),
+    Media(MediumError),
     #[error("{0}")]
-    Identity(String),
+    Identity(MapMismatch),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
     #[error("{0}")]
-    Drive(String),
+    Drive(DriveFailure),
     #[error("interrupted; the map {0} is saved: run again with --resume to finish")]
     Interrupted(PathBuf),
     #[error("{0}")]
-    Write(String),
+    Write(WriteFailure),
+}
+
+/// The outputs and `--resume` do not fit together.
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    #[error(
+        "a partial rip is there ({} with {}): add --resume to continue it, or --force to \
+         start over",
+        partial.display(),
+        map.display()
+    )]
+    PartialWithMap { partial: PathBuf, map: PathBuf },
+    #[error(
+        "{} exists (without a map {}, so it cannot be resumed): add --force to replace it",
+        partial.display(),
+        map.display()
+    )]
+    PartialWithoutMap { partial: PathBuf, map: PathBuf },
+    #[error("--resume: no map {} to continue from", .0.display())]
+    NoMap(PathBuf),
+    #[error("--resume: {}: {error}", map.display())]
+    BadMap { map: PathBuf, error: MapError },
+    #[error("--resume: the partial image {} is gone", .0.display())]
+    PartialGone(PathBuf),
+}
+
+/// The medium cannot be ripped as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum MediumError {
+    #[error("no medium: {0}")]
+    NoMedium(MediaError),
+    /// The drive refused a read speed because the medium went away.
+    #[error("{0}")]
+    Speed(MediaError),
+    /// A probe read found the medium gone or changed.
+    #[error("{0}")]
+    Gone(MediaError),
+    #[error("the disc has no data track (an audio CD?): use --raw for a .bin/.cue")]
+    NoDataTrack,
+    #[error("the drive reports no size and the disc has no file system: use --size")]
+    NoSize,
+    #[error("the disc holds no data (size 0)")]
+    Empty,
+    #[error("--raw reads CD sectors; this is a {0} (rip it without --raw)")]
+    RawNeedsCd(String),
+    #[error("the drive reports no tracks for --raw")]
+    NoTracks,
+    #[error(
+        "the medium was removed or changed during the rip ({cause}); the map {} is saved",
+        map.display()
+    )]
+    Removed { cause: MediaError, map: PathBuf },
+}
+
+/// The map given to `--resume` is not this rip's.
+#[derive(Debug, thiserror::Error)]
+pub enum MapMismatch {
+    #[error(
+        "the mapfile {} belongs to another disc or rip (map: {}; this disc: {disc})",
+        map.display(),
+        recorded.as_deref().unwrap_or("no identity")
+    )]
+    OtherDisc {
+        map: PathBuf,
+        recorded: Option<String>,
+        disc: String,
+    },
+    #[error(
+        "{} covers {map_bytes} bytes but this rip is {rip_bytes} bytes (was --size different?)",
+        map.display()
+    )]
+    Size {
+        map: PathBuf,
+        map_bytes: u64,
+        rip_bytes: u64,
+    },
+}
+
+/// The drive failed in a way that is not about particular sectors.
+#[derive(Debug, thiserror::Error)]
+pub enum DriveFailure {
+    #[error("identifying the medium: {0}")]
+    Identify(MediaError),
+    #[error("{0}")]
+    Engine(EngineError),
+}
+
+/// The image could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteFailure {
+    #[error(
+        "{}: not enough space for the image: it needs {need} bytes, the file system has \
+         {free} bytes free; free some space or rip to another file system",
+        path.display()
+    )]
+    NoSpace { path: PathBuf, need: u64, free: u64 },
+    #[error(
+        "writing {}: {source}; the map {} is consistent: free space and run again with --resume",
+        partial.display(),
+        map.display()
+    )]
+    Failed {
+        partial: PathBuf,
+        map: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RipError + '_ {
@@ -163,37 +266,18 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RipError + '_ {
     }
 }
 
-/// Cooked 2048-byte reads of a `RipSource`, starting at `base`, for the iso probes.
-struct IsoProbe<'a> {
-    src: &'a mut dyn RipSource,
-    base: u64,
-}
-
-impl crate::iso::SectorSource for IsoProbe<'_> {
-    fn read_sectors(&mut self, lba: u64, count: u32, buf: &mut [u8]) -> crate::iso::Result<()> {
-        self.src
-            .read(ReadMode::Cooked, self.base + lba, count, buf)
-            .map_err(|e| crate::iso::IsoError::Io(std::io::Error::other(e.to_string())))
-    }
-    fn sector_count(&self) -> Option<u64> {
-        None
-    }
-}
-
-fn readable(src: &mut dyn RipSource, mode: ReadMode, lba: u64) -> Result<bool, RipError> {
+fn readable(src: &mut dyn Disc, mode: ReadMode, lba: u64) -> Result<bool, RipError> {
     let mut buf = vec![0u8; mode.bytes_per_sector()];
     match src.read(mode, lba, 1, &mut buf) {
         Ok(()) => Ok(true),
-        Err(ReadFailure::NoMedium(d)) | Err(ReadFailure::MediaChanged(d)) => {
-            Err(RipError::Media(d))
-        }
+        Err(e) if e.fault() == ReadFault::Gone => Err(RipError::Media(MediumError::Gone(e))),
         Err(_) => Ok(false),
     }
 }
 
 /// Disc identity recorded in the map (`# discrw-disc: ...`), so `--resume` refuses another
 /// disc: profile, capacity, the track layout and a hash of the first sectors.
-fn identity(src: &mut dyn RipSource, info: &MediumInfo, mode: &str, start: u64) -> String {
+fn identity(src: &mut dyn Disc, info: &MediumInfo, mode: &str, start: u64) -> String {
     let mut h = Sha256::new();
     for t in &info.tracks {
         h.update(format!(
@@ -221,10 +305,6 @@ fn identity(src: &mut dyn RipSource, info: &MediumInfo, mode: &str, start: u64) 
     )
 }
 
-pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 /// The layout of the image on the disc.
 struct Layout {
     mode: ReadMode,
@@ -236,17 +316,55 @@ struct Layout {
 }
 
 fn cooked_layout(
-    src: &mut dyn RipSource,
+    src: &mut dyn Disc,
     info: &MediumInfo,
     user: Option<u64>,
 ) -> Result<Layout, RipError> {
     let (start, used, left) = size::cooked_tracks(info);
     if !info.tracks.is_empty() && used.is_empty() {
-        return Err(RipError::Media(
-            "the disc has no data track (an audio CD?): use --raw for a .bin/.cue".into(),
-        ));
+        return Err(RipError::Media(MediumError::NoDataTrack));
     }
-    let mut left_out: Vec<String> = left
+    let left_out = left_out_lines(&left);
+    let vs = if user.is_none() {
+        crate::iso::volume_sizes(&mut crate::media::Window::new(src, start)).unwrap_or_default()
+    } else {
+        Default::default()
+    };
+    let sources = Sources {
+        user,
+        read_capacity: info.capacity.map(|c| c.saturating_sub(start)),
+        track_end: used.last().map(|t| t.end() - start),
+        track_incremental: used.last().is_some_and(|t| t.incremental),
+        has_boundaries: info.has_boundaries,
+        iso9660: vs.iso9660_blocks,
+        udf: vs.udf_blocks,
+        partition_end: vs.partition_end_blocks,
+    };
+    let mut probes = BTreeMap::new();
+    for p in size::probe_points(&sources) {
+        probes.insert(p, readable(src, ReadMode::Cooked, start + p)?);
+    }
+    let decision = size::decide(&sources, &probes).ok_or(RipError::Media(MediumError::NoSize))?;
+    if decision.sectors == 0 {
+        return Err(RipError::Media(MediumError::Empty));
+    }
+    Ok(Layout {
+        mode: ReadMode::Cooked,
+        segments: vec![Segment {
+            image_start: 0,
+            disc_lba: start,
+            count: decision.sectors,
+        }],
+        decision,
+        left_out,
+        tracks: used,
+        start,
+    })
+}
+
+/// One line per track a cooked rip leaves out, and why.
+fn left_out_lines(left: &[Track]) -> Vec<String> {
+    let mut lines: Vec<String> = left
         .iter()
         .map(|t| {
             format!(
@@ -265,66 +383,21 @@ fn cooked_layout(
         })
         .collect();
     if !left.is_empty() {
-        left_out.push(
+        lines.push(
             "the .iso holds the first session's data track(s); --raw takes all tracks".into(),
         );
     }
-    let vs = if user.is_none() {
-        crate::iso::volume_sizes(&mut IsoProbe { src, base: start }).unwrap_or_default()
-    } else {
-        Default::default()
-    };
-    let sources = Sources {
-        user,
-        read_capacity: info.capacity.map(|c| c.saturating_sub(start)),
-        track_end: used.last().map(|t| t.end() - start),
-        track_incremental: used.last().is_some_and(|t| t.incremental),
-        has_boundaries: info.has_boundaries,
-        iso9660: vs.iso9660_blocks,
-        udf: vs.udf_blocks,
-        partition_end: vs.partition_end_blocks,
-    };
-    let mut probes = BTreeMap::new();
-    for p in size::probe_points(&sources) {
-        probes.insert(p, readable(src, ReadMode::Cooked, start + p)?);
-    }
-    let decision = size::decide(&sources, &probes).ok_or_else(|| {
-        RipError::Media(
-            "the drive reports no size and the disc has no file system: use --size".into(),
-        )
-    })?;
-    if decision.sectors == 0 {
-        return Err(RipError::Media("the disc holds no data (size 0)".into()));
-    }
-    Ok(Layout {
-        mode: ReadMode::Cooked,
-        segments: vec![Segment {
-            image_start: 0,
-            disc_lba: start,
-            count: decision.sectors,
-        }],
-        decision,
-        left_out,
-        tracks: used,
-        start,
-    })
+    lines
 }
 
-fn raw_layout(
-    src: &mut dyn RipSource,
-    info: &MediumInfo,
-    subchannel: bool,
-) -> Result<Layout, RipError> {
+fn raw_layout(src: &mut dyn Disc, info: &MediumInfo, subchannel: bool) -> Result<Layout, RipError> {
     if info.family != Family::Cd {
-        return Err(RipError::Media(format!(
-            "--raw reads CD sectors; this is a {} (rip it without --raw)",
-            info.profile_name
+        return Err(RipError::Media(MediumError::RawNeedsCd(
+            info.profile_name.clone(),
         )));
     }
     if info.tracks.is_empty() {
-        return Err(RipError::Media(
-            "the drive reports no tracks for --raw".into(),
-        ));
+        return Err(RipError::Media(MediumError::NoTracks));
     }
     let mode = ReadMode::Raw {
         c2: info.c2,
@@ -399,16 +472,193 @@ fn reserve(f: &fs::File, bytes: u64, path: &Path) -> Result<(), RipError> {
     if need <= free {
         return Ok(());
     }
-    Err(RipError::Write(format!(
-        "{}: not enough space for the image: it needs {need} bytes, the file system has \
-         {free} bytes free; free some space or rip to another file system",
-        path.display()
-    )))
+    Err(RipError::Write(WriteFailure::NoSpace {
+        path: path.to_path_buf(),
+        need,
+        free,
+    }))
+}
+
+/// Before touching the drive: OUT must not exist (unless `--force`), a partial rip is
+/// resumed or replaced only when asked, and with `--resume` the map must load.
+fn check_outputs(paths: &Paths, opts: &RipOptions) -> Result<Option<Mapfile>, RipError> {
+    if paths.image.exists() && !opts.force && !opts.resume {
+        return Err(RipError::Exists(paths.image.clone()));
+    }
+    if !opts.resume && !opts.force && paths.partial.symlink_metadata().is_ok() {
+        let (partial, map) = (paths.partial.clone(), paths.map.clone());
+        return Err(RipError::Usage(if paths.map.exists() {
+            UsageError::PartialWithMap { partial, map }
+        } else {
+            UsageError::PartialWithoutMap { partial, map }
+        }));
+    }
+    if !opts.resume {
+        return Ok(None);
+    }
+    if !paths.map.exists() {
+        return Err(RipError::Usage(UsageError::NoMap(paths.map.clone())));
+    }
+    Mapfile::load(&paths.map).map(Some).map_err(|error| {
+        RipError::Usage(UsageError::BadMap {
+            map: paths.map.clone(),
+            error,
+        })
+    })
+}
+
+/// Identify the medium and ask for the read speed.
+fn identify_medium(
+    src: &mut dyn Disc,
+    speed: Option<Speed>,
+    sink: &dyn ProgressSink,
+) -> Result<MediumInfo, RipError> {
+    let info = src.describe().map_err(|e| match e {
+        MediaError::NoMedium => RipError::Media(MediumError::NoMedium(e)),
+        other if other.class() == crate::scsi::retry::FailureClass::MediaAbsent => {
+            RipError::Media(MediumError::NoMedium(other))
+        }
+        other => RipError::Drive(DriveFailure::Identify(other)),
+    })?;
+    if let Some(sp) = speed {
+        match src.set_speed(info.family, sp) {
+            Ok(true) => {}
+            Ok(false) => sink.event(&Event::Notice {
+                message: "the drive did not accept the read speed; reading at its own speed".into(),
+            }),
+            Err(e) => return Err(RipError::Media(MediumError::Speed(e))),
+        }
+    }
+    Ok(info)
+}
+
+/// The map: a fresh one for this disc, or the one to continue, checked to be this disc's
+/// and this rip's size.
+fn open_map(
+    resumed: Option<Mapfile>,
+    id: &str,
+    bytes: u64,
+    paths: &Paths,
+    opts: &RipOptions,
+) -> Result<Mapfile, RipError> {
+    let Some(m) = resumed else {
+        let mut m = Mapfile::new(bytes);
+        m.set_tag("disc", id);
+        return Ok(m);
+    };
+    if m.tag("disc") != Some(id) {
+        return Err(RipError::Identity(MapMismatch::OtherDisc {
+            map: paths.map.clone(),
+            recorded: m.tag("disc").map(str::to_string),
+            disc: id.to_string(),
+        }));
+    }
+    if m.size() != bytes {
+        return Err(RipError::Identity(MapMismatch::Size {
+            map: paths.map.clone(),
+            map_bytes: m.size(),
+            rip_bytes: bytes,
+        }));
+    }
+    if paths.image.exists() && !opts.force {
+        return Err(RipError::Exists(paths.image.clone()));
+    }
+    if !paths.partial.exists() {
+        return Err(RipError::Usage(UsageError::PartialGone(
+            paths.partial.clone(),
+        )));
+    }
+    Ok(m)
+}
+
+/// The partial image at its final size, checked to fit, and the partial sub-channel file.
+fn open_outputs(
+    paths: &Paths,
+    want: u64,
+    resume: bool,
+) -> Result<(fs::File, Option<fs::File>), RipError> {
+    let image = open_partial(&paths.partial, resume)?;
+    if image.metadata().map_err(io(&paths.partial))?.len() != want {
+        image.set_len(want).map_err(io(&paths.partial))?;
+    }
+    if let Err(e) = reserve(&image, want, &paths.partial) {
+        if !resume {
+            let _ = fs::remove_file(&paths.partial);
+        }
+        return Err(e);
+    }
+    let sub = paths
+        .sub
+        .as_deref()
+        .map(|s| open_partial(&part_name(s), resume))
+        .transpose()?;
+    Ok((image, sub))
+}
+
+/// The engine's reasons to stop, as the rip's.
+fn engine_error(e: EngineError, paths: &Paths) -> RipError {
+    match e {
+        EngineError::Interrupted => RipError::Interrupted(paths.map.clone()),
+        EngineError::Write(source) => RipError::Write(WriteFailure::Failed {
+            partial: paths.partial.clone(),
+            map: paths.map.clone(),
+            source,
+        }),
+        EngineError::Map { path, source } => RipError::Io { path, source },
+        EngineError::MediumGone(cause) => RipError::Media(MediumError::Removed {
+            cause,
+            map: paths.map.clone(),
+        }),
+        other => RipError::Drive(DriveFailure::Engine(other)),
+    }
+}
+
+/// Image sector ranges → disc LBA ranges.
+fn disc_ranges(bad: &[(u64, u64)], segments: &[Segment]) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    for &(first, count) in bad {
+        let mut s = first;
+        let end = first + count;
+        while s < end {
+            let Some(seg) = segments
+                .iter()
+                .find(|g| s >= g.image_start && s < g.image_start + g.count)
+            else {
+                break;
+            };
+            let n = (seg.image_start + seg.count).min(end) - s;
+            out.push((seg.disc_lba + (s - seg.image_start), n));
+            s += n;
+        }
+    }
+    out
+}
+
+/// A complete rip: OUT.part becomes OUT (and the sub-channel file its name), then
+/// OUT.sha256 and the .cue are written. Returns the SHA-256 in hex.
+fn complete(
+    paths: &Paths,
+    layout: &Layout,
+    sha256: Option<[u8; 32]>,
+) -> Result<Option<String>, RipError> {
+    fs::rename(&paths.partial, &paths.image).map_err(io(&paths.image))?;
+    if let Some(s) = &paths.sub {
+        fs::rename(part_name(s), s).map_err(io(s))?;
+    }
+    let sha = sha256.map(|d| hex(&d));
+    if let Some(h) = &sha {
+        crate::files::write_sha256_file(&paths.image, h).map_err(io(&paths.sha256))?;
+    }
+    if let Some(cue) = &paths.cue {
+        let text = raw::cue_sheet(&paths.image, &layout.tracks, &layout.segments);
+        fs::write(cue, text).map_err(io(cue))?;
+    }
+    Ok(sha)
 }
 
 /// Rip the medium in `src` to `opts.out`.
 pub fn rip(
-    src: &mut dyn RipSource,
+    src: &mut dyn Disc,
     opts: &RipOptions,
     sink: &dyn ProgressSink,
     cancel: &Cancel,
@@ -417,97 +667,19 @@ pub fn rip(
     let paths = Paths::for_out(&opts.out, opts.raw, opts.subchannel);
     // With --resume, the map is checked first (syntax now, disc identity once the disc is
     // known), so a wrong or broken map is named as such rather than as "OUT exists".
-    if paths.image.exists() && !opts.force && !opts.resume {
-        return Err(RipError::Exists(paths.image.clone()));
-    }
-    if !opts.resume && !opts.force && paths.partial.symlink_metadata().is_ok() {
-        return Err(RipError::Usage(if paths.map.exists() {
-            format!(
-                "a partial rip is there ({} with {}): add --resume to continue it, or --force \
-                 to start over",
-                paths.partial.display(),
-                paths.map.display()
-            )
-        } else {
-            format!(
-                "{} exists (without a map {}, so it cannot be resumed): add --force to \
-                 replace it",
-                paths.partial.display(),
-                paths.map.display()
-            )
-        }));
-    }
-    let resumed = if opts.resume {
-        if !paths.map.exists() {
-            return Err(RipError::Usage(format!(
-                "--resume: no map {} to continue from",
-                paths.map.display()
-            )));
-        }
-        Some(
-            Mapfile::load(&paths.map)
-                .map_err(|e| RipError::Usage(format!("--resume: {}: {e}", paths.map.display())))?,
-        )
-    } else {
-        None
-    };
-
-    let info = src.medium_info().map_err(|e| match e {
-        ReadFailure::NoMedium(d) => RipError::Media(format!("no medium: {d}")),
-        other => RipError::Drive(format!("identifying the medium: {other}")),
-    })?;
-    if let Some(sp) = opts.speed {
-        match src.set_speed(info.family, sp) {
-            Ok(true) => {}
-            Ok(false) => sink.event(&Event::Notice {
-                message: "the drive did not accept the read speed; reading at its own speed".into(),
-            }),
-            Err(e) => return Err(RipError::Media(e.to_string())),
-        }
-    }
+    let resumed = check_outputs(&paths, opts)?;
+    let info = identify_medium(src, opts.speed, sink)?;
     let layout = if opts.raw {
         raw_layout(src, &info, opts.subchannel)?
     } else {
         cooked_layout(src, &info, opts.size)?
     };
-    let mut notes = Vec::new();
     let out_bytes = if opts.raw { 2352 } else { 2048 };
     let sectors = layout.decision.sectors;
     let mode_name = if opts.raw { "raw" } else { "cooked" };
     let id = identity(src, &info, mode_name, layout.start);
-
-    // The map: a fresh one, or the one to continue.
-    let map = if let Some(m) = resumed {
-        if m.tag("disc") != Some(id.as_str()) {
-            return Err(RipError::Identity(format!(
-                "the mapfile {} belongs to another disc or rip (map: {}; this disc: {id})",
-                paths.map.display(),
-                m.tag("disc").unwrap_or("no identity")
-            )));
-        }
-        if m.size() != sectors * out_bytes as u64 {
-            return Err(RipError::Identity(format!(
-                "{} covers {} bytes but this rip is {} bytes (was --size different?)",
-                paths.map.display(),
-                m.size(),
-                sectors * out_bytes as u64
-            )));
-        }
-        if paths.image.exists() && !opts.force {
-            return Err(RipError::Exists(paths.image.clone()));
-        }
-        if !paths.partial.exists() {
-            return Err(RipError::Usage(format!(
-                "--resume: the partial image {} is gone",
-                paths.partial.display()
-            )));
-        }
-        m
-    } else {
-        let mut m = Mapfile::new(sectors * out_bytes as u64);
-        m.set_tag("disc", &id);
-        m
-    };
+    let want = sectors * out_bytes as u64;
+    let map = open_map(resumed, &id, want, &paths, opts)?;
 
     // Told once the map is known to fit, so a refused --resume prints only its error.
     sink.event(&Event::Notice {
@@ -519,31 +691,14 @@ pub fn rip(
     for n in layout.decision.notes.iter().chain(&layout.left_out) {
         sink.event(&Event::Notice { message: n.clone() });
     }
-    let image = open_partial(&paths.partial, opts.resume)?;
-    let want = sectors * out_bytes as u64;
-    if image.metadata().map_err(io(&paths.partial))?.len() != want {
-        image.set_len(want).map_err(io(&paths.partial))?;
-    }
-    if let Err(e) = reserve(&image, want, &paths.partial) {
-        if !opts.resume {
-            let _ = fs::remove_file(&paths.partial);
-        }
-        return Err(e);
-    }
-    let sub_partial = paths.sub.as_deref().map(part_name);
-    let sub = sub_partial
-        .as_deref()
-        .map(|p| open_partial(p, opts.resume))
-        .transpose()?;
-    let per = layout.mode.bytes_per_sector();
-    let chunk_sectors = (src.max_transfer_bytes().min(MAX_CHUNK_BYTES) / per).max(1) as u32;
+    let (image, sub) = open_outputs(&paths, want, opts.resume)?;
     let plan = Plan {
         mode: layout.mode,
         segments: layout.segments.clone(),
         out_bytes,
-        chunk_sectors,
+        chunk_sectors: src.sectors_per_read(layout.mode),
         retries: opts.retries,
-        one_x: info.family.one_x(),
+        one_x: info.family.one_x_bytes_per_sec(),
         save_every: Duration::from_secs(5),
     };
     let header = vec![
@@ -557,93 +712,38 @@ pub fn rip(
             &layout.segments,
             &layout.tracks,
         ))),
-        ReadMode::Cooked => None,
+        _ => None,
     };
-    let engine = Engine::new(
-        plan,
-        map,
-        Output {
-            image,
-            sub,
-            map_path: paths.map.clone(),
-            map_header: header,
-        },
-        checker,
-        sink,
-        cancel,
-    )
-    .map_err(io(&paths.partial))?;
-    let er = engine.run(src).map_err(|e| match e {
-        EngineError::Interrupted => RipError::Interrupted(paths.map.clone()),
-        EngineError::Write(e) => RipError::Write(format!(
-            "writing {}: {e}; the map {} is consistent: free space and run again with --resume",
-            paths.partial.display(),
-            paths.map.display()
-        )),
-        EngineError::Map { path, source } => RipError::Io { path, source },
-        EngineError::MediumGone(d) => RipError::Media(format!(
-            "the medium was removed or changed during the rip ({d}); the map {} is saved",
-            paths.map.display()
-        )),
-        EngineError::Drive(d) => RipError::Drive(d),
-    })?;
-    notes.extend(er.checker_notes);
-
-    // Image sector ranges → disc LBA ranges.
-    let mut unreadable = Vec::new();
-    for (first, count) in &er.bad_ranges {
-        let mut s = *first;
-        let end = first + count;
-        while s < end {
-            let Some(seg) = layout
-                .segments
-                .iter()
-                .find(|g| s >= g.image_start && s < g.image_start + g.count)
-            else {
-                break;
-            };
-            let n = (seg.image_start + seg.count).min(end) - s;
-            unreadable.push((seg.disc_lba + (s - seg.image_start), n));
-            s += n;
-        }
-    }
-    let complete = unreadable.is_empty() && er.sha256.is_some();
+    let output = Output {
+        image,
+        sub,
+        map_path: paths.map.clone(),
+        map_header: header,
+    };
+    let engine =
+        Engine::new(plan, map, output, checker, sink, cancel).map_err(io(&paths.partial))?;
+    let er = engine.run(src).map_err(|e| engine_error(e, &paths))?;
+    let mut notes = er.checker_notes;
+    let unreadable = disc_ranges(&er.bad_ranges, &layout.segments);
+    let is_complete = unreadable.is_empty() && er.sha256.is_some();
     let damaged_files = (layout.mode == ReadMode::Cooked && !er.bad_ranges.is_empty())
         .then(|| crate::iso::damage::locate_in_file(&paths.partial, &er.bad_ranges))
         .and_then(|r| {
             r.map_err(|e| notes.push(format!("no files named: the image's ISO 9660 tree: {e}")))
                 .ok()
         });
-    let mut sha = None;
-    let mut image_path = paths.partial.clone();
-    if complete {
-        fs::rename(&paths.partial, &paths.image).map_err(io(&paths.image))?;
-        image_path = paths.image.clone();
-        if let (Some(p), Some(s)) = (&sub_partial, &paths.sub) {
-            fs::rename(p, s).map_err(io(s))?;
-        }
-        if let Some(d) = er.sha256 {
-            let h = hex(&d);
-            let name = paths
-                .image
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            fs::write(&paths.sha256, format!("{h}  {name}\n")).map_err(io(&paths.sha256))?;
-            sha = Some(h);
-        }
-        if let Some(cue) = &paths.cue {
-            let text = raw::cue_sheet(&paths.image, &layout.tracks, &layout.segments);
-            fs::write(cue, text).map_err(io(cue))?;
-        }
-    }
+    let (sha, image_path) = if is_complete {
+        (complete(&paths, &layout, er.sha256)?, paths.image.clone())
+    } else {
+        (None, paths.partial.clone())
+    };
     Ok(RipReport {
         device: src.name(),
         profile_name: info.profile_name.clone(),
-        one_x: info.family.one_x(),
+        one_x: info.family.one_x_bytes_per_sec(),
         image: image_path,
         paths,
-        complete,
+        complete: is_complete,
         sectors,
         sector_bytes: out_bytes,
         size: layout.decision,

@@ -2,8 +2,8 @@
 //! data sector, C2 pointers, subchannel split) and the .cue sheet.
 
 use super::engine::{BadSector, Checker, Segment};
-use super::source::Track;
 use crate::ecma130::{RAW, Verdict, check_data_sector};
+use crate::media::Track;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -9,7 +9,7 @@
 //!
 //! `decide` is pure: the job probes the sectors `probe_points` names and passes the result.
 
-use super::source::{MediumInfo, Track};
+use crate::media::{MediumInfo, Track};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -412,7 +412,7 @@ mod tests {
         let info = MediumInfo {
             profile: 8,
             profile_name: "CD-ROM".into(),
-            family: super::super::source::Family::Cd,
+            family: crate::scsi::Family::Cd,
             capacity: None,
             tracks: vec![
                 t(1, 1, 0, 1000, true),

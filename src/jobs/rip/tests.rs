@@ -1,9 +1,21 @@
 //! The rip job over a scripted source: an in-memory disc with faults at chosen LBAs.
 
-use super::source::*;
 use super::*;
+use crate::drive::{DriveError, DriveErrorKind};
 use crate::jobs::NoProgress;
+use crate::media::MediumInfo;
+use crate::scsi::retry::FailureClass;
 use std::collections::HashMap;
+
+/// A failed read of class `class` (as the drive layer would have classified its sense).
+fn failure(class: FailureClass, what: impl Into<String>) -> MediaError {
+    MediaError::Drive(DriveError::new(
+        "READ(10)",
+        None,
+        DriveErrorKind::BadRequest(what.into()),
+        class,
+    ))
+}
 
 thread_local! {
     /// Skip the image reservation (to test a disk that fills up during the rip).
@@ -29,7 +41,7 @@ pub struct Scripted {
     /// Raw reads with C2 pointers: LBAs whose C2 bits come back set (data intact).
     pub c2_set: Vec<u64>,
     /// Reads covering the LBA fail this many times with this (busy drive) failure.
-    pub transient: HashMap<u64, (u32, ReadFailure)>,
+    pub transient: HashMap<u64, (u32, MediaError)>,
     /// Times `wait` was called.
     pub waits: u32,
 }
@@ -90,9 +102,9 @@ impl Scripted {
     }
 }
 
-impl RipSource for Scripted {
-    fn medium_info(&mut self) -> Result<MediumInfo, ReadFailure> {
-        Ok(self.info.clone())
+impl SectorSource for Scripted {
+    fn sector_count(&self) -> Option<u64> {
+        None
     }
     fn read(
         &mut self,
@@ -100,7 +112,7 @@ impl RipSource for Scripted {
         lba: u64,
         count: u32,
         buf: &mut [u8],
-    ) -> Result<(), ReadFailure> {
+    ) -> Result<(), MediaError> {
         self.reads += 1;
         if let Some((n, c)) = &self.cancel_after
             && self.reads >= *n
@@ -109,7 +121,7 @@ impl RipSource for Scripted {
         }
         let end = lba + u64::from(count);
         if end > self.readable_end {
-            return Err(ReadFailure::Illegal("LBA out of range".into()));
+            return Err(failure(FailureClass::InvalidAddress, "LBA out of range"));
         }
         for l in lba..end {
             if let Some((n, f)) = self.transient.get_mut(&l)
@@ -119,15 +131,16 @@ impl RipSource for Scripted {
                 return Err(f.clone());
             }
             if self.bad.contains(&l) {
-                return Err(ReadFailure::Medium(format!(
-                    "unrecovered read error at {l}"
-                )));
+                return Err(failure(
+                    FailureClass::MediumError,
+                    format!("unrecovered read error at {l}"),
+                ));
             }
             if let Some(n) = self.flaky.get_mut(&l)
                 && *n > 0
             {
                 *n -= 1;
-                return Err(ReadFailure::Medium(format!("flaky {l}")));
+                return Err(failure(FailureClass::MediumError, format!("flaky {l}")));
             }
         }
         if let ReadMode::Raw { c2, subchannel } = mode {
@@ -168,11 +181,17 @@ impl RipSource for Scripted {
         buf[src.len()..len].fill(0);
         Ok(())
     }
-    fn set_speed(&mut self, _: Family, _: Speed) -> Result<bool, ReadFailure> {
-        Ok(false)
-    }
     fn max_transfer_bytes(&self) -> usize {
         self.max_transfer
+    }
+}
+
+impl Disc for Scripted {
+    fn describe(&mut self) -> Result<MediumInfo, MediaError> {
+        Ok(self.info.clone())
+    }
+    fn set_speed(&mut self, _: Family, _: Speed) -> Result<bool, MediaError> {
+        Ok(false)
     }
     fn wait(&mut self, _: Duration) {
         self.waits += 1;
@@ -208,7 +227,7 @@ fn disc_to_rip(sectors: u64, seed: u8) -> (tempfile::TempDir, PathBuf, Scripted)
 }
 
 /// A rip with no progress shown and no interruption.
-fn rip_quiet(src: &mut impl RipSource, o: &RipOptions) -> Result<RipReport, RipError> {
+fn rip_quiet(src: &mut impl Disc, o: &RipOptions) -> Result<RipReport, RipError> {
     rip(src, o, &NoProgress, &Cancel::new())
 }
 
@@ -394,9 +413,9 @@ struct Pattern {
     inner: Scripted,
 }
 
-impl RipSource for Pattern {
-    fn medium_info(&mut self) -> Result<MediumInfo, ReadFailure> {
-        Ok(self.inner.info.clone())
+impl SectorSource for Pattern {
+    fn sector_count(&self) -> Option<u64> {
+        None
     }
     fn read(
         &mut self,
@@ -404,7 +423,7 @@ impl RipSource for Pattern {
         lba: u64,
         count: u32,
         buf: &mut [u8],
-    ) -> Result<(), ReadFailure> {
+    ) -> Result<(), MediaError> {
         for (i, s) in buf[..count as usize * 2048]
             .chunks_exact_mut(2048)
             .enumerate()
@@ -413,11 +432,17 @@ impl RipSource for Pattern {
         }
         Ok(())
     }
-    fn set_speed(&mut self, _: Family, _: Speed) -> Result<bool, ReadFailure> {
-        Ok(false)
-    }
     fn max_transfer_bytes(&self) -> usize {
         1 << 20
+    }
+}
+
+impl Disc for Pattern {
+    fn describe(&mut self) -> Result<MediumInfo, MediaError> {
+        Ok(self.inner.info.clone())
+    }
+    fn set_speed(&mut self, _: Family, _: Speed) -> Result<bool, MediaError> {
+        Ok(false)
     }
     fn wait(&mut self, _: Duration) {}
     fn name(&self) -> String {
@@ -628,13 +653,16 @@ fn busy_drive_mid_rip_is_waited_for_not_an_error() {
     let (d, out, mut src) = disc_to_rip(800, 11);
     src.transient.insert(
         300,
-        (3, ReadFailure::NotReady("02/04/01 becoming ready".into())),
+        (
+            3,
+            failure(FailureClass::NotReady, "02/04/01 becoming ready"),
+        ),
     );
     src.transient.insert(
         600,
         (
             1,
-            ReadFailure::UnitAttention("06/29/00 power on or reset".into()),
+            failure(FailureClass::UnitAttention, "06/29/00 power on or reset"),
         ),
     );
     let r = rip_quiet(&mut src, &opts(&out)).unwrap();
@@ -651,7 +679,7 @@ fn drive_that_never_becomes_ready_stops_the_rip_with_the_map_saved() {
         400,
         (
             u32::MAX,
-            ReadFailure::NotReady("02/04/01 becoming ready".into()),
+            failure(FailureClass::NotReady, "02/04/01 becoming ready"),
         ),
     );
     let e = rip_quiet(&mut src, &opts(&out)).unwrap_err();
