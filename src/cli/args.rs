@@ -1,7 +1,7 @@
 //! The command-line grammar (clap derive), and the parsers of values clap leaves as text
 //! so that a bad one gets discrw's own one-line error and exit code.
 
-use super::CliError;
+use super::error::CliError;
 use crate::scsi::Speed;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -218,7 +218,7 @@ mod tests {
         for bad in ["0", "-2", "fast", "", "nan"] {
             assert_eq!(
                 parse_speed(bad).unwrap_err().code,
-                super::super::ExitCode::Usage,
+                crate::cli::error::ExitCode::Usage,
                 "{bad}"
             );
         }

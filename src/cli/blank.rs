@@ -2,10 +2,10 @@
 
 use super::args::{BlankArgs, Cli, FormatArgs};
 use super::device::{self, DeviceSpec};
-use super::info::identify;
+use super::drive::open_identified;
+use super::error::{CliError, ExitCode};
+use super::out::print_json;
 use super::progress::{Mode as ProgressMode, Progress};
-use super::{CliError, ExitCode, print_json};
-use crate::drive::Drive;
 use crate::jobs::Cancel;
 use crate::jobs::blank::{self as job, BlankError};
 use crate::outln;
@@ -33,10 +33,8 @@ fn run(cli: &Cli, what: &str, full: bool) -> Result<(), CliError> {
     let cancel = Cancel::new();
     super::signals::install(&cancel)
         .map_err(|e| CliError::failure(format!("cannot install signal handlers: {e}")))?;
-    let clock = device::clock_for(&spec);
-    let t = device::open(&spec, Access::Exclusive, &clock, cli.verbose)?;
-    let mut drive = Drive::with_clock(t, clock.clone());
-    identify(&spec, &mut drive)?;
+    let mut drive = open_identified(&spec, Access::Exclusive, cli.verbose)?;
+    let clock = drive.clock().clone();
     let profile = job::current_profile(&mut drive).map_err(|e| error(&spec, e))?;
     let sink = Progress::new(ProgressMode::pick(cli.json));
     let r = if what == "blank" {

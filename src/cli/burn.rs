@@ -3,17 +3,17 @@
 
 use super::args::{BurnArgs, Cli};
 use super::device;
+use super::error::{CliError, ExitCode};
+use super::input::{is_cue, load_cue};
+use super::out::print_json;
 use super::progress::{Mode as ProgressMode, Progress};
-use super::{CliError, ExitCode, print_json};
-use crate::drive::Drive;
+use super::report::{pct, verify_code, verify_line, verify_problems};
 use crate::jobs::Cancel;
-use crate::jobs::burn::cue::CueImage;
 use crate::jobs::burn::plan::Choices;
 use crate::jobs::burn::source::{self, Image, StreamSource};
 use crate::jobs::burn::{
     self as job, BurnError, BurnOptions, BurnReport, FailureKind, Input, Outcome, Speed, Target,
 };
-use crate::jobs::verify::VerifyReport;
 use crate::outln;
 use crate::transport::sg_io::Access;
 use serde_json::json;
@@ -99,10 +99,6 @@ fn exit_of(kind: FailureKind) -> ExitCode {
     }
 }
 
-fn pct(f: f64) -> String {
-    format!("{:.0}%", f * 100.0)
-}
-
 /// The end-of-burn lines for one drive.
 fn summary(r: &BurnReport) -> Vec<String> {
     let mut v = Vec::new();
@@ -169,119 +165,12 @@ fn summary(r: &BurnReport) -> Vec<String> {
     v
 }
 
-fn sectors(n: u64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 sector {one}")
-    } else {
-        format!("{n} sectors {many}")
-    }
-}
-
-/// What a failed verify found, as one clause list: differing and unreadable ranges (with
-/// the ISO files they hit), a stale `IMAGE.sha256`, or a digest-only mismatch.
-pub fn verify_problems(vr: &VerifyReport) -> String {
-    let mut v = Vec::new();
-    if let Some(n) = vr.audio_offset_samples {
-        v.push(format!(
-            "audio compared with a read offset of {n:+} samples (the drive's read/write offset)"
-        ));
-    }
-    if !vr.mismatched.is_empty() {
-        v.push(format!(
-            "{} at LBA {}",
-            sectors(vr.mismatched.sectors(), "differs", "differ"),
-            vr.mismatched.display()
-        ));
-    }
-    if !vr.unreadable.is_empty() {
-        v.push(format!(
-            "{} at LBA {}",
-            sectors(vr.unreadable.sectors(), "is unreadable", "are unreadable"),
-            vr.unreadable.display()
-        ));
-    }
-    if let Some(d) = &vr.damaged_files {
-        v.push(d.summary());
-    }
-    match vr.damaged_tracks.as_slice() {
-        [] => {}
-        [t] => v.push(format!("in track {t}")),
-        ts => v.push(format!(
-            "in tracks {}",
-            ts.iter()
-                .map(|t| t.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
-    if let Some(why) = vr.audio_offset_unknown.and_then(|w| w.clause()) {
-        v.push(why);
-    }
-    if let Some((p, false)) = &vr.sha256_file {
-        v.push(format!("the image does not match {}", p.display()));
-    }
-    if vr.mismatched.is_empty() && vr.unreadable.is_empty() && vr.sha256_file.is_none() {
-        v.push(format!(
-            "SHA-256 of the disc {} differs from the image's {}",
-            vr.disc_sha256.as_deref().unwrap_or("-"),
-            vr.image_sha256
-        ));
-    }
-    v.join("; ")
-}
-
-/// One line for a verify result.
-pub fn verify_line(vr: &VerifyReport) -> String {
-    if let (true, Some(n)) = (vr.is_match(), vr.audio_offset_samples) {
-        format!(
-            "  verify: {} sectors match; audio matches with a read offset of {n:+} samples \
-             (the drive's read/write offset; {} samples at the disc's edges not compared)",
-            vr.sectors,
-            vr.audio_samples_not_compared.unwrap_or(0)
-        )
-    } else if vr.is_match() {
-        format!(
-            "  verify: {} sectors match, SHA-256 {}",
-            vr.sectors, vr.image_sha256
-        )
-    } else {
-        format!("  verify: FAILED: {}", verify_problems(vr))
-    }
-}
-
-/// The exit code a verify result means: 0 match, 6 mismatch, 5 unreadable only.
-pub fn verify_code(vr: &VerifyReport) -> ExitCode {
-    if vr.is_match() {
-        ExitCode::Ok
-    } else if !vr.mismatched.is_empty() || vr.unreadable.is_empty() {
-        ExitCode::Mismatch
-    } else {
-        ExitCode::Unreadable
-    }
-}
-
 /// Physical memory in bytes, from /proc/meminfo (None where it cannot be read).
 fn physical_memory() -> Option<u64> {
     let m = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     kib.checked_mul(1024)
-}
-
-/// True when IMAGE is a cue sheet (burned session-at-once with its .bin files).
-pub fn is_cue(path: &std::path::Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("cue"))
-}
-
-/// Read and lay out a cue sheet; a bad sheet or a missing file is a usage error (exit 2)
-/// naming the .cue line. CD-Text lines are warned about, once.
-pub fn load_cue(path: &std::path::Path) -> Result<CueImage, CliError> {
-    let img = CueImage::load(path).map_err(|e| CliError::usage(e.to_string()))?;
-    for w in &img.sheet.warnings {
-        eprintln!("discrw: warning: {}: {w}", path.display());
-    }
-    Ok(img)
 }
 
 /// Checks on IMAGE that need no drive: it exists, is not empty, is whole sectors (or
@@ -385,10 +274,8 @@ pub fn run(cli: &Cli, a: &BurnArgs) -> Result<(), CliError> {
     installed.map_err(|e| CliError::failure(format!("cannot install signal handlers: {e}")))?;
     let mut targets = Vec::new();
     for spec in &specs {
-        let clock = device::clock_for(spec);
-        let t = device::open(spec, Access::Exclusive, &clock, cli.verbose)?;
-        let mut drive = Drive::with_clock(t, clock.clone());
-        super::info::identify(spec, &mut drive)?;
+        let drive = super::drive::open_identified(spec, Access::Exclusive, cli.verbose)?;
+        let clock = drive.clock().clone();
         targets.push(Target {
             drive,
             clock,

@@ -1,6 +1,6 @@
 //! Which drive a command talks to: `-d/--device`, `DISCRW_DEVICE`, or the only drive found.
 
-use super::{CliError, ExitCode};
+use super::error::{CliError, ExitCode};
 use crate::clock::{RealClock, SharedClock, VirtualClock};
 use crate::transport::discover::{DriveNodes, find_optical_drives};
 use crate::transport::sg_io::{Access, OpenError, SgDevice};

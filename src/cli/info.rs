@@ -2,38 +2,13 @@
 
 use super::args::{Cli, EjectArgs};
 use super::device::{self, DeviceSpec};
-use super::{CliError, ExitCode, print_json};
-use crate::drive::{Drive, DriveError, DriveErrorKind, Identity, MediaInfo, MediaStatus};
+use super::drive::{drive_error, identify, open_identified};
+use super::error::CliError;
+use super::out::print_json;
+use crate::drive::{Drive, MediaInfo, MediaStatus};
 use crate::outln;
-use crate::transport::Transport;
 use crate::transport::sg_io::Access;
 use serde_json::{Value, json};
-
-/// Turn a drive error into the CLI's one line, naming the device. No medium and wrong
-/// media are media problems (exit 4); everything else is a failure (exit 1).
-pub fn drive_error(dev: &DeviceSpec, e: &DriveError) -> CliError {
-    let code = if e.is_media_absent() {
-        ExitCode::Media
-    } else {
-        ExitCode::Failure
-    };
-    CliError::new(code, format!("{dev}: {e}"))
-}
-
-/// INQUIRY, refusing devices that are not CD/DVD/BD drives (exit 3).
-pub fn identify<T: Transport>(
-    dev: &DeviceSpec,
-    drive: &mut Drive<T>,
-) -> Result<Identity, CliError> {
-    let id = drive.identify().map_err(|e| {
-        if matches!(e.kind, DriveErrorKind::NotMmc { .. }) {
-            CliError::new(ExitCode::Device, format!("{dev}: {e}"))
-        } else {
-            drive_error(dev, &e)
-        }
-    })?;
-    Ok(id)
-}
 
 /// The JSON shape of a medium: MediaInfo with the profile flattened to its name and number.
 pub fn media_json(m: &MediaInfo) -> Value {
@@ -243,10 +218,7 @@ pub fn info(cli: &Cli) -> Result<(), CliError> {
 
 pub fn eject(cli: &Cli, a: &EjectArgs) -> Result<(), CliError> {
     let spec = device::resolve_one(&cli.device)?;
-    let clock = device::clock_for(&spec);
-    let t = device::open(&spec, Access::Exclusive, &clock, cli.verbose)?;
-    let mut drive = Drive::with_clock(t, clock);
-    identify(&spec, &mut drive)?;
+    let mut drive = open_identified(&spec, Access::Exclusive, cli.verbose)?;
     // A drive that refuses removal (PREVENT held by us earlier) would refuse the eject:
     // allow it first, ignoring drives that lack the command.
     let _ = drive.prevent_allow_medium_removal(false);

@@ -2,10 +2,10 @@
 //! (`/dev/srN`, `/dev/sgN`, `virtual:PATH` in place of IMAGE, as `isoinfo -i /dev/sr0` and
 //! `xorriso -indev /dev/sr0` take them); create writes image files.
 
-use crate::cli::device::{self, DeviceSpec};
-use crate::cli::info::{drive_error, identify};
-use crate::cli::{CliError, ExitCode};
-use crate::drive::{Drive, MediaStatus};
+use crate::cli::device::DeviceSpec;
+use crate::cli::drive::{drive_error, open_identified};
+use crate::cli::error::{CliError, ExitCode};
+use crate::drive::MediaStatus;
 use crate::iso::{self, EntryKind, ImageFile, IsoError, IsoImage, SectorSource};
 use crate::media::{DriveMedium, MediaError};
 use crate::outln;
@@ -132,11 +132,8 @@ fn drive_spec(image: &Path) -> Result<Option<DeviceSpec>, CliError> {
 /// The medium in a drive, bounded by its readable size (READ CAPACITY). No medium or a blank
 /// one is a media error (exit 4), like `verify`.
 fn drive_source(spec: &DeviceSpec) -> Result<Source, CliError> {
-    let clock = device::clock_for(spec);
     // Shared: looking only, like `discrw info`; a mounted /dev/srN still reads.
-    let t = device::open(spec, Access::Shared, &clock, 0)?;
-    let mut drive = Drive::with_clock(t, clock);
-    identify(spec, &mut drive)?;
+    let mut drive = open_identified(spec, Access::Shared, 0)?;
     let media = drive.media_info().map_err(|e| drive_error(spec, &e))?;
     let media_err = |m: &str| CliError::new(ExitCode::Media, format!("{spec}: {m}"));
     match media.status {

@@ -5,11 +5,14 @@ pub mod args;
 pub mod blank;
 pub mod burn;
 pub mod device;
+pub mod drive;
 pub mod error;
 pub mod info;
+pub mod input;
 pub mod iso;
 pub mod out;
 pub mod progress;
+pub mod report;
 pub mod rip;
 pub mod signals;
 pub mod verify;
@@ -75,11 +78,4 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Blank(a) => blank::blank(cli, a),
         Command::Format(a) => blank::format(cli, a),
     }
-}
-
-/// Print a serializable value as one JSON document.
-pub fn print_json<T: serde::Serialize>(v: &T) -> Result<(), CliError> {
-    let s = serde_json::to_string_pretty(v)
-        .map_err(|e| CliError::failure(format!("cannot encode JSON: {e}")))?;
-    crate::outln!("{s}")
 }

@@ -11,7 +11,7 @@
 //! output ignore write errors (see `progress.rs`): a closed standard output never stops a
 //! burn or a rip. Only the summary printed after the job has ended can hit it.
 
-use super::CliError;
+use super::error::CliError;
 use std::io::{self, Write};
 
 /// Write formatted text to standard output and flush it, so that a closed pipe is seen here
@@ -33,4 +33,11 @@ macro_rules! outln {
     ($($arg:tt)*) => {
         $crate::cli::out::print(format_args!("{}\n", format_args!($($arg)*)))
     };
+}
+
+/// Print a serializable value as one JSON document.
+pub fn print_json<T: serde::Serialize>(v: &T) -> Result<(), CliError> {
+    let s = serde_json::to_string_pretty(v)
+        .map_err(|e| CliError::failure(format!("cannot encode JSON: {e}")))?;
+    crate::outln!("{s}")
 }

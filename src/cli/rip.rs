@@ -3,8 +3,8 @@
 
 use super::args::{Cli, RipArgs};
 use super::device;
+use super::error::{CliError, ExitCode};
 use super::progress::{Mode, Progress};
-use super::{CliError, ExitCode};
 use crate::drive::Drive;
 use crate::jobs::Cancel;
 use crate::jobs::rip::{RipError, RipOptions, RipReport, rip};

@@ -1,12 +1,14 @@
 //! `discrw verify IMAGE`: compare the disc with the image, sector by sector and by SHA-256.
 
 use super::args::{Cli, VerifyArgs};
-use super::burn::{verify_code, verify_line, verify_problems};
 use super::device;
-use super::info::{drive_error, identify};
+use super::drive::{drive_error, open_identified};
+use super::error::{CliError, ExitCode};
+use super::input::{is_cue, load_cue};
+use super::out::print_json;
 use super::progress::{Mode as ProgressMode, Progress};
-use super::{CliError, ExitCode, print_json};
-use crate::drive::{Drive, MediaStatus};
+use super::report::{verify_code, verify_line, verify_problems};
+use crate::drive::MediaStatus;
 use crate::jobs::Cancel;
 use crate::jobs::verify::{self, Reference, VerifyError};
 use crate::media::DriveMedium;
@@ -29,18 +31,15 @@ pub fn run(cli: &Cli, a: &VerifyArgs) -> Result<(), CliError> {
         return Err(CliError::usage(format!("{} is empty", a.image.display())));
     }
     // A cue sheet is compared track by track at the LBAs its layout gives.
-    let cue = if super::burn::is_cue(&a.image) {
-        Some(super::burn::load_cue(&a.image)?)
+    let cue = if is_cue(&a.image) {
+        Some(load_cue(&a.image)?)
     } else {
         None
     };
     let cancel = Cancel::new();
     super::signals::install(&cancel)
         .map_err(|e| CliError::failure(format!("cannot install signal handlers: {e}")))?;
-    let clock = device::clock_for(&spec);
-    let t = device::open(&spec, Access::Exclusive, &clock, cli.verbose)?;
-    let mut drive = Drive::with_clock(t, clock);
-    identify(&spec, &mut drive)?;
+    let mut drive = open_identified(&spec, Access::Exclusive, cli.verbose)?;
     let media = drive.media_info().map_err(|e| drive_error(&spec, &e))?;
     if matches!(media.status, MediaStatus::None) {
         return Err(CliError::new(

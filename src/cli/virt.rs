@@ -1,7 +1,7 @@
 //! `discrw virtual create`: make a virtual medium file for `--device virtual:PATH`.
 
 use super::args::{VirtualCommand, VirtualCreateArgs};
-use super::{CliError, ExitCode};
+use super::error::{CliError, ExitCode};
 use crate::emu::{CreateOptions, MediaKind};
 use crate::outln;
 
@@ -42,7 +42,7 @@ fn create(a: &VirtualCreateArgs, json: bool) -> Result<(), CliError> {
         CliError::new(code, format!("{}: {e}", a.path.display()))
     })?;
     if json {
-        super::print_json(&serde_json::json!({
+        super::out::print_json(&serde_json::json!({
             "path": a.path,
             "media": kind.to_string(),
             "from": a.from,
