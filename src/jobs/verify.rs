@@ -364,6 +364,105 @@ fn realign_audio(
     Ok(())
 }
 
+/// The image side of a comparison: the file (when there is one) positioned at the part
+/// compared, the burn's digests (when it took them), and whether audio byte pairs swap.
+struct ImageSide<'a> {
+    file: Option<(&'a Path, std::fs::File)>,
+    digests: Option<&'a Digests>,
+    swap16: bool,
+}
+
+impl<'a> ImageSide<'a> {
+    fn open(reference: Reference<'a>, size: u64) -> Result<ImageSide<'a>, VerifyError> {
+        Ok(match reference {
+            Reference::File(p) => {
+                let f = std::fs::File::open(p).map_err(image_err(p))?;
+                let got = f.metadata().map_err(image_err(p))?.len();
+                if got != size {
+                    return Err(VerifyError::ImageSize {
+                        path: p.to_path_buf(),
+                        expected: size,
+                        got,
+                    });
+                }
+                ImageSide {
+                    file: Some((p, f)),
+                    digests: None,
+                    swap16: false,
+                }
+            }
+            Reference::Part {
+                path,
+                offset,
+                swap16,
+            } => {
+                let mut f = std::fs::File::open(path).map_err(image_err(path))?;
+                f.seek(SeekFrom::Start(offset)).map_err(image_err(path))?;
+                ImageSide {
+                    file: Some((path, f)),
+                    digests: None,
+                    swap16,
+                }
+            }
+            Reference::Digests { digests, file } => ImageSide {
+                file: match file {
+                    Some(p) => Some((p, std::fs::File::open(p).map_err(image_err(p))?)),
+                    None => None,
+                },
+                digests: Some(digests),
+                swap16: false,
+            },
+        })
+    }
+
+    /// Read `buf.len()` image bytes at `off` (sequentially when `sequential`, the file
+    /// being read alongside the disc). False when there is no file to read.
+    fn read(&mut self, off: u64, buf: &mut [u8], sequential: bool) -> Result<bool, VerifyError> {
+        let Some((p, f)) = self.file.as_mut() else {
+            return Ok(false);
+        };
+        if !sequential {
+            f.seek(SeekFrom::Start(off)).map_err(image_err(p))?;
+        }
+        f.read_exact(buf).map_err(image_err(p))?;
+        if self.swap16 {
+            for pair in buf.chunks_exact_mut(2) {
+                pair.swap(0, 1);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// Read `n` sectors at `lba` into `bytes`; where the read fails, read each sector alone and
+/// return which ones fail (zero-filled, each told to the sink).
+fn read_disc(
+    disc: &mut dyn SectorSource,
+    mode: ReadMode,
+    lba: u64,
+    bytes: &mut [u8],
+    sink: &dyn ProgressSink,
+) -> Vec<bool> {
+    let ss = mode.bytes_per_sector();
+    let n = bytes.len() / ss;
+    let mut bad = vec![false; n];
+    if disc.read(mode, lba, n as u32, bytes).is_ok() {
+        return bad;
+    }
+    for (i, s) in bytes.chunks_mut(ss).enumerate() {
+        if let Err(e) = disc.read(mode, lba + i as u64, 1, s) {
+            bad[i] = true;
+            s.fill(0);
+            sink.event(&Event::ReadError {
+                lba: lba + i as u64,
+                count: 1,
+                reason: e.to_string(),
+            });
+        }
+    }
+    bad
+}
+
 /// Compare `size` bytes of the reference with the disc from `start_lba` into `pass`.
 fn compare(
     disc: &mut dyn SectorSource,
@@ -378,45 +477,13 @@ fn compare(
     let base_size = pass.rep.size;
     pass.rep.sectors += sectors;
     pass.rep.size += size;
-    let mut swap = false;
-    let (mut file, digests) = match reference {
-        Reference::File(p) => {
-            let f = std::fs::File::open(p).map_err(image_err(p))?;
-            let got = f.metadata().map_err(image_err(p))?.len();
-            if got != size {
-                return Err(VerifyError::ImageSize {
-                    path: p.to_path_buf(),
-                    expected: size,
-                    got,
-                });
-            }
-            (Some((p, f)), None)
-        }
-        Reference::Part {
-            path,
-            offset,
-            swap16,
-        } => {
-            let mut f = std::fs::File::open(path).map_err(image_err(path))?;
-            f.seek(SeekFrom::Start(offset)).map_err(image_err(path))?;
-            swap = swap16;
-            (Some((path, f)), None)
-        }
-        Reference::Digests { digests, file } => {
-            let f = match file {
-                Some(p) => Some((p, std::fs::File::open(p).map_err(image_err(p))?)),
-                None => None,
-            };
-            (f, Some(digests))
-        }
-    };
+    let mut image = ImageSide::open(reference, size)?;
     // Block digests cover 64 KiB of 2048-byte sectors; other sector sizes are compared
     // against the file itself.
-    let sequential = digests.is_none() || ss != SECTOR;
-    let block_bytes = BLOCK_SECTORS as usize * ss;
+    let sequential = image.digests.is_none() || ss != SECTOR;
     let per_read = (u64::from(disc.sectors_per_read(mode)) / BLOCK_SECTORS).max(1) * BLOCK_SECTORS;
     let mut buf = vec![0u8; per_read as usize * ss];
-    let mut img = vec![0u8; block_bytes];
+    let mut img = vec![0u8; BLOCK_SECTORS as usize * ss];
     let mut done = 0u64; // sectors
     while done < sectors {
         if pass.cancel.is_cancelled() {
@@ -424,22 +491,7 @@ fn compare(
         }
         let n = per_read.min(sectors - done);
         let bytes = &mut buf[..n as usize * ss];
-        let mut bad = vec![false; n as usize];
-        if disc.read(mode, start_lba + done, n as u32, bytes).is_err() {
-            // Narrow down to the sectors that really fail.
-            for i in 0..n {
-                let s = &mut bytes[i as usize * ss..(i as usize + 1) * ss];
-                if let Err(e) = disc.read(mode, start_lba + done + i, 1, s) {
-                    bad[i as usize] = true;
-                    s.fill(0);
-                    pass.sink.event(&Event::ReadError {
-                        lba: start_lba + done + i,
-                        count: 1,
-                        reason: e.to_string(),
-                    });
-                }
-            }
-        }
+        let bad = read_disc(disc, mode, start_lba + done, bytes, pass.sink);
         // Block by block (32 sectors, aligned to the image start).
         let mut b = 0u64;
         while b < n {
@@ -447,54 +499,14 @@ fn compare(
             let first = done + b; // image sector index
             let off = first * ss as u64;
             let len = (bn * ss as u64).min(size - off) as usize;
-            let dblock = &bytes[(b as usize) * ss..(b as usize) * ss + len];
-            pass.disc_sha.update(dblock);
-            let block_bad = &bad[b as usize..(b + bn) as usize];
-            let need_image = match digests {
-                Some(d) if !sequential => {
-                    let idx = (first / BLOCK_SECTORS) as usize;
-                    block_bad.iter().any(|&x| x)
-                        || d.block_crc.get(idx) != Some(&CRC64.checksum(dblock))
-                }
-                _ => true,
+            let block = Block {
+                lba: start_lba + first,
+                disc: &bytes[(b as usize) * ss..(b as usize) * ss + len],
+                bad: &bad[b as usize..(b + bn) as usize],
+                index: first / BLOCK_SECTORS,
+                offset: off,
             };
-            let have_image = if need_image {
-                match file.as_mut() {
-                    Some((p, f)) => {
-                        if !sequential {
-                            f.seek(SeekFrom::Start(off)).map_err(image_err(p))?;
-                        }
-                        f.read_exact(&mut img[..len]).map_err(image_err(p))?;
-                        if swap {
-                            for pair in img[..len].chunks_exact_mut(2) {
-                                pair.swap(0, 1);
-                            }
-                        }
-                        if sequential {
-                            pass.image_sha.update(&img[..len]);
-                        }
-                        true
-                    }
-                    None => false,
-                }
-            } else {
-                false
-            };
-            for i in 0..bn {
-                let lba = start_lba + first + i;
-                if block_bad[i as usize] {
-                    pass.rep.unreadable.add(lba, 1);
-                    continue;
-                }
-                if !need_image {
-                    continue;
-                }
-                let s = i as usize * ss;
-                let e = (s + ss).min(len);
-                if !have_image || dblock[s..e] != img[s..e] {
-                    pass.rep.mismatched.add(lba, 1);
-                }
-            }
+            compare_block(&block, ss, &mut image, &mut img[..len], sequential, pass)?;
             b += bn;
         }
         done += n;
@@ -507,6 +519,59 @@ fn compare(
             fifo_fill: None,
             drive_buffer_fill: None,
         });
+    }
+    Ok(())
+}
+
+/// One block (up to 32 sectors) of what the disc returned.
+struct Block<'b> {
+    /// Disc LBA of its first sector.
+    lba: u64,
+    disc: &'b [u8],
+    /// Sectors that did not read.
+    bad: &'b [bool],
+    /// Block number in the image (for its digest) and byte offset.
+    index: u64,
+    offset: u64,
+}
+
+/// Compare one block: hash what the disc returned, read the image's block only where the
+/// digests say it differs (or always, without digests), name each differing or unreadable
+/// sector.
+fn compare_block(
+    block: &Block<'_>,
+    ss: usize,
+    image: &mut ImageSide<'_>,
+    img: &mut [u8],
+    sequential: bool,
+    pass: &mut Pass<'_>,
+) -> Result<(), VerifyError> {
+    pass.disc_sha.update(block.disc);
+    let need_image = match image.digests {
+        Some(d) if !sequential => {
+            block.bad.iter().any(|&x| x)
+                || d.block_crc.get(block.index as usize) != Some(&CRC64.checksum(block.disc))
+        }
+        _ => true,
+    };
+    let have_image = need_image && image.read(block.offset, img, sequential)?;
+    if have_image && sequential {
+        pass.image_sha.update(&*img);
+    }
+    for (i, &unread) in block.bad.iter().enumerate() {
+        let lba = block.lba + i as u64;
+        if unread {
+            pass.rep.unreadable.add(lba, 1);
+            continue;
+        }
+        if !need_image {
+            continue;
+        }
+        let s = i * ss;
+        let e = (s + ss).min(block.disc.len());
+        if !have_image || block.disc[s..e] != img[s..e] {
+            pass.rep.mismatched.add(lba, 1);
+        }
     }
     Ok(())
 }
