@@ -271,6 +271,25 @@ fn info(image: &Path, json: bool) -> Result<(), CliError> {
     for d in &info.descriptors {
         outln!("  LBA {:>3}  {}", d.lba, d.kind)?;
     }
+    print_volumes(&info)?;
+    print_boot(&info)?;
+    print_extensions(&info)?;
+    let s = &info.sizes;
+    let f = |x: Option<u64>| x.map_or("-".into(), |n| n.to_string());
+    outln!(
+        "sizes (2048-byte sectors): iso9660 {}, udf {}, partitions end {}",
+        f(s.iso9660_blocks),
+        f(s.udf_blocks),
+        f(s.partition_end_blocks)
+    )?;
+    for w in &info.warnings {
+        outln!("warning: {w}")?;
+    }
+    Ok(())
+}
+
+/// The primary and Joliet volume descriptors, field by field (ECMA-119 §8.4).
+fn print_volumes(info: &iso::ImageInfo) -> Result<(), CliError> {
     for (label, v) in [
         ("primary volume", &info.primary),
         ("Joliet volume", &info.joliet),
@@ -326,6 +345,11 @@ fn info(image: &Path, json: bool) -> Result<(), CliError> {
             outln!("  {k:<20} {val}")?;
         }
     }
+    Ok(())
+}
+
+/// The El Torito boot record and its catalog entries.
+fn print_boot(info: &iso::ImageInfo) -> Result<(), CliError> {
     if let Some(b) = &info.boot_record {
         outln!(
             "boot record: {} (catalog at LBA {}{})",
@@ -362,6 +386,11 @@ fn info(image: &Path, json: bool) -> Result<(), CliError> {
             }
         }
     }
+    Ok(())
+}
+
+/// Rock Ridge, Joliet, UDF and a hybrid image's partition table.
+fn print_extensions(info: &iso::ImageInfo) -> Result<(), CliError> {
     outln!("Rock Ridge: {}", if info.rock_ridge { "yes" } else { "no" })?;
     outln!(
         "Joliet: {}",
@@ -396,17 +425,6 @@ fn info(image: &Path, json: bool) -> Result<(), CliError> {
                 e.sectors
             )?;
         }
-    }
-    let s = &info.sizes;
-    let f = |x: Option<u64>| x.map_or("-".into(), |n| n.to_string());
-    outln!(
-        "sizes (2048-byte sectors): iso9660 {}, udf {}, partitions end {}",
-        f(s.iso9660_blocks),
-        f(s.udf_blocks),
-        f(s.partition_end_blocks)
-    )?;
-    for w in &info.warnings {
-        outln!("warning: {w}")?;
     }
     Ok(())
 }
