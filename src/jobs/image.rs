@@ -430,3 +430,33 @@ impl CueImage {
         v
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precheck_hashes_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.iso");
+        std::fs::write(&p, b"abc").unwrap();
+        let img = Image::precheck_file(&p, &crate::jobs::NoProgress, &Cancel::new()).unwrap();
+        assert_eq!(img.size(), 3);
+        let Image::File { digests, .. } = img else {
+            panic!()
+        };
+        // FIPS 180-2 example "abc".
+        assert_eq!(
+            digests.sha256_hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert!(matches!(
+            Image::precheck_file(
+                &dir.path().join("none"),
+                &crate::jobs::NoProgress,
+                &Cancel::new()
+            ),
+            Err(SourceError::Open { .. })
+        ));
+    }
+}
