@@ -15,3 +15,4 @@ pub mod media;
 pub mod scsi;
 pub mod text;
 pub mod transport;
+pub mod units;

@@ -13,7 +13,7 @@ use crate::cuefile::{Source, TrackMode};
 use crate::jobs::Cancel;
 use crate::jobs::image::{CueImage, Ranges};
 use crate::jobs::verify::VerifyError;
-use crate::media::{MediaError, ReadMode, SectorSource};
+use crate::media::{Lba, MediaError, ReadMode, SectorSource};
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
 
@@ -211,6 +211,13 @@ impl NoOffset {
     }
 }
 
+/// A cue layout's signed LBA as a disc address (the pregap before LBA 0 does not read).
+fn disc_lba(lba: i64) -> Result<Lba, MediaError> {
+    Lba::from_signed(lba).ok_or(MediaError::BadRequest {
+        what: format!("LBA {lba} lies before the start of the disc"),
+    })
+}
+
 /// Read `count` sectors from `lba` in reads the reader allows.
 fn read_run(
     disc: &mut dyn SectorSource,
@@ -226,7 +233,7 @@ fn read_run(
         let n = max.min(count - done);
         let at = done as usize * ss;
         let bytes = &mut buf[at..at + n as usize * ss];
-        disc.read(ReadMode::CdAudio, (lba + done) as u64, n as u32, bytes)?;
+        disc.read(ReadMode::CdAudio, disc_lba(lba + done)?, n as u32, bytes)?;
         done += n;
     }
     Ok(())
@@ -356,8 +363,9 @@ pub fn compare_shifted(
             if read_run(disc, l, count, &mut buf).is_err() {
                 for i in 0..count {
                     let at = i as usize * CD;
-                    if disc
-                        .read(ReadMode::CdAudio, (l + i) as u64, 1, &mut buf[at..at + CD])
+                    let one = &mut buf[at..at + CD];
+                    if disc_lba(l + i)
+                        .and_then(|x| disc.read(ReadMode::CdAudio, x, 1, one))
                         .is_err()
                     {
                         readable[i as usize] = false;

@@ -11,7 +11,7 @@ use crate::jobs::image::{
     BLOCK_SECTORS, CRC64, CueImage, Digests, Ranges, SECTOR, read_sha256_file,
 };
 use crate::jobs::{Cancel, Event, ProgressSink};
-use crate::media::{ReadMode, SectorSource};
+use crate::media::{Lba, ReadMode, SectorSource};
 use crate::text::hex;
 use sha2::{Digest, Sha256};
 use std::io::{Read, Seek, SeekFrom};
@@ -446,11 +446,11 @@ fn read_disc(
     let ss = mode.bytes_per_sector();
     let n = bytes.len() / ss;
     let mut bad = vec![false; n];
-    if disc.read(mode, lba, n as u32, bytes).is_ok() {
+    if disc.read(mode, Lba::new(lba), n as u32, bytes).is_ok() {
         return bad;
     }
     for (i, s) in bytes.chunks_mut(ss).enumerate() {
-        if let Err(e) = disc.read(mode, lba + i as u64, 1, s) {
+        if let Err(e) = disc.read(mode, Lba::new(lba + i as u64), 1, s) {
             bad[i] = true;
             s.fill(0);
             sink.event(&Event::ReadError {
@@ -592,10 +592,11 @@ mod tests {
         fn read(
             &mut self,
             _mode: ReadMode,
-            lba: u64,
+            lba: Lba,
             count: u32,
             buf: &mut [u8],
         ) -> Result<(), MediaError> {
+            let lba = lba.get();
             let n = u64::from(count);
             if self.bad.iter().any(|&b| b >= lba && b < lba + n) {
                 return Err(MediaError::BadRequest {

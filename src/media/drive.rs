@@ -1,7 +1,7 @@
 //! A drive's medium as a [`SectorSource`] and a [`Disc`]: READ(10)/READ(12) for user data,
 //! READ CD for whole CD sectors, each command within the transfer limit.
 
-use super::{Disc, MediaError, MediumInfo, ReadMode, SectorSource, Track, check_buffer};
+use super::{Disc, Lba, MediaError, MediumInfo, ReadMode, SectorSource, Track, check_buffer};
 use crate::drive::{Drive, MediaInfo};
 use crate::scsi::config::{FeatureDetail, RequestType};
 use crate::scsi::mmc::{C2ErrorInfo, ExpectedSectorType, ReadCdFields, SubChannel};
@@ -124,13 +124,13 @@ impl<'a, T: Transport> DriveMedium<'a, T> {
                 d.read_cd(lba, count, f, buf)
             }
         };
-        self.check_same_disc(lba.into())?;
+        self.check_same_disc(Lba::from(lba))?;
         r.map_err(MediaError::from)
     }
 
     /// 06/28/00 also follows a mere spin-down and up: only a different disc ends the read
     /// (its sectors must never be mixed into this one's).
-    fn check_same_disc(&mut self, lba: u64) -> Result<(), MediaError> {
+    fn check_same_disc(&mut self, lba: Lba) -> Result<(), MediaError> {
         if !self.drive().take_media_changed() {
             return Ok(());
         }
@@ -163,19 +163,24 @@ impl<T: Transport> SectorSource for DriveMedium<'_, T> {
     fn read(
         &mut self,
         mode: ReadMode,
-        lba: u64,
+        lba: Lba,
         count: u32,
         buf: &mut [u8],
     ) -> Result<(), MediaError> {
         check_buffer(mode, count, buf.len())?;
-        self.check_range(lba, count.into())?;
+        self.check_range(lba.get(), count.into())?;
         let per = mode.bytes_per_sector();
         let step = self.sectors_per_read(mode) as usize;
         for (i, chunk) in buf.chunks_mut(step * per).enumerate() {
-            let at = lba + (i * step) as u64;
-            let at32 = u32::try_from(at).map_err(|_| MediaError::BadRequest {
-                what: format!("LBA {at} does not fit the 32 bits of a READ command"),
-            })?;
+            let at32 = lba
+                .checked_add((i * step) as u64)
+                .and_then(Lba::to_u32)
+                .ok_or_else(|| MediaError::BadRequest {
+                    what: format!(
+                        "LBA {lba} + {} does not fit the 32 bits of a READ command",
+                        i * step
+                    ),
+                })?;
             self.command(mode, at32, (chunk.len() / per) as u32, chunk)?;
         }
         Ok(())

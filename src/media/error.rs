@@ -17,7 +17,7 @@ pub enum MediaError {
     /// The drive reported a medium change (06/28/00) and now describes another disc: its
     /// sectors must never be mixed with the one read so far.
     #[error("UNIT ATTENTION 06/28/00 at LBA {lba} and the drive now describes another disc")]
-    OtherDisc { lba: u64 },
+    OtherDisc { lba: crate::units::Lba },
     /// The drive answers but holds no medium.
     #[error("no medium in the drive")]
     NoMedium,
@@ -137,6 +137,12 @@ mod tests {
             .fault(),
             ReadFault::Sector
         );
-        assert_eq!(MediaError::OtherDisc { lba: 3 }.fault(), ReadFault::Gone);
+        assert_eq!(
+            MediaError::OtherDisc {
+                lba: crate::units::Lba::new(3)
+            }
+            .fault(),
+            ReadFault::Gone
+        );
     }
 }

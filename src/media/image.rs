@@ -1,6 +1,6 @@
 //! An image file (or any `Read + Seek`) as a [`SectorSource`] of 2048-byte sectors.
 
-use super::{MediaError, ReadMode, SECTOR, SectorSource, check_buffer};
+use super::{Lba, MediaError, ReadMode, SECTOR, SectorSource, check_buffer};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
@@ -60,7 +60,7 @@ impl<R: Read + Seek> SectorSource for ImageFile<R> {
     fn read(
         &mut self,
         mode: ReadMode,
-        lba: u64,
+        lba: Lba,
         count: u32,
         buf: &mut [u8],
     ) -> Result<(), MediaError> {
@@ -73,8 +73,8 @@ impl<R: Read + Seek> SectorSource for ImageFile<R> {
             });
         }
         check_buffer(mode, count, buf.len())?;
-        self.check_range(lba, count.into())?;
-        let start = lba * SECTOR as u64;
+        self.check_range(lba.get(), count.into())?;
+        let start = lba.get() * SECTOR as u64;
         let path = &self.path;
         self.inner
             .seek(SeekFrom::Start(start))
@@ -157,7 +157,7 @@ mod tests {
         ));
         let mut raw = vec![0u8; 2352];
         assert!(matches!(
-            c.read(ReadMode::CdAudio, 0, 1, &mut raw),
+            c.read(ReadMode::CdAudio, Lba::ZERO, 1, &mut raw),
             Err(MediaError::BadRequest { .. })
         ));
     }

@@ -16,6 +16,8 @@ pub use drive::DriveMedium;
 pub use error::{MediaError, ReadFault};
 pub use image::ImageFile;
 
+pub use crate::units::Lba;
+
 /// Bytes of user data in a data sector (ECMA-119 §6.1.2 logical sector; MMC-6 Mode 1).
 pub const SECTOR: usize = 2048;
 /// Bytes of a whole CD sector as READ CD returns it (ECMA-130 §14: 98 frames × 24 bytes).
@@ -74,7 +76,7 @@ pub trait SectorSource {
     fn read(
         &mut self,
         mode: ReadMode,
-        lba: u64,
+        lba: Lba,
         count: u32,
         buf: &mut [u8],
     ) -> Result<(), MediaError>;
@@ -99,18 +101,23 @@ pub trait SectorSource {
         sectors_per_read(self.max_transfer_bytes(), mode)
     }
 
-    /// Reads `count` 2048-byte sectors at `lba`; on a failure of several sectors, reads
+    /// Reads `count` 2048-byte sectors at sector `lba` (the file-system readers' 64-bit
+    /// sector numbers); on a failure of several sectors, reads
     /// them again one at a time so the error names the exact sector (a transient error
     /// may read now; the first that fails again is the error).
     fn read_sectors(&mut self, lba: u64, count: u32, buf: &mut [u8]) -> Result<(), MediaError> {
         check_buffer(ReadMode::Cooked, count, buf.len())?;
         self.check_range(lba, count.into())?;
+        let lba = Lba::new(lba);
         if let Err(e) = self.read(ReadMode::Cooked, lba, count, buf) {
             if count <= 1 || matches!(e.fault(), ReadFault::Gone) {
                 return Err(e);
             }
             for (i, one) in buf.chunks_mut(SECTOR).enumerate() {
-                self.read(ReadMode::Cooked, lba + i as u64, 1, one)?;
+                let at = lba
+                    .checked_add(i as u64)
+                    .ok_or_else(|| out_of_range(lba, count))?;
+                self.read(ReadMode::Cooked, at, 1, one)?;
             }
         }
         Ok(())
@@ -147,24 +154,35 @@ pub trait SectorSource {
     }
 }
 
+/// `count` sectors from `lba` run past the 64-bit LBA range.
+fn out_of_range(lba: Lba, count: u32) -> MediaError {
+    MediaError::OutOfRange {
+        lba: lba.get(),
+        end: u64::MAX,
+        total: lba.get().saturating_add(u64::from(count)),
+    }
+}
+
 /// The sectors of another source from `base` on, as a source of their own: a track or a
 /// session read as if it began at LBA 0 (its file system addresses sectors that way).
 pub struct Window<'a> {
     inner: &'a mut dyn SectorSource,
-    base: u64,
+    base: Lba,
 }
 
 impl<'a> Window<'a> {
-    pub fn new(inner: &'a mut dyn SectorSource, base: u64) -> Self {
+    pub fn new(inner: &'a mut dyn SectorSource, base: Lba) -> Self {
         Window { inner, base }
     }
 
-    fn at(&self, lba: u64) -> Result<u64, MediaError> {
-        self.base.checked_add(lba).ok_or(MediaError::OutOfRange {
-            lba,
-            end: u64::MAX,
-            total: self.sector_count().unwrap_or(0),
-        })
+    fn at(&self, lba: Lba) -> Result<Lba, MediaError> {
+        self.base
+            .checked_add(lba.get())
+            .ok_or(MediaError::OutOfRange {
+                lba: lba.get(),
+                end: u64::MAX,
+                total: self.sector_count().unwrap_or(0),
+            })
     }
 }
 
@@ -172,7 +190,7 @@ impl SectorSource for Window<'_> {
     fn read(
         &mut self,
         mode: ReadMode,
-        lba: u64,
+        lba: Lba,
         count: u32,
         buf: &mut [u8],
     ) -> Result<(), MediaError> {
@@ -182,14 +200,14 @@ impl SectorSource for Window<'_> {
     fn sector_count(&self) -> Option<u64> {
         self.inner
             .sector_count()
-            .map(|n| n.saturating_sub(self.base))
+            .map(|n| n.saturating_sub(self.base.get()))
     }
     fn max_transfer_bytes(&self) -> usize {
         self.inner.max_transfer_bytes()
     }
     fn zero_sectors(&mut self, lba: u64, max: u64) -> u64 {
-        match self.at(lba) {
-            Ok(at) => self.inner.zero_sectors(at, max),
+        match self.at(Lba::new(lba)) {
+            Ok(at) => self.inner.zero_sectors(at.get(), max),
             Err(_) => 0,
         }
     }
@@ -215,7 +233,7 @@ macro_rules! forward_sector_source {
             fn read(
                 &mut self,
                 mode: ReadMode,
-                lba: u64,
+                lba: Lba,
                 count: u32,
                 buf: &mut [u8],
             ) -> Result<(), MediaError> {

@@ -19,7 +19,7 @@
 
 use crate::jobs::{Cancel, Event, ProgressSink};
 use crate::mapfile::{BlockStatus, Mapfile, Phase};
-use crate::media::{Disc, MediaError, ReadFault, ReadMode};
+use crate::media::{Disc, Lba, MediaError, ReadFault, ReadMode};
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -517,7 +517,12 @@ impl<'a> Engine<'a> {
         let bytes = n as usize * self.plan.mode.bytes_per_sector();
         let mut waits = 0u32;
         let result = loop {
-            match src.read(self.plan.mode, lba, n as u32, &mut ch.data[..bytes]) {
+            match src.read(
+                self.plan.mode,
+                Lba::new(lba),
+                n as u32,
+                &mut ch.data[..bytes],
+            ) {
                 // The drive layer already polled a becoming-ready unit and retried unit
                 // attentions; if one still gets here, wait and read the same sectors again
                 // (bounded): a drive that is busy says nothing about the sectors.

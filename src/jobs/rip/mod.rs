@@ -15,7 +15,7 @@ pub mod size;
 
 use crate::jobs::{Cancel, Event, ProgressSink};
 use crate::mapfile::{MapError, Mapfile};
-use crate::media::{Disc, MediaError, MediumInfo, ReadFault, ReadMode, SectorSource, Track};
+use crate::media::{Disc, Lba, MediaError, MediumInfo, ReadFault, ReadMode, SectorSource, Track};
 use crate::scsi::{Family, Speed};
 use crate::text::hex;
 use engine::{Checker, Engine, EngineError, Output, Plan, Segment};
@@ -268,7 +268,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RipError + '_ {
 
 fn readable(src: &mut dyn Disc, mode: ReadMode, lba: u64) -> Result<bool, RipError> {
     let mut buf = vec![0u8; mode.bytes_per_sector()];
-    match src.read(mode, lba, 1, &mut buf) {
+    match src.read(mode, Lba::new(lba), 1, &mut buf) {
         Ok(()) => Ok(true),
         Err(e) if e.fault() == ReadFault::Gone => Err(RipError::Media(MediumError::Gone(e))),
         Err(_) => Ok(false),
@@ -288,7 +288,10 @@ fn identity(src: &mut dyn Disc, info: &MediumInfo, mode: &str, start: u64) -> St
     let mut buf = vec![0u8; 2048];
     let mut first = String::from("unreadable");
     for lba in [start + 16, start] {
-        if src.read(ReadMode::Cooked, lba, 1, &mut buf).is_ok() {
+        if src
+            .read(ReadMode::Cooked, Lba::new(lba), 1, &mut buf)
+            .is_ok()
+        {
             let d = Sha256::digest(&buf);
             first = format!("{lba}:{}", hex(&d[..8]));
             break;
@@ -326,7 +329,8 @@ fn cooked_layout(
     }
     let left_out = left_out_lines(&left);
     let vs = if user.is_none() {
-        crate::iso::volume_sizes(&mut crate::media::Window::new(src, start)).unwrap_or_default()
+        crate::iso::volume_sizes(&mut crate::media::Window::new(src, Lba::new(start)))
+            .unwrap_or_default()
     } else {
         Default::default()
     };

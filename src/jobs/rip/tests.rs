@@ -109,10 +109,11 @@ impl SectorSource for Scripted {
     fn read(
         &mut self,
         mode: ReadMode,
-        lba: u64,
+        lba: Lba,
         count: u32,
         buf: &mut [u8],
     ) -> Result<(), MediaError> {
+        let lba = lba.get();
         self.reads += 1;
         if let Some((n, c)) = &self.cancel_after
             && self.reads >= *n
@@ -420,10 +421,11 @@ impl SectorSource for Pattern {
     fn read(
         &mut self,
         _: ReadMode,
-        lba: u64,
+        lba: Lba,
         count: u32,
         buf: &mut [u8],
     ) -> Result<(), MediaError> {
+        let lba = lba.get();
         for (i, s) in buf[..count as usize * 2048]
             .chunks_exact_mut(2048)
             .enumerate()
