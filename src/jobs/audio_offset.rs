@@ -12,7 +12,6 @@
 use crate::cuefile::{Source, TrackMode};
 use crate::jobs::Cancel;
 use crate::jobs::image::{CueImage, Ranges};
-use crate::jobs::verify::VerifyError;
 use crate::media::{Lba, MediaError, ReadMode, SectorSource};
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
@@ -111,7 +110,7 @@ impl<'a> AudioImage<'a> {
     }
 
     /// The 2352 bytes of audio burned at `lba` (in the disc's byte order), or `None`.
-    pub fn sector(&mut self, lba: i64) -> Result<Option<Vec<u8>>, VerifyError> {
+    pub fn sector(&mut self, lba: i64) -> Result<Option<Vec<u8>>, SearchError> {
         let Some(&e) = self.extent(lba) else {
             return Ok(None);
         };
@@ -120,7 +119,7 @@ impl<'a> AudioImage<'a> {
             return Ok(Some(out)); // generated silence
         };
         let path = &self.image.files[file];
-        let err = |source| VerifyError::Image {
+        let err = |source| SearchError::Image {
             path: path.clone(),
             source,
         };
@@ -141,7 +140,7 @@ impl<'a> AudioImage<'a> {
     }
 
     /// `count` sectors from `lba`, or `None` if any is not audio.
-    fn sectors(&mut self, lba: i64, count: i64) -> Result<Option<Vec<u8>>, VerifyError> {
+    fn sectors(&mut self, lba: i64, count: i64) -> Result<Option<Vec<u8>>, SearchError> {
         let mut out = Vec::with_capacity(count as usize * CD);
         for l in lba..lba + count {
             match self.sector(l)? {
@@ -211,6 +210,18 @@ impl NoOffset {
     }
 }
 
+/// Why the search stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("cannot read image {}: {source}", path.display())]
+    Image {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("interrupted")]
+    Interrupted,
+}
+
 /// A cue layout's signed LBA as a disc address (the pregap before LBA 0 does not read).
 fn disc_lba(lba: i64) -> Result<Lba, MediaError> {
     Lba::from_signed(lba).ok_or(MediaError::BadRequest {
@@ -248,7 +259,7 @@ pub fn find_offset(
     img: &mut AudioImage<'_>,
     differing: &[u64],
     cancel: &Cancel,
-) -> Result<Search, VerifyError> {
+) -> Result<Search, SearchError> {
     let mut cand: Option<Vec<i64>> = None;
     let mut agreeing = 0usize;
     let mut searched = 0usize;
@@ -256,7 +267,7 @@ pub fn find_offset(
     let mut last_window = i64::MIN;
     for &l in differing.iter().take(MAX_TRIES) {
         if cancel.is_cancelled() {
-            return Err(VerifyError::Interrupted);
+            return Err(SearchError::Interrupted);
         }
         let mut l = l as i64;
         // Differing sectors come in runs: one window per WINDOW_SECTORS of them.
@@ -344,7 +355,7 @@ pub fn compare_shifted(
     img: &mut AudioImage<'_>,
     n: i64,
     cancel: &Cancel,
-) -> Result<Shifted, VerifyError> {
+) -> Result<Shifted, SearchError> {
     let mut out = Shifted::default();
     // Differences are named by the burned sector they are in (the image's LBA), which a
     // shifted read-back sector shares with its neighbour: collected, then merged in order.
@@ -356,7 +367,7 @@ pub fn compare_shifted(
         let mut l = start;
         while l < end {
             if cancel.is_cancelled() {
-                return Err(VerifyError::Interrupted);
+                return Err(SearchError::Interrupted);
             }
             let count = max.min(end - l);
             let mut readable = vec![true; count as usize];

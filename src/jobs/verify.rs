@@ -106,6 +106,17 @@ pub enum VerifyError {
     Interrupted,
 }
 
+/// The offset search's reasons to stop are verify's.
+impl From<crate::jobs::audio_offset::SearchError> for VerifyError {
+    fn from(e: crate::jobs::audio_offset::SearchError) -> Self {
+        use crate::jobs::audio_offset::SearchError;
+        match e {
+            SearchError::Image { path, source } => VerifyError::Image { path, source },
+            SearchError::Interrupted => VerifyError::Interrupted,
+        }
+    }
+}
+
 fn image_err(path: &Path) -> impl Fn(std::io::Error) -> VerifyError + '_ {
     move |source| VerifyError::Image {
         path: path.to_path_buf(),
