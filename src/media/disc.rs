@@ -1,7 +1,7 @@
 //! A disc as a reader sees it before reading: profile, capacity, tracks, whether its
 //! boundaries are recorded, and whether C2 pointers come with raw reads.
 
-use super::{MediaError, SectorSource};
+use super::{Lba, MediaError, SectorSource};
 use crate::scsi::{Family, Speed};
 
 /// One track as READ TRACK INFORMATION or the TOC describe it.
@@ -10,7 +10,7 @@ pub struct Track {
     pub number: u32,
     pub session: u32,
     /// First LBA of the track (INDEX 01 on CD).
-    pub start: u64,
+    pub start: Lba,
     /// Track size in sectors, as recorded (on a CD TAO track it includes the 2 run-out
     /// blocks, which do not read).
     pub size: u64,
@@ -21,8 +21,12 @@ pub struct Track {
 }
 
 impl Track {
-    pub fn end(&self) -> u64 {
-        self.start + self.size
+    /// The LBA after the track's last sector. Sizes come from 32-bit fields, so this cannot
+    /// leave the 64-bit range; it saturates rather than wraps if a caller made one up.
+    pub fn end(&self) -> Lba {
+        self.start
+            .checked_add(self.size)
+            .unwrap_or(Lba::new(u64::MAX))
     }
 }
 

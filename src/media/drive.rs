@@ -258,7 +258,7 @@ fn medium_info(m: &MediaInfo, c2: bool) -> MediumInfo {
         .map(|t| Track {
             number: u32::from(t.number),
             session: u32::from(t.session),
-            start: u64::from(t.start),
+            start: Lba::from(t.start),
             size: t.size.map(u64::from).unwrap_or_else(|| {
                 m.capacity_blocks
                     .map(|c| u64::from(c).saturating_sub(u64::from(t.start)))

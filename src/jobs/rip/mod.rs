@@ -337,7 +337,7 @@ fn cooked_layout(
     let sources = Sources {
         user,
         read_capacity: info.capacity.map(|c| c.saturating_sub(start)),
-        track_end: used.last().map(|t| t.end() - start),
+        track_end: used.last().and_then(|t| t.end().since(Lba::new(start))),
         track_incremental: used.last().is_some_and(|t| t.incremental),
         has_boundaries: info.has_boundaries,
         iso9660: vs.iso9660_blocks,
@@ -415,7 +415,7 @@ fn raw_layout(src: &mut dyn Disc, info: &MediumInfo, subchannel: bool) -> Result
     for t in &info.tracks {
         let mut size = t.size;
         if t.incremental && t.data && size >= 3 {
-            let end = t.start + size;
+            let end = t.end().get();
             let last2 = !readable(src, mode, end - 1)? && !readable(src, mode, end - 2)?;
             if last2 && readable(src, mode, end - 3)? {
                 size -= 2;
@@ -428,7 +428,7 @@ fn raw_layout(src: &mut dyn Disc, info: &MediumInfo, subchannel: bool) -> Result
         }
         segments.push(Segment {
             image_start,
-            disc_lba: t.start,
+            disc_lba: t.start.get(),
             count: size,
         });
         let mut t2 = t.clone();

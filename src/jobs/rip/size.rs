@@ -294,7 +294,7 @@ pub fn cooked_tracks(info: &MediumInfo) -> (u64, Vec<Track>, Vec<Track>) {
             left.push(t.clone());
         }
     }
-    (first.start, used, left)
+    (first.start.get(), used, left)
 }
 
 #[cfg(test)]
@@ -404,7 +404,7 @@ mod tests {
         let t = |number, session, start, size, data| Track {
             number,
             session,
-            start,
+            start: crate::media::Lba::new(start),
             size,
             data,
             incremental: false,

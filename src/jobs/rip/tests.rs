@@ -3,7 +3,7 @@
 use super::*;
 use crate::drive::{DriveError, DriveErrorKind};
 use crate::jobs::NoProgress;
-use crate::media::MediumInfo;
+use crate::media::{Lba, MediumInfo};
 use crate::scsi::retry::FailureClass;
 use std::collections::HashMap;
 
@@ -78,7 +78,7 @@ impl Scripted {
                 tracks: vec![Track {
                     number: 1,
                     session: 1,
-                    start: 0,
+                    start: Lba::new(0),
                     size: sectors,
                     data: true,
                     incremental: false,
@@ -151,7 +151,7 @@ impl SectorSource for Scripted {
                     .info
                     .tracks
                     .iter()
-                    .any(|t| !t.data && l >= t.start && l < t.end());
+                    .any(|t| !t.data && l >= t.start.get() && l < t.end().get());
                 let mut s = raw_sector(&self.data, l, audio);
                 if self.zero_edc && !audio {
                     s[2064..].fill(0);
@@ -510,7 +510,7 @@ fn cd_with_audio(data_sectors: u64, audio_sectors: u64) -> Scripted {
         Track {
             number: 1,
             session: 1,
-            start: 0,
+            start: Lba::new(0),
             size: data_sectors,
             data: true,
             incremental: false,
@@ -518,7 +518,7 @@ fn cd_with_audio(data_sectors: u64, audio_sectors: u64) -> Scripted {
         Track {
             number: 2,
             session: 1,
-            start: data_sectors,
+            start: Lba::new(data_sectors),
             size: audio_sectors,
             data: false,
             incremental: false,
@@ -530,7 +530,7 @@ fn cd_with_audio(data_sectors: u64, audio_sectors: u64) -> Scripted {
 fn expected_bin(src: &Scripted) -> Vec<u8> {
     let mut v = Vec::new();
     for t in &src.info.tracks {
-        for l in t.start..t.end() {
+        for l in t.start.get()..t.end().get() {
             v.extend_from_slice(&raw_sector(&src.data, l, !t.data));
         }
     }
@@ -883,7 +883,7 @@ fn multi_session_rips_the_first_session_and_says_what_was_left_out() {
         Track {
             number: 1,
             session: 1,
-            start: 0,
+            start: Lba::new(0),
             size: 600,
             data: true,
             incremental: false,
@@ -891,7 +891,7 @@ fn multi_session_rips_the_first_session_and_says_what_was_left_out() {
         Track {
             number: 2,
             session: 2,
-            start: 700,
+            start: Lba::new(700),
             size: 300,
             data: true,
             incremental: false,
