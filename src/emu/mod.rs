@@ -7,6 +7,8 @@
 //! clock makes underruns deterministic.
 
 pub mod answers;
+mod commands;
+mod disc;
 pub mod faults;
 pub mod layout;
 pub mod medium;
@@ -19,13 +21,15 @@ use crate::clock::SharedClock;
 use crate::ecma130;
 use crate::transport::{DataDirection, Outcome, Transport};
 use answers::fixed_sense;
+use commands::ScsiState;
+use disc::Disc;
 use faults::{Action, FaultKind};
 use layout::BlockState;
 use medium::MediumFile;
 pub use medium::{Family, MediaKind, MediumError, State, Track, WriteMethod};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use write::{Buffer, WriteParams};
+use write::WriteEngine;
 
 /// Largest transfer the emulated drive takes in one command (as a kernel's max_sectors would cap).
 pub const MAX_TRANSFER: usize = 4 << 20;
@@ -222,15 +226,6 @@ fn copy_image(m: &MediumFile, src: &Path, stride: u64) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A long operation (format, blank, flush, close) the drive is busy with.
-#[derive(Debug, Clone, Copy)]
-struct Busy {
-    started: Duration,
-    until: Duration,
-    asc: u8,
-    ascq: u8,
-}
-
 /// What one command came to, before it becomes an [`Outcome`].
 enum Reply {
     Good(usize),
@@ -277,36 +272,23 @@ pub struct Stats {
     pub reads: u64,
 }
 
-/// The emulated drive with its disc.
+/// The emulated drive with its disc, in parts that change for different reasons: the disc
+/// (what the medium file keeps), the SCSI state carried from one command to the next, the
+/// write engine (recording set-up, drive buffer, cue sheet) and the counters tests look at.
 pub struct EmuDrive {
-    medium: MediumFile,
-    state: State,
-    clock: SharedClock,
     name: String,
-    last_sense: Option<Vec<u8>>,
-    commands: u64,
-    prevent: bool,
-    /// Media event code pending for GET EVENT STATUS NOTIFICATION (2 new media, 3 removal).
-    media_event: u8,
-    wp: WriteParams,
-    write_kbps: u32,
-    read_kbps: u32,
-    /// Bytes per sector of the last CD WRITE: a CD records 75 sectors a second per 1x
-    /// whatever their size, so the buffer drains 2352-byte sectors faster in bytes.
-    cd_block_bytes: u32,
-    buffer: Buffer,
-    busy: Option<Busy>,
-    cue: Option<write::CueSheet>,
-    dirty: bool,
+    clock: SharedClock,
+    disc: Disc,
+    scsi: ScsiState,
+    writer: WriteEngine,
     stats: Stats,
-    scratch: Vec<u8>,
 }
 
 impl std::fmt::Debug for EmuDrive {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EmuDrive")
             .field("name", &self.name)
-            .field("kind", &self.state.kind)
+            .field("kind", &self.disc.state.kind)
             .finish()
     }
 }
@@ -315,36 +297,18 @@ impl EmuDrive {
     /// Open the medium file at PATH in an emulated drive running on `clock`.
     pub fn open(path: &Path, clock: SharedClock) -> Result<EmuDrive, EmuError> {
         let (medium, state) = MediumFile::open(path)?;
-        let max = answers::write_speeds(state.kind)
-            .first()
-            .copied()
-            .unwrap_or(0);
-        let buffer = Buffer::new(write::DRIVE_BUFFER, clock.now());
-        let wp = WriteParams::default_for(state.kind);
         Ok(EmuDrive {
-            medium,
-            clock,
             name: format!("virtual:{}", path.display()),
-            last_sense: None,
-            commands: 0,
-            prevent: false,
-            media_event: 0,
-            wp,
-            write_kbps: max,
-            read_kbps: 0,
-            cd_block_bytes: 2048,
-            buffer,
-            busy: None,
-            cue: None,
-            dirty: false,
+            writer: WriteEngine::new(state.kind, clock.now()),
+            clock,
+            disc: Disc::new(medium, state),
+            scsi: ScsiState::default(),
             stats: Stats::default(),
-            scratch: Vec::new(),
-            state,
         })
     }
 
     pub fn state(&self) -> &State {
-        &self.state
+        &self.disc.state
     }
 
     pub fn stats(&self) -> Stats {
@@ -353,9 +317,7 @@ impl EmuDrive {
 
     /// Persist the disc state now (it is also saved at every state change and on drop).
     pub fn save(&mut self) -> Result<(), MediumError> {
-        self.medium.save(&self.state)?;
-        self.dirty = false;
-        Ok(())
+        self.disc.save()
     }
 
     fn needs_medium(op: u8) -> bool {
@@ -366,7 +328,7 @@ impl EmuDrive {
     }
 
     fn medium_present(&self) -> bool {
-        !self.state.tray_open && !self.state.no_disc
+        !self.disc.state.tray_open && !self.disc.state.no_disc
     }
 
     fn run(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
@@ -385,17 +347,17 @@ impl EmuDrive {
             return sense_of(INVALID_OPCODE);
         }
         let now = self.clock.now();
-        if let Some(a) = faults::on_command(&mut self.state.faults, self.commands, op) {
-            self.dirty = true;
+        if let Some(a) = faults::on_command(&mut self.disc.state.faults, self.scsi.commands, op) {
+            self.disc.dirty = true;
             match a {
                 Action::MediaChange => {
                     self.swap_disc();
                     return check(6, 0x28, 0x00);
                 }
                 Action::TrayOpened => {
-                    self.state.tray_open = true;
-                    self.media_event = 3;
-                    self.dirty = true;
+                    self.disc.state.tray_open = true;
+                    self.scsi.media_event = 3;
+                    self.disc.dirty = true;
                     return check(2, 0x3A, 0x02);
                 }
                 other => {
@@ -405,15 +367,13 @@ impl EmuDrive {
                 }
             }
         }
-        if let Some(b) = self.busy {
+        if let Some(b) = self.scsi.busy {
             if now >= b.until {
-                self.busy = None;
+                self.scsi.busy = None;
             } else if !matches!(
                 op,
                 0x12 | 0x03 | 0x46 | 0x4A | 0x5C | 0x5A | 0x51 | 0x52 | 0xBB | 0xB6
             ) {
-                let span = (b.until - b.started).as_secs_f64().max(1e-9);
-                let done = ((now - b.started).as_secs_f64() / span * 65536.0) as u32;
                 return Reply::Check {
                     key: 2,
                     asc: b.asc,
@@ -421,11 +381,11 @@ impl EmuDrive {
                     info: None,
                     transferred: 0,
                 }
-                .with_progress(self, done.min(65535) as u16);
+                .with_progress(self, b.progress(now));
             }
         }
         if Self::needs_medium(op) && !self.medium_present() {
-            return if self.state.tray_open {
+            return if self.disc.state.tray_open {
                 check(2, 0x3A, 0x02)
             } else {
                 check(2, 0x3A, 0x01)
@@ -434,13 +394,10 @@ impl EmuDrive {
         match op {
             0x00 => Reply::Good(0),
             0x03 => {
-                let s = match self.busy {
-                    Some(b) => {
-                        let span = (b.until - b.started).as_secs_f64().max(1e-9);
-                        let done = ((now - b.started).as_secs_f64() / span * 65536.0) as u32;
-                        fixed_sense(2, b.asc, b.ascq, None, Some(done.min(65535) as u16))
-                    }
+                let s = match self.scsi.busy {
+                    Some(b) => fixed_sense(2, b.asc, b.ascq, None, Some(b.progress(now))),
                     None => self
+                        .scsi
                         .last_sense
                         .take()
                         .unwrap_or_else(|| fixed_sense(0, 0, 0, None, None)),
@@ -456,7 +413,7 @@ impl EmuDrive {
             }
             0x1B => self.start_stop(cdb),
             0x1E => {
-                self.prevent = cdb[4] & 0x01 != 0;
+                self.scsi.prevent = cdb[4] & 0x01 != 0;
                 Reply::Good(0)
             }
             0x25 => self.read_capacity(data),
@@ -475,7 +432,7 @@ impl EmuDrive {
             0xAA => self.write(be32(cdb, 2), be32(cdb, 6), cdb[1] & 0x08 != 0, data),
             0x35 => self.synchronize_cache(cdb[1] & 0x02 != 0),
             0x46 => {
-                let s = self.medium_present().then_some(&self.state);
+                let s = self.medium_present().then_some(&self.disc.state);
                 let answer =
                     answers::configuration(s, cdb[1] & 0x03, u16::from_be_bytes([cdb[2], cdb[3]]));
                 self.data_in(data, u16::from_be_bytes([cdb[7], cdb[8]]) as usize, &answer)
@@ -485,15 +442,15 @@ impl EmuDrive {
                 if cdb[1] & 0x07 != 0 {
                     return sense_of(INVALID_FIELD);
                 }
-                let d = answers::disc_information(&self.state);
+                let d = answers::disc_information(&self.disc.state);
                 self.data_in(data, u16::from_be_bytes([cdb[7], cdb[8]]) as usize, &d)
             }
             0x52 => {
                 let ty = cdb[1] & 0x03;
-                match answers::find_track(&self.state, ty, be32(cdb, 2)) {
+                match answers::find_track(&self.disc.state, ty, be32(cdb, 2)) {
                     Some(t) => {
-                        let lie = faults::value_of(&self.state.faults, FaultKind::NwaLie);
-                        let d = answers::track_information(&self.state, &t, lie);
+                        let lie = faults::value_of(&self.disc.state.faults, FaultKind::NwaLie);
+                        let d = answers::track_information(&self.disc.state, &t, lie);
                         self.data_in(data, u16::from_be_bytes([cdb[7], cdb[8]]) as usize, &d)
                     }
                     None => sense_of(INVALID_FIELD),
@@ -504,7 +461,7 @@ impl EmuDrive {
                 if cdb[7] == 0x30 || cdb[7] == 0x80 {
                     return sense_of(INVALID_FIELD);
                 }
-                match answers::disc_structure(&self.state, cdb[1] & 0x0F, cdb[7]) {
+                match answers::disc_structure(&self.disc.state, cdb[1] & 0x0F, cdb[7]) {
                     Some(d) => {
                         self.data_in(data, u16::from_be_bytes([cdb[8], cdb[9]]) as usize, &d)
                     }
@@ -512,7 +469,7 @@ impl EmuDrive {
                 }
             }
             0x23 => {
-                let s = self.medium_present().then_some(&self.state);
+                let s = self.medium_present().then_some(&self.disc.state);
                 let d = answers::format_capacities(s);
                 self.data_in(data, u16::from_be_bytes([cdb[7], cdb[8]]) as usize, &d)
             }
@@ -525,8 +482,11 @@ impl EmuDrive {
             0xBB => {
                 let r = u16::from_be_bytes([cdb[2], cdb[3]]);
                 let w = u16::from_be_bytes([cdb[4], cdb[5]]);
-                self.read_kbps = if r == 0xFFFF { 0 } else { r as u32 };
-                self.set_write_speed(if w == 0xFFFF { u32::MAX } else { w as u32 });
+                self.scsi.read_kbps = if r == 0xFFFF { 0 } else { r as u32 };
+                self.writer.set_write_speed(
+                    self.disc.state.kind,
+                    if w == 0xFFFF { u32::MAX } else { w as u32 },
+                );
                 Reply::Good(0)
             }
             0xB6 => self.set_streaming(cdb, data),
@@ -572,14 +532,9 @@ impl EmuDrive {
 
     /// A new blank disc of the same kind replaces the old one (media-change fault).
     fn swap_disc(&mut self) {
-        let faults = std::mem::take(&mut self.state.faults);
-        self.state = State::new_blank(self.state.kind, self.state.capacity);
-        self.state.faults = faults;
-        let _ = self.medium.discard_data();
-        self.media_event = 2;
-        self.buffer = Buffer::new(write::DRIVE_BUFFER, self.clock.now());
-        self.cue = None;
-        self.dirty = true;
+        self.disc.replace_with_blank();
+        self.scsi.media_event = 2;
+        self.writer.new_disc(self.clock.now());
     }
 
     fn start_stop(&mut self, cdb: &[u8]) -> Reply {
@@ -589,29 +544,29 @@ impl EmuDrive {
             return Reply::Good(0);
         }
         if start {
-            if self.state.tray_open {
-                self.state.tray_open = false;
-                self.media_event = if self.state.no_disc { 0 } else { 2 };
-                self.dirty = true;
+            if self.disc.state.tray_open {
+                self.disc.state.tray_open = false;
+                self.scsi.media_event = if self.disc.state.no_disc { 0 } else { 2 };
+                self.disc.dirty = true;
             }
         } else {
-            if self.prevent {
+            if self.scsi.prevent {
                 // MEDIUM REMOVAL PREVENTED (SPC-4 / MMC-6 §6.39).
                 return check(5, 0x53, 0x02);
             }
-            if !self.state.tray_open {
-                self.state.tray_open = true;
-                self.media_event = 3;
-                self.dirty = true;
+            if !self.disc.state.tray_open {
+                self.disc.state.tray_open = true;
+                self.scsi.media_event = 3;
+                self.disc.dirty = true;
             }
         }
         Reply::Good(0)
     }
 
     fn read_capacity(&mut self, data: &mut DataDirection<'_>) -> Reply {
-        let over = faults::value_of(&self.state.faults, FaultKind::OverReport);
-        let end = layout::recorded_end(&self.state) as i64
-            + if layout::recorded_end(&self.state) > 0 {
+        let over = faults::value_of(&self.disc.state.faults, FaultKind::OverReport);
+        let end = layout::recorded_end(&self.disc.state) as i64
+            + if layout::recorded_end(&self.disc.state) > 0 {
                 over
             } else {
                 0
@@ -635,7 +590,7 @@ impl EmuDrive {
         let mut good = 0u32;
         let mut err: Option<((u8, u8, u8), u32)> = None;
         while good < blocks {
-            match layout::block_state(&self.state, lba.saturating_add(good)) {
+            match layout::block_state(&self.disc.state, lba.saturating_add(good)) {
                 BlockState::Data => good += 1,
                 BlockState::Audio | BlockState::RunOut => {
                     err = Some((ILLEGAL_MODE, lba + good));
@@ -648,9 +603,9 @@ impl EmuDrive {
             }
         }
         if good > 0
-            && let Some(a) = faults::on_read(&mut self.state.faults, lba, good)
+            && let Some(a) = faults::on_read(&mut self.disc.state.faults, lba, good)
         {
-            self.dirty = true;
+            self.disc.dirty = true;
             match a {
                 Action::Short { lba: at } => {
                     good = if at > lba { at - lba } else { good / 2 };
@@ -684,7 +639,7 @@ impl EmuDrive {
             }
         }
         let n = (good as usize * 2048).min(buf.len());
-        if let Err(e) = self.read_user(lba, &mut buf[..n]) {
+        if let Err(e) = self.disc.read_user(lba, &mut buf[..n]) {
             return self.io_failure(e);
         }
         match err {
@@ -699,33 +654,13 @@ impl EmuDrive {
         }
     }
 
-    /// User data (2048 bytes per block) of consecutive blocks from the medium file.
-    fn read_user(&mut self, lba: u32, out: &mut [u8]) -> std::io::Result<()> {
-        let stride = self.state.kind.stride();
-        if stride == 2048 {
-            return self.medium.read_data(lba as u64 * 2048, out);
-        }
-        let blocks = out.len() / 2048;
-        let user = self.medium.cd_user_offset();
-        self.scratch.resize(blocks * stride as usize, 0);
-        self.medium
-            .read_data(lba as u64 * stride, &mut self.scratch)?;
-        for (o, slot) in out
-            .chunks_exact_mut(2048)
-            .zip(self.scratch.chunks_exact(stride as usize))
-        {
-            o.copy_from_slice(&slot[user..user + 2048]);
-        }
-        Ok(())
-    }
-
     fn io_failure(&self, _e: std::io::Error) -> Reply {
         // The medium file failed under us: as a drive that cannot read its disc.
         check(4, 0x44, 0x00)
     }
 
     fn read_cd(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
-        if self.state.kind.family() != Family::Cd {
+        if self.disc.state.kind.family() != Family::Cd {
             return sense_of(INCOMPATIBLE_MEDIUM);
         }
         let expected = (cdb[1] >> 2) & 0x07;
@@ -748,31 +683,10 @@ impl EmuDrive {
         let DataDirection::FromDevice(buf) = data else {
             return sense_of(INVALID_FIELD);
         };
-        let mut slots = std::mem::take(&mut self.scratch);
+        let mut slots = std::mem::take(&mut self.disc.scratch);
         let reply = self.read_cd_sectors(expected, lba, blocks, flags, c2, subn, buf, &mut slots);
-        self.scratch = slots;
+        self.disc.scratch = slots;
         reply
-    }
-
-    /// Audio sector `at` as a drive with a read/write offset of `shift` samples returns it:
-    /// the 2352 bytes of the disc's audio from byte `at × 2352 + 4 × shift`, taken from the
-    /// (at most two) sectors that range touches; a sector that is not recorded audio (lead-in,
-    /// lead-out, a data track) gives zeros.
-    fn shifted_audio(&self, at: u32, shift: i64, out: &mut [u8]) -> std::io::Result<()> {
-        let from = i64::from(at) * 2352 + 4 * shift;
-        let first = from.div_euclid(2352);
-        let skip = from.rem_euclid(2352) as usize;
-        let mut two = [0u8; 2 * 2352];
-        for (k, part) in two.chunks_exact_mut(2352).enumerate() {
-            let lba = first + k as i64;
-            let audio = u32::try_from(lba)
-                .is_ok_and(|l| layout::block_state(&self.state, l) == BlockState::Audio);
-            if audio {
-                self.medium.read_data(lba as u64 * 2352, part)?;
-            }
-        }
-        out.copy_from_slice(&two[skip..skip + 2352]);
-        Ok(())
     }
 
     /// The sectors of READ CD: the stored slots are read a window of sectors at a time (one
@@ -791,17 +705,17 @@ impl EmuDrive {
         slots: &mut Vec<u8>,
     ) -> Reply {
         const WINDOW: u32 = 448; // about 1 MiB of slots
-        let encoded = self.medium.cd_data_encoded();
+        let encoded = self.disc.medium.cd_data_encoded();
         let mut out_pos = 0usize;
         let mut window = (0u32, 0u32); // sectors lba+window.0 .. lba+window.1 are in `slots`
         // Every field of every sector (sync 0x80, header 0x20, user data 0x10, EDC/ECC 0x08),
         // nothing else: each sector is its whole 2352-byte slot, audio or data.
         let whole = flags & 0xB8 == 0xB8 && c2 == 0 && subn == 0;
-        let shift = faults::value_of(&self.state.faults, FaultKind::AudioOffset);
+        let shift = faults::value_of(&self.disc.state.faults, FaultKind::AudioOffset);
         let mut shifted = [0u8; 2352];
         for i in 0..blocks {
             let at = lba + i;
-            let st = layout::block_state(&self.state, at);
+            let st = layout::block_state(&self.disc.state, at);
             let bad_mode = match (expected, st) {
                 (_, BlockState::Unrecorded) => {
                     return self.partial(LBA_OUT_OF_RANGE, at, out_pos);
@@ -813,8 +727,8 @@ impl EmuDrive {
             if bad_mode {
                 return self.partial(ILLEGAL_MODE, at, out_pos);
             }
-            if let Some(a) = faults::on_read(&mut self.state.faults, at, 1) {
-                self.dirty = true;
+            if let Some(a) = faults::on_read(&mut self.disc.state.faults, at, 1) {
+                self.disc.dirty = true;
                 match a {
                     Action::Host { host_status, .. } => return Reply::Host { host_status },
                     Action::Short { .. } => return Reply::Good(out_pos),
@@ -849,14 +763,14 @@ impl EmuDrive {
                         return Reply::Good(out_pos);
                     }
                     let dst = &mut buf[out_pos..out_pos + n as usize * 2352];
-                    if let Err(e) = self.medium.read_data(at as u64 * 2352, dst) {
+                    if let Err(e) = self.disc.medium.read_data(at as u64 * 2352, dst) {
                         return self.io_failure(e);
                     }
                     window = (i, i + n);
                 }
                 let slot = &mut buf[out_pos..out_pos + 2352];
                 if st == BlockState::Audio && shift != 0 {
-                    if let Err(e) = self.shifted_audio(at, shift, slot) {
+                    if let Err(e) = self.disc.shifted_audio(at, shift, slot) {
                         return self.io_failure(e);
                     }
                 } else if st != BlockState::Audio && !(encoded && slot[..12] == ecma130::SYNC) {
@@ -870,7 +784,7 @@ impl EmuDrive {
             if i >= window.1 {
                 let n = WINDOW.min(blocks - i);
                 slots.resize(n as usize * 2352, 0);
-                if let Err(e) = self.medium.read_data(at as u64 * 2352, slots) {
+                if let Err(e) = self.disc.medium.read_data(at as u64 * 2352, slots) {
                     return self.io_failure(e);
                 }
                 window = (i, i + n);
@@ -880,7 +794,7 @@ impl EmuDrive {
             let built;
             let raw: &[u8] = match st {
                 BlockState::Audio if shift != 0 => {
-                    if let Err(e) = self.shifted_audio(at, shift, &mut shifted) {
+                    if let Err(e) = self.disc.shifted_audio(at, shift, &mut shifted) {
                         return self.io_failure(e);
                     }
                     &shifted
@@ -925,7 +839,7 @@ impl EmuDrive {
             buf[out_pos..out_pos + c2].fill(0);
             out_pos += c2;
             if subn > 0 {
-                let s = answers::subchannel(&self.state, at);
+                let s = answers::subchannel(&self.disc.state, at);
                 if subn == 96 {
                     buf[out_pos..out_pos + 96].copy_from_slice(&s);
                 } else {
@@ -970,10 +884,10 @@ impl EmuDrive {
         d[1] = 6;
         d[2] = 0x04; // media class
         let present = self.medium_present();
-        let code = std::mem::take(&mut self.media_event);
+        let code = std::mem::take(&mut self.scsi.media_event);
         d.extend_from_slice(&[
             code,
-            (u8::from(present) << 1) | u8::from(self.state.tray_open),
+            (u8::from(present) << 1) | u8::from(self.disc.state.tray_open),
             0,
             0,
         ]);
@@ -987,7 +901,7 @@ impl EmuDrive {
             // Older hosts put the format in byte 9 bits 7..6.
             format = cdb[9] >> 6;
         }
-        let s = &self.state;
+        let s = &self.disc.state;
         let d = match format {
             0 if layout::is_random(s) => answers::toc_random(s, msf),
             0 => answers::toc_format0(s, msf, cdb[6]),
@@ -1006,22 +920,22 @@ impl EmuDrive {
         let max = u16::from_be_bytes([cdb[8], cdb[9]]) as usize;
         let alloc = 8 + max * 16;
         let d = match cdb[10] {
-            0x03 => answers::write_speed_descriptors(&self.state, max),
+            0x03 => answers::write_speed_descriptors(&self.disc.state, max),
             0x00 => {
                 let write = cdb[1] & 0x04 != 0;
                 let speed = if write {
-                    self.write_kbps
+                    self.writer.write_kbps
                 } else {
-                    answers::write_speeds(self.state.kind)
+                    answers::write_speeds(self.disc.state.kind)
                         .first()
                         .copied()
-                        .unwrap_or(match self.state.kind.family() {
+                        .unwrap_or(match self.disc.state.kind.family() {
                             Family::Cd => 48 * 176,
                             Family::Dvd => 16 * 1385,
                             Family::Bd => 12 * 4496,
                         })
                 };
-                answers::performance(&self.state, write, speed)
+                answers::performance(&self.disc.state, write, speed)
             }
             _ => return sense_of(INVALID_FIELD),
         };
@@ -1041,14 +955,18 @@ impl EmuDrive {
             pages.extend_from_slice(&write::page01(changeable));
         }
         if want(0x05) {
-            pages.extend_from_slice(&self.wp.page(changeable, pc == 2));
+            pages.extend_from_slice(&self.writer.wp.page(changeable, pc == 2));
         }
         if want(0x2A) {
-            pages.extend_from_slice(&write::page2a(&self.state, self.write_kbps, changeable));
+            pages.extend_from_slice(&write::page2a(
+                &self.disc.state,
+                self.writer.write_kbps,
+                changeable,
+            ));
         }
         if want(0x30) {
             let links = self.stats.burnfree_events;
-            pages.extend_from_slice(&write::page30(self.wp.bufe(), links, changeable));
+            pages.extend_from_slice(&write::page30(self.writer.wp.bufe(), links, changeable));
         }
         if pages.is_empty() {
             return sense_of(INVALID_FIELD);
@@ -1086,7 +1004,7 @@ impl EmuDrive {
                 return check(5, 0x1A, 0x00);
             }
             let r = match code {
-                0x05 => self.wp.select(&p[..plen], &self.state),
+                0x05 => self.writer.wp.select(&p[..plen], &self.disc.state),
                 0x01 | 0x2A => Ok(()),
                 _ => Err(()),
             };
@@ -1112,7 +1030,7 @@ fn be32(b: &[u8], at: usize) -> u32 {
 impl Reply {
     fn with_progress(self, drive: &mut EmuDrive, progress: u16) -> Reply {
         if let Reply::Check { key, asc, ascq, .. } = self {
-            drive.last_sense = Some(fixed_sense(key, asc, ascq, None, Some(progress)));
+            drive.scsi.last_sense = Some(fixed_sense(key, asc, ascq, None, Some(progress)));
         }
         self
     }
@@ -1138,20 +1056,17 @@ impl Transport for EmuDrive {
                 errno: libc::EINVAL,
             };
         }
-        self.commands += 1;
+        self.scsi.commands += 1;
         let keep_progress_sense = cdb[0] == 0x03;
         let prior = if keep_progress_sense {
             None
         } else {
-            self.last_sense.take()
+            self.scsi.last_sense.take()
         };
         drop(prior);
         let reply = self.run(cdb, &mut data);
-        if self.dirty
-            && !matches!(cdb[0], 0x2A | 0xAA | 0x28 | 0xA8 | 0xBE)
-            && self.medium.save(&self.state).is_ok()
-        {
-            self.dirty = false;
+        if !matches!(cdb[0], 0x2A | 0xAA | 0x28 | 0xA8 | 0xBE) {
+            self.disc.save_if_dirty();
         }
         match reply {
             Reply::Good(n) => Outcome::Good { transferred: n },
@@ -1162,11 +1077,11 @@ impl Transport for EmuDrive {
                 info,
                 transferred,
             } => {
-                let sense = match self.last_sense.clone() {
+                let sense = match self.scsi.last_sense.clone() {
                     Some(s) if s[2] & 0x0F == key && s[12] == asc && s[13] == ascq => s,
                     _ => fixed_sense(key, asc, ascq, info, None),
                 };
-                self.last_sense = Some(sense.clone());
+                self.scsi.last_sense = Some(sense.clone());
                 Outcome::CheckCondition { sense, transferred }
             }
             Reply::Host { host_status } => Outcome::TransportError {
@@ -1187,8 +1102,6 @@ impl Transport for EmuDrive {
 
 impl Drop for EmuDrive {
     fn drop(&mut self) {
-        if self.dirty {
-            let _ = self.medium.save(&self.state);
-        }
+        self.disc.save_if_dirty();
     }
 }
