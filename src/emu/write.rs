@@ -6,7 +6,7 @@ use super::commands::Busy;
 use super::faults;
 use super::layout;
 use super::medium::{Family, MediaKind, State, Track, WriteMethod};
-use super::{EmuDrive, INVALID_FIELD, Reply, check, sense_of};
+use super::{EmuDrive, INVALID_FIELD, Reply, be32, check, sense_of};
 use crate::transport::DataDirection;
 use std::time::Duration;
 
@@ -409,13 +409,17 @@ impl EmuDrive {
         self.data_in(data, alloc, &d)
     }
 
-    pub(super) fn write(
-        &mut self,
-        lba: u32,
-        blocks: u32,
-        _fua: bool,
-        data: &mut DataDirection<'_>,
-    ) -> Reply {
+    pub(super) fn write10(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
+        let n = u16::from_be_bytes([cdb[7], cdb[8]]) as u32;
+        self.write(be32(cdb, 2), n, cdb[1] & 0x08 != 0, data)
+    }
+
+    pub(super) fn write12(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
+        self.write(be32(cdb, 2), be32(cdb, 6), cdb[1] & 0x08 != 0, data)
+    }
+
+    /// WRITE(10) / WRITE(12) of `blocks` blocks at `lba`.
+    fn write(&mut self, lba: u32, blocks: u32, _fua: bool, data: &mut DataDirection<'_>) -> Reply {
         if self.disc.state.kind.is_rom() {
             return sense_of(INCOMPATIBLE);
         }
@@ -643,7 +647,10 @@ impl EmuDrive {
         Reply::Good(pos)
     }
 
-    pub(super) fn synchronize_cache(&mut self, immed: bool) -> Reply {
+    /// SYNCHRONIZE CACHE: the buffer is written out; after the last sector of a cue sheet,
+    /// the session is closed as well.
+    pub(super) fn synchronize_cache(&mut self, cdb: &[u8], _data: &mut DataDirection<'_>) -> Reply {
+        let immed = cdb[1] & 0x02 != 0;
         let t = self.flush_time();
         let damaged = self
             .disc
@@ -683,7 +690,8 @@ impl EmuDrive {
         self.disc.dirty = true;
     }
 
-    pub(super) fn reserve_track(&mut self, cdb: &[u8]) -> Reply {
+    /// RESERVE TRACK: a track of a fixed size (rounded up to the write unit) at the next start.
+    pub(super) fn reserve_track(&mut self, cdb: &[u8], _data: &mut DataDirection<'_>) -> Reply {
         if !layout::is_sequential(&self.disc.state) || self.disc.state.finalized {
             return sense_of(SEQUENCE_ERROR);
         }
@@ -693,7 +701,7 @@ impl EmuDrive {
         if layout::incomplete_track(&self.disc.state).is_some() {
             return sense_of(SEQUENCE_ERROR);
         }
-        let size = super::be32(cdb, 5);
+        let size = be32(cdb, 5);
         let start = layout::next_track_start(&self.disc.state);
         let a = layout::alignment(self.disc.state.kind);
         let size_aligned = size.div_ceil(a) * a;
@@ -712,7 +720,12 @@ impl EmuDrive {
         Reply::Good(0)
     }
 
-    pub(super) fn close(&mut self, cdb: &[u8]) -> Reply {
+    /// CLOSE TRACK/SESSION: close a track, a session, or finalize the disc.
+    pub(super) fn close_track_session(
+        &mut self,
+        cdb: &[u8],
+        _data: &mut DataDirection<'_>,
+    ) -> Reply {
         let immed = cdb[1] & 0x01 != 0;
         let function = cdb[2] & 0x07;
         let number = u16::from_be_bytes([cdb[4], cdb[5]]);
@@ -890,7 +903,8 @@ impl EmuDrive {
         Reply::Good(buf.len().min(12))
     }
 
-    pub(super) fn blank(&mut self, cdb: &[u8]) -> Reply {
+    /// BLANK (CD-RW, DVD-RW): full (type 0) or minimal (type 1).
+    pub(super) fn blank(&mut self, cdb: &[u8], _data: &mut DataDirection<'_>) -> Reply {
         if !matches!(self.disc.state.kind, MediaKind::CdRw | MediaKind::DvdRw) {
             return sense_of(CANNOT_FORMAT);
         }
