@@ -10,6 +10,8 @@ use super::{
 };
 use crate::ecma130;
 use crate::transport::DataDirection;
+use std::io;
+use std::ops::Range;
 
 impl EmuDrive {
     pub(super) fn read10(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
@@ -103,200 +105,185 @@ impl EmuDrive {
         if self.disc.state.kind.family() != Family::Cd {
             return sense_of(INCOMPATIBLE_MEDIUM);
         }
-        let expected = (cdb[1] >> 2) & 0x07;
-        let lba = be32(cdb, 2);
-        let blocks = u32::from_be_bytes([0, cdb[6], cdb[7], cdb[8]]);
-        let flags = cdb[9];
-        let sub = cdb[10] & 0x07;
-        let c2 = match (flags >> 1) & 0x03 {
-            0 => 0,
-            1 => 294,
-            2 => 296,
-            _ => return sense_of(INVALID_FIELD),
-        };
-        let subn = match sub {
-            0 => 0,
-            1 | 4 => 96,
-            2 => 16,
-            _ => return sense_of(INVALID_FIELD),
+        let rq = match ReadCd::parse(cdb) {
+            Ok(rq) => rq,
+            Err(r) => return r,
         };
         let DataDirection::FromDevice(buf) = data else {
             return sense_of(INVALID_FIELD);
         };
-        let mut slots = std::mem::take(&mut self.disc.scratch);
-        let reply = self.read_cd_sectors(expected, lba, blocks, flags, c2, subn, buf, &mut slots);
-        self.disc.scratch = slots;
+        let mut t = CdTransfer {
+            buf,
+            out: 0,
+            slots: std::mem::take(&mut self.disc.scratch),
+            window: 0..0,
+            shift: faults::value_of(&self.disc.state.faults, FaultKind::AudioOffset),
+        };
+        let reply = self.read_cd_sectors(&rq, &mut t);
+        self.disc.scratch = t.slots;
         reply
     }
 
     /// The sectors of READ CD: the stored slots are read a window of sectors at a time (one
     /// pread each), and each sector's fields the flags select are copied out of its slot (or,
-    /// when the whole slot is asked for, read straight into `buf`).
-    #[allow(clippy::too_many_arguments)]
-    fn read_cd_sectors(
-        &mut self,
-        expected: u8,
-        lba: u32,
-        blocks: u32,
-        flags: u8,
-        c2: usize,
-        subn: usize,
-        buf: &mut [u8],
-        slots: &mut Vec<u8>,
-    ) -> Reply {
-        const WINDOW: u32 = 448; // about 1 MiB of slots
-        let encoded = self.disc.medium.cd_data_encoded();
-        let mut out_pos = 0usize;
-        let mut window = (0u32, 0u32); // sectors lba+window.0 .. lba+window.1 are in `slots`
-        // Every field of every sector (sync 0x80, header 0x20, user data 0x10, EDC/ECC 0x08),
-        // nothing else: each sector is its whole 2352-byte slot, audio or data.
-        let whole = flags & 0xB8 == 0xB8 && c2 == 0 && subn == 0;
-        let shift = faults::value_of(&self.disc.state.faults, FaultKind::AudioOffset);
-        let mut shifted = [0u8; 2352];
-        for i in 0..blocks {
-            let at = lba + i;
-            let st = layout::block_state(&self.disc.state, at);
-            let bad_mode = match (expected, st) {
-                (_, BlockState::Unrecorded) => {
-                    return self.partial(LBA_OUT_OF_RANGE, at, out_pos);
-                }
-                (_, BlockState::RunOut) => return self.partial(ILLEGAL_MODE, at, out_pos),
-                (1, BlockState::Data) | (2..=5, BlockState::Audio) => true,
-                _ => false,
+    /// when the whole slot is asked for, read straight into the host's buffer).
+    fn read_cd_sectors(&mut self, rq: &ReadCd, t: &mut CdTransfer<'_>) -> Reply {
+        for i in 0..rq.blocks {
+            let st = match self.read_cd_sector_check(rq, rq.lba + i, t.out) {
+                Ok(st) => st,
+                Err(r) => return r,
             };
-            if bad_mode {
-                return self.partial(ILLEGAL_MODE, at, out_pos);
+            let copied = if rq.whole_slots() {
+                self.read_cd_whole_slot(rq, i, st, t)
+            } else {
+                self.read_cd_fields(rq, i, st, t)
+            };
+            match copied {
+                Ok(true) => {}
+                // No room for the sector: the host gets the ones before it.
+                Ok(false) => return Reply::Good(t.out),
+                Err(e) => return self.io_failure(e),
             }
-            if let Some(a) = faults::on_read(&mut self.disc.state.faults, at, 1) {
-                self.disc.dirty = true;
-                match a {
-                    Action::Host { host_status, .. } => return Reply::Host { host_status },
-                    Action::Short { .. } => return Reply::Good(out_pos),
-                    other => {
-                        if let Some(Reply::Check {
+        }
+        Reply::Good(t.out)
+    }
+
+    /// What sector `at` is, if READ CD can deliver it: recorded, of the type the host
+    /// expects, no scripted fault on it. Else the reply that ends the transfer after `out`
+    /// bytes.
+    fn read_cd_sector_check(
+        &mut self,
+        rq: &ReadCd,
+        at: u32,
+        out: usize,
+    ) -> Result<BlockState, Reply> {
+        let st = layout::block_state(&self.disc.state, at);
+        match st {
+            BlockState::Unrecorded => return Err(self.partial(LBA_OUT_OF_RANGE, at, out)),
+            BlockState::RunOut => return Err(self.partial(ILLEGAL_MODE, at, out)),
+            _ if rq.wrong_type(st) => return Err(self.partial(ILLEGAL_MODE, at, out)),
+            _ => {}
+        }
+        if let Some(a) = faults::on_read(&mut self.disc.state.faults, at, 1) {
+            self.disc.dirty = true;
+            match a {
+                Action::Host { host_status, .. } => return Err(Reply::Host { host_status }),
+                Action::Short { .. } => return Err(Reply::Good(out)),
+                other => {
+                    if let Some(Reply::Check {
+                        key,
+                        asc,
+                        ascq,
+                        info,
+                        ..
+                    }) = self.apply_action(other, at, 1)
+                    {
+                        return Err(Reply::Check {
                             key,
                             asc,
                             ascq,
                             info,
-                            ..
-                        }) = self.apply_action(other, at, 1)
-                        {
-                            return Reply::Check {
-                                key,
-                                asc,
-                                ascq,
-                                info,
-                                transferred: out_pos,
-                            };
-                        }
+                            transferred: out,
+                        });
                     }
                 }
-            }
-            if whole {
-                // The slots go straight into the host's buffer (a window at a time); only a
-                // data sector not stored encoded is built in place.
-                if i >= window.1 {
-                    let n = WINDOW
-                        .min(blocks - i)
-                        .min(((buf.len() - out_pos) / 2352) as u32);
-                    if n == 0 {
-                        return Reply::Good(out_pos);
-                    }
-                    let dst = &mut buf[out_pos..out_pos + n as usize * 2352];
-                    if let Err(e) = self.disc.medium.read_data(at as u64 * 2352, dst) {
-                        return self.io_failure(e);
-                    }
-                    window = (i, i + n);
-                }
-                let slot = &mut buf[out_pos..out_pos + 2352];
-                if st == BlockState::Audio && shift != 0 {
-                    if let Err(e) = self.disc.shifted_audio(at, shift, slot) {
-                        return self.io_failure(e);
-                    }
-                } else if st != BlockState::Audio && !(encoded && slot[..12] == ecma130::SYNC) {
-                    let user = if encoded { 16 } else { 0 };
-                    let built = ecma130::encode_mode1(at as u64, &slot[user..user + 2048]);
-                    slot.copy_from_slice(&built);
-                }
-                out_pos += 2352;
-                continue;
-            }
-            if i >= window.1 {
-                let n = WINDOW.min(blocks - i);
-                slots.resize(n as usize * 2352, 0);
-                if let Err(e) = self.disc.medium.read_data(at as u64 * 2352, slots) {
-                    return self.io_failure(e);
-                }
-                window = (i, i + n);
-            }
-            let k = (i - window.0) as usize;
-            let slot = &slots[k * 2352..(k + 1) * 2352];
-            let built;
-            let raw: &[u8] = match st {
-                BlockState::Audio if shift != 0 => {
-                    if let Err(e) = self.disc.shifted_audio(at, shift, &mut shifted) {
-                        return self.io_failure(e);
-                    }
-                    &shifted
-                }
-                BlockState::Audio => slot,
-                // Stored encoded (a hole is a sector of zero user data, built here).
-                _ if encoded && slot[..12] == ecma130::SYNC => slot,
-                _ => {
-                    let user = if encoded { 16 } else { 0 };
-                    built = ecma130::encode_mode1(at as u64, &slot[user..user + 2048]);
-                    &built
-                }
-            };
-            // The fields the flags select: audio is all or nothing; data is sync (0x80),
-            // header (header codes 01 or 11 in 0x60), user data (0x10), EDC/ECC (0x08).
-            let none = (false, 0..0);
-            let fields = if st == BlockState::Audio {
-                [
-                    (flags & 0xF8 != 0, 0..2352),
-                    none.clone(),
-                    none.clone(),
-                    none,
-                ]
-            } else {
-                [
-                    (flags & 0x80 != 0, 0..12),
-                    (flags & 0x20 != 0, 12..16),
-                    (flags & 0x10 != 0, 16..2064),
-                    (flags & 0x08 != 0, 2064..2352),
-                ]
-            };
-            let len: usize = fields.iter().filter(|f| f.0).map(|f| f.1.len()).sum();
-            if out_pos + len + c2 + subn > buf.len() {
-                return Reply::Good(out_pos);
-            }
-            for (on, r) in fields {
-                if on {
-                    buf[out_pos..out_pos + r.len()].copy_from_slice(&raw[r.clone()]);
-                    out_pos += r.len();
-                }
-            }
-            buf[out_pos..out_pos + c2].fill(0);
-            out_pos += c2;
-            if subn > 0 {
-                let s = answers::subchannel(&self.disc.state, at);
-                if subn == 96 {
-                    buf[out_pos..out_pos + 96].copy_from_slice(&s);
-                } else {
-                    // Formatted Q: deinterleave bit 6 of each byte.
-                    for k in 0..12 {
-                        let mut b = 0u8;
-                        for j in 0..8 {
-                            b = (b << 1) | ((s[k * 8 + j] >> 6) & 1);
-                        }
-                        buf[out_pos + k] = b;
-                    }
-                    buf[out_pos + 12..out_pos + 16].fill(0);
-                }
-                out_pos += subn;
             }
         }
-        Reply::Good(out_pos)
+        Ok(st)
+    }
+
+    /// Sector `i` of a READ CD of whole slots: the slots go straight into the host's buffer
+    /// (a window at a time); only a data sector not stored encoded, or shifted audio, is
+    /// built in place. False if the buffer has no room for it.
+    fn read_cd_whole_slot(
+        &self,
+        rq: &ReadCd,
+        i: u32,
+        st: BlockState,
+        t: &mut CdTransfer<'_>,
+    ) -> io::Result<bool> {
+        let at = rq.lba + i;
+        if i >= t.window.end {
+            let n = WINDOW
+                .min(rq.blocks - i)
+                .min(((t.buf.len() - t.out) / 2352) as u32);
+            if n == 0 {
+                return Ok(false);
+            }
+            let dst = &mut t.buf[t.out..t.out + n as usize * 2352];
+            self.disc.medium.read_data(at as u64 * 2352, dst)?;
+            t.window = i..i + n;
+        }
+        let encoded = self.disc.medium.cd_data_encoded();
+        let slot = &mut t.buf[t.out..t.out + 2352];
+        if st == BlockState::Audio && t.shift != 0 {
+            self.disc.shifted_audio(at, t.shift, slot)?;
+        } else if st != BlockState::Audio && !(encoded && slot[..12] == ecma130::SYNC) {
+            let user = if encoded { 16 } else { 0 };
+            let built = ecma130::encode_mode1(at as u64, &slot[user..user + 2048]);
+            slot.copy_from_slice(&built);
+        }
+        t.out += 2352;
+        Ok(true)
+    }
+
+    /// Sector `i` of a READ CD that selects fields: from its slot (read ahead a window at a
+    /// time into `t.slots`) or the sector built from it, the fields the flags select, then C2
+    /// error bytes (all zero: nothing is ever wrong) and sub-channel. False if the buffer has
+    /// no room for it.
+    fn read_cd_fields(
+        &mut self,
+        rq: &ReadCd,
+        i: u32,
+        st: BlockState,
+        t: &mut CdTransfer<'_>,
+    ) -> io::Result<bool> {
+        let at = rq.lba + i;
+        if i >= t.window.end {
+            let n = WINDOW.min(rq.blocks - i);
+            t.slots.resize(n as usize * 2352, 0);
+            self.disc.medium.read_data(at as u64 * 2352, &mut t.slots)?;
+            t.window = i..i + n;
+        }
+        let k = (i - t.window.start) as usize;
+        let slot = &t.slots[k * 2352..(k + 1) * 2352];
+        let encoded = self.disc.medium.cd_data_encoded();
+        let (shifted, built);
+        let raw: &[u8] = match st {
+            BlockState::Audio if t.shift != 0 => {
+                let mut a = [0u8; 2352];
+                self.disc.shifted_audio(at, t.shift, &mut a)?;
+                shifted = a;
+                &shifted
+            }
+            BlockState::Audio => slot,
+            // Stored encoded (a hole is a sector of zero user data, built here).
+            _ if encoded && slot[..12] == ecma130::SYNC => slot,
+            _ => {
+                let user = if encoded { 16 } else { 0 };
+                built = ecma130::encode_mode1(at as u64, &slot[user..user + 2048]);
+                &built
+            }
+        };
+        let fields = rq.fields(st);
+        let len: usize = fields.iter().filter(|f| f.0).map(|f| f.1.len()).sum();
+        if t.out + len + rq.c2 + rq.subn > t.buf.len() {
+            return Ok(false);
+        }
+        for (on, r) in fields {
+            if on {
+                t.buf[t.out..t.out + r.len()].copy_from_slice(&raw[r.clone()]);
+                t.out += r.len();
+            }
+        }
+        t.buf[t.out..t.out + rq.c2].fill(0);
+        t.out += rq.c2;
+        if rq.subn > 0 {
+            let s = answers::subchannel(&self.disc.state, at);
+            put_subchannel(&s, &mut t.buf[t.out..t.out + rq.subn]);
+            t.out += rq.subn;
+        }
+        Ok(true)
     }
 
     /// CHECK CONDITION at sector `at` after `transferred` bytes went to the host.
@@ -309,4 +296,115 @@ impl EmuDrive {
             transferred,
         }
     }
+}
+
+/// Sectors of slots read with one pread: about 1 MiB.
+const WINDOW: u32 = 448;
+
+/// A READ CD request as its CDB gives it (MMC-6 §6.19).
+struct ReadCd {
+    /// EXPECTED SECTOR TYPE: 0 any, 1 CD-DA, 2 mode 1, 3 to 5 mode 2.
+    expected: u8,
+    lba: u32,
+    blocks: u32,
+    /// Byte 9: SYNC 0x80, HEADER CODES 0x60, USER DATA 0x10, EDC/ECC 0x08, C2 0x06.
+    flags: u8,
+    /// C2 error bytes per sector: 294, or 296 with the block error bytes; 0 without.
+    c2: usize,
+    /// Sub-channel bytes per sector: 96 raw P-W, 16 formatted Q; 0 without.
+    subn: usize,
+}
+
+impl ReadCd {
+    fn parse(cdb: &[u8]) -> Result<ReadCd, Reply> {
+        let flags = cdb[9];
+        let c2 = match (flags >> 1) & 0x03 {
+            0 => 0,
+            1 => 294,
+            2 => 296,
+            _ => return Err(sense_of(INVALID_FIELD)),
+        };
+        let subn = match cdb[10] & 0x07 {
+            0 => 0,
+            1 | 4 => 96,
+            2 => 16,
+            _ => return Err(sense_of(INVALID_FIELD)),
+        };
+        Ok(ReadCd {
+            expected: (cdb[1] >> 2) & 0x07,
+            lba: be32(cdb, 2),
+            blocks: u32::from_be_bytes([0, cdb[6], cdb[7], cdb[8]]),
+            flags,
+            c2,
+            subn,
+        })
+    }
+
+    /// Every field of every sector (sync 0x80, header 0x20, user data 0x10, EDC/ECC 0x08),
+    /// nothing else: each sector is its whole 2352-byte slot, audio or data.
+    fn whole_slots(&self) -> bool {
+        self.flags & 0xB8 == 0xB8 && self.c2 == 0 && self.subn == 0
+    }
+
+    /// A sector of another type than the host expects (ILLEGAL MODE FOR THIS TRACK).
+    fn wrong_type(&self, st: BlockState) -> bool {
+        matches!(
+            (self.expected, st),
+            (1, BlockState::Data) | (2..=5, BlockState::Audio)
+        )
+    }
+
+    /// The byte ranges of a 2352-byte sector the flags select, in order: audio is all or
+    /// nothing; data is sync (0x80), header (header codes 01 or 11 in 0x60), user data
+    /// (0x10), EDC/ECC (0x08).
+    fn fields(&self, st: BlockState) -> [(bool, Range<usize>); 4] {
+        let flags = self.flags;
+        let none = (false, 0..0);
+        if st == BlockState::Audio {
+            [
+                (flags & 0xF8 != 0, 0..2352),
+                none.clone(),
+                none.clone(),
+                none,
+            ]
+        } else {
+            [
+                (flags & 0x80 != 0, 0..12),
+                (flags & 0x20 != 0, 12..16),
+                (flags & 0x10 != 0, 16..2064),
+                (flags & 0x08 != 0, 2064..2352),
+            ]
+        }
+    }
+}
+
+/// Where a READ CD transfer stands.
+struct CdTransfer<'a> {
+    /// The host's buffer, filled up to `out`.
+    buf: &'a mut [u8],
+    out: usize,
+    /// Slots read ahead for copying fields out of.
+    slots: Vec<u8>,
+    /// Sectors (counted from the request's LBA) whose slots are in `slots`, or already in
+    /// `buf` when whole slots are read.
+    window: Range<u32>,
+    /// The `audio-offset` fault: audio is read shifted by this many samples.
+    shift: i64,
+}
+
+/// Sub-channel into `out`: 96 bytes raw (`raw` as is), or 16 formatted Q (bit 6 of each raw
+/// byte, deinterleaved, then 4 zero bytes).
+fn put_subchannel(raw: &[u8; 96], out: &mut [u8]) {
+    if out.len() == 96 {
+        out.copy_from_slice(raw);
+        return;
+    }
+    for k in 0..12 {
+        let mut b = 0u8;
+        for j in 0..8 {
+            b = (b << 1) | ((raw[k * 8 + j] >> 6) & 1);
+        }
+        out[k] = b;
+    }
+    out[12..16].fill(0);
 }
