@@ -418,7 +418,8 @@ impl EmuDrive {
         self.write(be32(cdb, 2), be32(cdb, 6), cdb[1] & 0x08 != 0, data)
     }
 
-    /// WRITE(10) / WRITE(12) of `blocks` blocks at `lba`.
+    /// WRITE(10) / WRITE(12) of `blocks` blocks at `lba`: into the cue sheet's session, a
+    /// random-access medium, or in sequence.
     fn write(&mut self, lba: u32, blocks: u32, _fua: bool, data: &mut DataDirection<'_>) -> Reply {
         if self.disc.state.kind.is_rom() {
             return sense_of(INCOMPATIBLE);
@@ -430,30 +431,8 @@ impl EmuDrive {
         if blocks == 0 {
             return Reply::Good(0);
         }
-        if let Some(a) = faults::on_write(&mut self.disc.state.faults, lba, blocks) {
-            self.disc.dirty = true;
-            if let faults::Action::Sense { key: 3, .. } = a {
-                self.disc.damage_open_track();
-            }
-            if let Some(r) = self.apply_action(a, lba, blocks) {
-                if let Reply::Check {
-                    key,
-                    asc,
-                    ascq,
-                    info,
-                    ..
-                } = r
-                {
-                    return Reply::Check {
-                        key,
-                        asc,
-                        ascq,
-                        info,
-                        transferred: 0,
-                    };
-                }
-                return r;
-            }
+        if let Some(r) = self.write_fault(lba, blocks) {
+            return r;
         }
         self.stats.writes += 1;
         if self.writer.cue.is_some() {
@@ -462,6 +441,38 @@ impl EmuDrive {
         if layout::is_random(&self.disc.state) {
             return self.write_random(lba, blocks, buf);
         }
+        self.write_sequential(lba, blocks, buf)
+    }
+
+    /// A scripted fault on a WRITE: the command fails having transferred nothing, and a
+    /// MEDIUM ERROR damages the track being written, as a real failed write leaves it.
+    fn write_fault(&mut self, lba: u32, blocks: u32) -> Option<Reply> {
+        let a = faults::on_write(&mut self.disc.state.faults, lba, blocks)?;
+        self.disc.dirty = true;
+        if let faults::Action::Sense { key: 3, .. } = a {
+            self.disc.damage_open_track();
+        }
+        match self.apply_action(a, lba, blocks)? {
+            Reply::Check {
+                key,
+                asc,
+                ascq,
+                info,
+                ..
+            } => Some(Reply::Check {
+                key,
+                asc,
+                ascq,
+                info,
+                transferred: 0,
+            }),
+            r => Some(r),
+        }
+    }
+
+    /// WRITE on sequential media: at the next writable address of an open track, or at the
+    /// start of the invisible track, which the write opens.
+    fn write_sequential(&mut self, lba: u32, blocks: u32, buf: &[u8]) -> Reply {
         if self.disc.state.finalized {
             return sense_of(INVALID_WRITE_ADDRESS);
         }
@@ -475,50 +486,17 @@ impl EmuDrive {
         if buf.len() < blocks as usize * bs {
             return Reply::Host { host_status: 0x07 };
         }
-        let targets = layout::writable_addresses(&self.disc.state);
-        let Some(&(idx, _)) = targets.iter().find(|t| t.1 == lba) else {
-            return sense_of(INVALID_WRITE_ADDRESS);
+        let idx = match self.sequential_target(lba, blocks) {
+            Ok(idx) => idx,
+            Err(r) => return r,
         };
-        if idx.is_none()
-            && matches!(self.disc.state.kind, MediaKind::DvdR | MediaKind::DvdRw)
-            && self.writer.wp.write_type() == 2
-        {
-            // Disc-at-once writes only into the reserved track.
-            return sense_of(INVALID_WRITE_ADDRESS);
-        }
-        if self.disc.state.kind.family() == Family::Cd && self.writer.wp.write_type() == 2 {
-            // Session-at-once needs a cue sheet first.
-            return sense_of(SEQUENCE_ERROR);
-        }
-        let limit = match idx {
-            Some(i) => {
-                let t = &self.disc.state.tracks[i];
-                match t.reserved {
-                    Some(r) => t.start + r,
-                    None => self.disc.state.capacity,
-                }
-            }
-            None => self.disc.state.capacity,
-        };
-        if lba as u64 + blocks as u64 > limit as u64 {
-            return check(5, 0x21, 0x02);
-        }
-        if let Some(i) = idx
-            && self.disc.state.tracks[i].damaged
-        {
-            return check(3, 0x0C, 0x09);
-        }
         self.drain();
         if self.disc.state.kind.family() == Family::Cd {
             self.writer.cd_block_bytes = bs as u32;
         }
         self.fill_buffer(blocks as u64 * bs as u64);
         // An underrun while the host was away damages the track: this write fails.
-        let damaged = match idx {
-            Some(i) => self.disc.state.tracks[i].damaged,
-            None => false,
-        };
-        if damaged {
+        if idx.is_some_and(|i| self.disc.state.tracks[i].damaged) {
             return check(3, 0x0C, 0x09);
         }
         if self.writer.wp.test_write() {
@@ -527,21 +505,7 @@ impl EmuDrive {
         }
         let i = match idx {
             Some(i) => i,
-            None => {
-                let method = match (self.disc.state.kind.family(), self.writer.wp.write_type()) {
-                    (Family::Cd, _) => WriteMethod::Tao,
-                    (_, 2)
-                        if matches!(self.disc.state.kind, MediaKind::DvdR | MediaKind::DvdRw) =>
-                    {
-                        WriteMethod::Dao
-                    }
-                    _ => WriteMethod::Incremental,
-                };
-                let audio = bs == 2352;
-                let t = layout::new_track(&self.disc.state, method, audio);
-                self.disc.state.tracks.push(t);
-                self.disc.state.tracks.len() - 1
-            }
+            None => self.open_track(bs == 2352),
         };
         if let Err(e) = self.disc.store(lba as u64, blocks, bs, buf) {
             return self.io_failure(e);
@@ -550,6 +514,55 @@ impl EmuDrive {
         t.recorded += blocks;
         self.disc.dirty = true;
         Reply::Good(blocks as usize * bs)
+    }
+
+    /// The track (index into `tracks`; `None`: the invisible one) a sequential WRITE of
+    /// `blocks` at `lba` records into, or why it may not.
+    fn sequential_target(&self, lba: u32, blocks: u32) -> Result<Option<usize>, Reply> {
+        let s = &self.disc.state;
+        let write_type = self.writer.wp.write_type();
+        let targets = layout::writable_addresses(s);
+        let Some(&(idx, _)) = targets.iter().find(|t| t.1 == lba) else {
+            return Err(sense_of(INVALID_WRITE_ADDRESS));
+        };
+        if idx.is_none() && matches!(s.kind, MediaKind::DvdR | MediaKind::DvdRw) && write_type == 2
+        {
+            // Disc-at-once writes only into the reserved track.
+            return Err(sense_of(INVALID_WRITE_ADDRESS));
+        }
+        if s.kind.family() == Family::Cd && write_type == 2 {
+            // Session-at-once needs a cue sheet first.
+            return Err(sense_of(SEQUENCE_ERROR));
+        }
+        let limit = match idx.map(|i| &s.tracks[i]) {
+            Some(Track {
+                start,
+                reserved: Some(r),
+                ..
+            }) => start + r,
+            _ => s.capacity,
+        };
+        if lba as u64 + blocks as u64 > limit as u64 {
+            return Err(check(5, 0x21, 0x02));
+        }
+        if idx.is_some_and(|i| s.tracks[i].damaged) {
+            return Err(check(3, 0x0C, 0x09));
+        }
+        Ok(idx)
+    }
+
+    /// A new track at the invisible track's start, recorded as the write type and medium
+    /// make it; its index into `tracks`.
+    fn open_track(&mut self, audio: bool) -> usize {
+        let kind = self.disc.state.kind;
+        let method = match (kind.family(), self.writer.wp.write_type()) {
+            (Family::Cd, _) => WriteMethod::Tao,
+            (_, 2) if matches!(kind, MediaKind::DvdR | MediaKind::DvdRw) => WriteMethod::Dao,
+            _ => WriteMethod::Incremental,
+        };
+        let t = layout::new_track(&self.disc.state, method, audio);
+        self.disc.state.tracks.push(t);
+        self.disc.state.tracks.len() - 1
     }
 
     fn write_random(&mut self, lba: u32, blocks: u32, buf: &[u8]) -> Reply {
