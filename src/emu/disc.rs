@@ -51,8 +51,8 @@ impl Disc {
         self.dirty = true;
     }
 
-    /// The track being recorded (the last one not closed) stops being readable past what
-    /// was recorded: an underrun without BURN-Free or a write error hit it.
+    /// An underrun without BURN-Free or a write error stopped the recording of the track
+    /// being written (the last one not closed): it is damaged, and writes to it fail.
     pub fn damage_open_track(&mut self) {
         if let Some(t) = self.state.tracks.iter_mut().rev().find(|t| !t.closed) {
             t.damaged = true;

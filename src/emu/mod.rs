@@ -314,7 +314,8 @@ impl EmuDrive {
         self.stats
     }
 
-    /// Persist the disc state now (it is also saved at every state change and on drop).
+    /// Persist the disc state now (the drive also saves it after every command but sector
+    /// transfers, and on drop).
     pub fn save(&mut self) -> Result<(), MediumError> {
         self.disc.save()
     }

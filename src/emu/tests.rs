@@ -141,7 +141,8 @@ fn pattern(blocks: usize, seed: u8) -> Vec<u8> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Blank DVD+R: the answers the Done-means names, byte for byte.
+// What a job asks first (GET CONFIGURATION, READ DISC / TRACK INFORMATION, READ CAPACITY,
+// INQUIRY) of a blank DVD+R and a pressed DVD-ROM, byte for byte; which opcodes exist.
 
 #[test]
 fn blank_dvd_plus_r_get_configuration() {
