@@ -73,28 +73,7 @@ pub fn create(path: &Path, o: &CreateOptions) -> Result<(), EmuError> {
         Some(spec) => faults::parse_spec(spec)?,
         None => Vec::new(),
     };
-    let image_len = match &o.from {
-        Some(p) => {
-            let md = std::fs::metadata(p).map_err(|e| EmuError::Image {
-                path: p.clone(),
-                why: e.to_string(),
-            })?;
-            if !md.is_file() {
-                return Err(EmuError::Image {
-                    path: p.clone(),
-                    why: "not a regular file".into(),
-                });
-            }
-            if md.len() == 0 {
-                return Err(EmuError::Image {
-                    path: p.clone(),
-                    why: "empty".into(),
-                });
-            }
-            Some(md.len())
-        }
-        None => None,
-    };
+    let image_len = o.from.as_deref().map(image_length).transpose()?;
     if o.kind.is_rom() && image_len.is_none() {
         return Err(EmuError::Usage(format!(
             "a {} is pressed, not blank: give --from IMAGE",
@@ -135,36 +114,7 @@ pub fn create(path: &Path, o: &CreateOptions) -> Result<(), EmuError> {
         }
     }
     if let Some(b) = blocks {
-        let b = b as u32;
-        if layout::is_random(&state) || matches!(o.kind, MediaKind::DvdPlusRw | MediaKind::BdRe) {
-            state.formatted = true;
-            state.written_extent = b;
-        } else {
-            let method = match o.kind {
-                k if k.is_rom() => WriteMethod::Pressed,
-                k if k.family() == Family::Cd => WriteMethod::Tao,
-                _ => WriteMethod::Dao,
-            };
-            state.tracks.push(Track {
-                number: 1,
-                session: 1,
-                start: 0,
-                recorded: b,
-                reserved: None,
-                runout: if method == WriteMethod::Tao {
-                    layout::CD_TAO_RUNOUT
-                } else {
-                    0
-                },
-                closed: true,
-                audio: false,
-                method,
-                damaged: false,
-                control: None,
-            });
-            state.closed_sessions = 1;
-            state.finalized = true;
-        }
+        record_image(&mut state, b as u32);
     }
     let m = MediumFile::create(path, &state)?;
     if let Some(src) = &o.from {
@@ -176,6 +126,58 @@ pub fn create(path: &Path, o: &CreateOptions) -> Result<(), EmuError> {
         m.sync().map_err(fail)?;
     }
     Ok(())
+}
+
+/// Length of the image `--from` names: a regular file, not empty.
+fn image_length(p: &Path) -> Result<u64, EmuError> {
+    let bad = |why: String| EmuError::Image {
+        path: p.to_path_buf(),
+        why,
+    };
+    let md = std::fs::metadata(p).map_err(|e| bad(e.to_string()))?;
+    if !md.is_file() {
+        return Err(bad("not a regular file".into()));
+    }
+    if md.len() == 0 {
+        return Err(bad("empty".into()));
+    }
+    Ok(md.len())
+}
+
+/// The disc holds an image of `blocks` blocks from LBA 0: formatted random-access media,
+/// otherwise one closed track in a closed session of a finalized disc (pressed, CD TAO with
+/// its run-out, or DVD/BD DAO), as docs/virtual-drive.md describes `--from`.
+fn record_image(state: &mut State, blocks: u32) {
+    let kind = state.kind;
+    if layout::is_random(state) || matches!(kind, MediaKind::DvdPlusRw | MediaKind::BdRe) {
+        state.formatted = true;
+        state.written_extent = blocks;
+        return;
+    }
+    let method = match kind {
+        k if k.is_rom() => WriteMethod::Pressed,
+        k if k.family() == Family::Cd => WriteMethod::Tao,
+        _ => WriteMethod::Dao,
+    };
+    state.tracks.push(Track {
+        number: 1,
+        session: 1,
+        start: 0,
+        recorded: blocks,
+        reserved: None,
+        runout: if method == WriteMethod::Tao {
+            layout::CD_TAO_RUNOUT
+        } else {
+            0
+        },
+        closed: true,
+        audio: false,
+        method,
+        damaged: false,
+        control: None,
+    });
+    state.closed_sessions = 1;
+    state.finalized = true;
 }
 
 /// Copy an image into the sector slots (sparse-aware: all-zero blocks are left as holes).
