@@ -5,6 +5,12 @@
 //! parsers), so tests of the command layer against it check two independent readings of the
 //! spec. Time (drive buffer drain, long operations) runs on the shared [`Clock`], so a virtual
 //! clock makes underruns deterministic.
+//!
+//! The parts: `commands` (the table of implemented opcodes, the checks every command passes,
+//! the commands that only answer or set up), `read` and `write` (sector transfers and
+//! recording), `disc` (the medium file and its state), `answers` (data-in byte layouts),
+//! `layout` (where tracks, sessions and the next writable address are), `faults`, `medium`
+//! (the file format).
 
 pub mod answers;
 mod commands;

@@ -364,6 +364,7 @@ impl EmuDrive {
         }
     }
 
+    /// SET STREAMING: the read and write speeds of a performance descriptor (size / time).
     pub(super) fn set_streaming(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
         if cdb[8] != 0 {
             return sense_of(INVALID_FIELD);
@@ -389,6 +390,7 @@ impl EmuDrive {
         Reply::Good(len)
     }
 
+    /// READ BUFFER CAPACITY: buffer size and free bytes, or free blocks (BLOCK bit).
     pub(super) fn read_buffer_capacity(
         &mut self,
         cdb: &[u8],
@@ -817,6 +819,8 @@ impl EmuDrive {
         Reply::Good(0)
     }
 
+    /// SEND CUE SHEET: the tracks of a session-at-once are reserved before writing starts
+    /// (none in a test write, which records nothing).
     pub(super) fn send_cue_sheet(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
         if self.disc.state.kind.family() != Family::Cd
             || self.disc.state.kind.is_rom()
@@ -875,6 +879,7 @@ impl EmuDrive {
         }
     }
 
+    /// FORMAT UNIT (DVD+RW, BD-RE, DVD-RW): the disc becomes formatted and empty.
     pub(super) fn format_unit(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
         if cdb[1] & 0x10 == 0 || cdb[1] & 0x07 != 1 {
             return sense_of(INVALID_FIELD);
