@@ -69,145 +69,18 @@ fn feature(code: u16, version: u8, current: bool, data: &[u8]) -> Vec<u8> {
 /// GET CONFIGURATION answer (MMC-6 §6.6): 8-byte feature header, then feature descriptors
 /// (§5.3) with code ≥ `start`, filtered by RT (0 all, 1 current, 2 the one named).
 pub fn configuration(s: Option<&State>, rt: u8, start: u16) -> Vec<u8> {
-    let cur = s.map(layout::profile).unwrap_or(0);
-    let kind = s.map(|s| s.kind);
-    let fam = kind.map(|k| k.family());
-    let is = |k: &[MediaKind]| kind.is_some_and(|x| k.contains(&x));
-    let random = s.is_some_and(layout::is_random);
-    let sequential = s.is_some_and(|s| layout::is_sequential(s) && !s.finalized);
-
-    let mut feats: Vec<(u16, Vec<u8>)> = Vec::new();
-    // 0000h Profile List (§5.3.1): 4 bytes per profile, CURRENTP in byte 2 bit 0.
-    let mut pl = Vec::new();
-    for p in PROFILES.iter().filter(|&&p| p != 0) {
-        let mut d = [0u8; 4];
-        put16(&mut d, 0, *p);
-        d[2] = u8::from(*p == cur);
-        pl.extend_from_slice(&d);
-    }
-    feats.push((0x0000, feature(0x0000, 0, true, &pl)));
-    // 0001h Core (§5.3.2): PHYSICAL INTERFACE STANDARD 1 (SCSI family), DBE.
-    feats.push((
-        0x0001,
-        feature(0x0001, 2, true, &[0, 0, 0, 1, 0x01, 0, 0, 0]),
-    ));
-    // 0002h Morphing (§5.3.3): ASYNC 0, OCEvent 1.
-    feats.push((0x0002, feature(0x0002, 1, true, &[0x02, 0, 0, 0])));
-    // 0003h Removable Medium (§5.3.4): tray (001b), Eject, Lock.
-    feats.push((0x0003, feature(0x0003, 2, true, &[0x29, 0, 0, 0])));
-    // 0010h Random Readable (§5.3.5): block 2048, BLOCKING 16 (DVD/CD) or 32 (BD), PP.
-    let blocking: u16 = if fam == Some(Family::Bd) { 32 } else { 16 };
-    let mut rr = [0u8; 8];
-    put32(&mut rr, 0, 2048);
-    put16(&mut rr, 4, blocking);
-    rr[6] = 0x01;
-    let readable = s.is_some_and(|s| layout::readable_tracks(s).next().is_some() || random);
-    feats.push((0x0010, feature(0x0010, 0, readable, &rr)));
-    // 001Dh Multi-Read, 001Eh CD Read (C2 flag, no CD-Text), 001Fh DVD Read (MULTI110, DL).
-    feats.push((0x001D, feature(0x001D, 0, fam == Some(Family::Cd), &[])));
-    feats.push((
-        0x001E,
-        feature(0x001E, 2, fam == Some(Family::Cd), &[0x02, 0, 0, 0]),
-    ));
-    feats.push((
-        0x001F,
-        feature(0x001F, 1, fam == Some(Family::Dvd), &[0x01, 0, 0x01, 0]),
-    ));
-    // 0020h Random Writable (§5.3.10): LAST LBA, block size, BLOCKING, PP.
-    let mut rw = [0u8; 12];
-    put32(
-        &mut rw,
-        0,
-        s.map(|s| s.capacity.saturating_sub(1)).unwrap_or(0),
-    );
-    put32(&mut rw, 4, 2048);
-    put16(&mut rw, 8, blocking);
-    rw[10] = 0x01;
-    feats.push((
-        0x0020,
-        feature(0x0020, 1, random && s.is_some_and(|s| s.formatted), &rw),
-    ));
-    // 0021h Incremental Streaming Writable (§5.3.11): DATA BLOCK TYPES SUPPORTED (mode 1,
-    // raw), BUF, 1 link size of 7 (CD) / 16 (DVD).
-    let inc = is(&[
-        MediaKind::CdR,
-        MediaKind::CdRw,
-        MediaKind::DvdR,
-        MediaKind::DvdRw,
-    ]) && sequential;
-    let link = if fam == Some(Family::Cd) { 7 } else { 16 };
-    feats.push((
-        0x0021,
-        feature(0x0021, 1, inc, &[0x01, 0x01, 0x01, 1, link, 0, 0, 0]),
-    ));
-    // 0023h Formattable (§5.3.13).
-    let fmt = is(&[MediaKind::DvdPlusRw, MediaKind::BdRe, MediaKind::DvdRw]);
-    feats.push((
-        0x0023,
-        feature(0x0023, 0, fmt, &[0x00, 0, 0, 0, 0x01, 0, 0, 0]),
-    ));
-    // 0024h Hardware Defect Management (BD-RE).
-    feats.push((
-        0x0024,
-        feature(0x0024, 1, is(&[MediaKind::BdRe]), &[0x80, 0, 0, 0]),
-    ));
-    // 0026h Restricted Overwrite (DVD-RW restricted overwrite).
-    feats.push((0x0026, feature(0x0026, 0, cur == 0x0013, &[])));
-    // 002Ah DVD+RW (§5.3.19): Write; 002Bh DVD+R (§5.3.20): Write.
-    feats.push((
-        0x002A,
-        feature(0x002A, 1, is(&[MediaKind::DvdPlusRw]), &[0x01, 0, 0, 0]),
-    ));
-    feats.push((
-        0x002B,
-        feature(0x002B, 0, is(&[MediaKind::DvdPlusR]), &[0x01, 0, 0, 0]),
-    ));
-    // 002Dh CD Track at Once (§5.3.22): BUF, TestWrite, CD-RW; data types mode 1 + raw audio.
-    let cdw = is(&[MediaKind::CdR, MediaKind::CdRw]);
-    feats.push((
-        0x002D,
-        feature(0x002D, 2, cdw && sequential, &[0x46, 0, 0x01, 0x01]),
-    ));
-    // 002Eh CD Mastering (§5.3.23): BUF, SAO, TestWrite, CD-RW; max cue sheet 2048 bytes.
-    feats.push((
-        0x002E,
-        feature(0x002E, 1, cdw && sequential, &[0x66, 0x00, 0x08, 0x00]),
-    ));
-    // 002Fh DVD-R/-RW Write (§5.3.24): BUF, TestWrite, DVD-RW SL.
-    let dvdrw = is(&[MediaKind::DvdR, MediaKind::DvdRw]);
-    feats.push((
-        0x002F,
-        feature(0x002F, 2, dvdrw && sequential, &[0x46, 0, 0, 0]),
-    ));
-    // 003Bh DVD+R Dual Layer (§5.3.28): Write.
-    feats.push((
-        0x003B,
-        feature(0x003B, 0, is(&[MediaKind::DvdPlusRDl]), &[0x01, 0, 0, 0]),
-    ));
-    // 0040h BD Read (§5.3.29): class bitmaps, BD-RE class 0 bits 1..2 (versions 1, 2),
-    // BD-R class 0 bit 1, BD-ROM class 0 bit 1.
-    let mut bdr = [0u8; 28];
-    bdr[5] = 0x06; // BD-RE class 0 bitmap (bytes 4..=5 of the data)
-    bdr[13] = 0x02; // BD-R class 0 (bytes 12..=13)
-    bdr[21] = 0x02; // BD-ROM class 0 (bytes 20..=21)
-    feats.push((0x0040, feature(0x0040, 0, fam == Some(Family::Bd), &bdr)));
-    // 0041h BD Write (§5.3.30): SVNR, BD-RE class 0, BD-R class 0.
-    let mut bdw = [0u8; 20];
-    bdw[5] = 0x06;
-    bdw[13] = 0x02;
-    feats.push((
-        0x0041,
-        feature(0x0041, 1, is(&[MediaKind::BdR, MediaKind::BdRe]), &bdw),
-    ));
-    // 0100h Power Management, 0105h Timeout, 0107h Real Time Streaming (§5.3.37: RBCB, SCS,
-    // MP2A, WSPD, SW).
-    feats.push((0x0100, feature(0x0100, 0, true, &[])));
-    feats.push((0x0105, feature(0x0105, 1, true, &[0x01, 0, 0x10, 0x00])));
-    feats.push((0x0107, feature(0x0107, 3, s.is_some(), &[0x1F, 0, 0, 0])));
+    let m = InDrive::new(s);
+    let mut feats = drive_features(&m);
+    feats.extend(read_features(&m));
+    feats.extend(write_features(&m));
+    feats.extend(bd_features(&m));
+    // GET CONFIGURATION returns the descriptors in ascending feature code.
+    feats.sort_by_key(|f| u16::from_be_bytes([f[0], f[1]]));
 
     let mut out = vec![0u8; 8];
-    put16(&mut out, 6, cur);
-    for (code, f) in feats {
+    put16(&mut out, 6, m.profile);
+    for f in feats {
+        let code = u16::from_be_bytes([f[0], f[1]]);
         let current = f[2] & 1 != 0;
         let take = match rt {
             0 => code >= start,
@@ -221,6 +94,159 @@ pub fn configuration(s: Option<&State>, rt: u8, start: u16) -> Vec<u8> {
     let len = out.len() as u32 - 4;
     put32(&mut out, 0, len);
     out
+}
+
+/// What the features' CURRENT bits depend on: the medium in the drive, if any.
+struct InDrive<'a> {
+    s: Option<&'a State>,
+    /// Current profile (0 without a medium).
+    profile: u16,
+    family: Option<Family>,
+    /// Random-access writable (DVD+RW, BD-RE, restricted overwrite DVD-RW).
+    random: bool,
+    /// Appendable in tracks and not finalized.
+    sequential: bool,
+    /// BLOCKING of the random features: 16 (CD, DVD) or 32 (BD) sectors.
+    blocking: u16,
+}
+
+impl<'a> InDrive<'a> {
+    fn new(s: Option<&'a State>) -> InDrive<'a> {
+        let family = s.map(|s| s.kind.family());
+        InDrive {
+            s,
+            profile: s.map(layout::profile).unwrap_or(0),
+            family,
+            random: s.is_some_and(layout::is_random),
+            sequential: s.is_some_and(|s| layout::is_sequential(s) && !s.finalized),
+            blocking: if family == Some(Family::Bd) { 32 } else { 16 },
+        }
+    }
+
+    /// The medium is one of `kinds`.
+    fn is(&self, kinds: &[MediaKind]) -> bool {
+        self.s.is_some_and(|s| kinds.contains(&s.kind))
+    }
+}
+
+/// Features of the drive itself, current whatever the medium: profile list, core, morphing,
+/// removable medium, power management, timeout, real-time streaming.
+fn drive_features(m: &InDrive) -> Vec<Vec<u8>> {
+    // 0000h Profile List (§5.3.1): 4 bytes per profile, CURRENTP in byte 2 bit 0.
+    let mut pl = Vec::new();
+    for p in PROFILES.iter().filter(|&&p| p != 0) {
+        let mut d = [0u8; 4];
+        put16(&mut d, 0, *p);
+        d[2] = u8::from(*p == m.profile);
+        pl.extend_from_slice(&d);
+    }
+    vec![
+        feature(0x0000, 0, true, &pl),
+        // 0001h Core (§5.3.2): PHYSICAL INTERFACE STANDARD 1 (SCSI family), DBE.
+        feature(0x0001, 2, true, &[0, 0, 0, 1, 0x01, 0, 0, 0]),
+        // 0002h Morphing (§5.3.3): ASYNC 0, OCEvent 1.
+        feature(0x0002, 1, true, &[0x02, 0, 0, 0]),
+        // 0003h Removable Medium (§5.3.4): tray (001b), Eject, Lock.
+        feature(0x0003, 2, true, &[0x29, 0, 0, 0]),
+        // 0100h Power Management, 0105h Timeout, 0107h Real Time Streaming (§5.3.37: RBCB,
+        // SCS, MP2A, WSPD, SW).
+        feature(0x0100, 0, true, &[]),
+        feature(0x0105, 1, true, &[0x01, 0, 0x10, 0x00]),
+        feature(0x0107, 3, m.s.is_some(), &[0x1F, 0, 0, 0]),
+    ]
+}
+
+/// Features of reading: random reading (any medium), Multi-Read, CD Read, DVD Read.
+fn read_features(m: &InDrive) -> Vec<Vec<u8>> {
+    let cd = m.family == Some(Family::Cd);
+    // 0010h Random Readable (§5.3.5): block 2048, BLOCKING 16 (DVD/CD) or 32 (BD), PP.
+    let mut rr = [0u8; 8];
+    put32(&mut rr, 0, 2048);
+    put16(&mut rr, 4, m.blocking);
+    rr[6] = 0x01;
+    let readable =
+        m.s.is_some_and(|s| layout::readable_tracks(s).next().is_some() || m.random);
+    vec![
+        feature(0x0010, 0, readable, &rr),
+        // 001Dh Multi-Read, 001Eh CD Read (C2 flag, no CD-Text), 001Fh DVD Read (MULTI110, DL).
+        feature(0x001D, 0, cd, &[]),
+        feature(0x001E, 2, cd, &[0x02, 0, 0, 0]),
+        feature(
+            0x001F,
+            1,
+            m.family == Some(Family::Dvd),
+            &[0x01, 0, 0x01, 0],
+        ),
+    ]
+}
+
+/// Features of writing: random (DVD+RW, BD-RE, restricted overwrite), formatting, and the
+/// write modes of CD and DVD media.
+fn write_features(m: &InDrive) -> Vec<Vec<u8>> {
+    // 0020h Random Writable (§5.3.10): LAST LBA, block size, BLOCKING, PP.
+    let mut rw = [0u8; 12];
+    put32(
+        &mut rw,
+        0,
+        m.s.map(|s| s.capacity.saturating_sub(1)).unwrap_or(0),
+    );
+    put32(&mut rw, 4, 2048);
+    put16(&mut rw, 8, m.blocking);
+    rw[10] = 0x01;
+    let formatted = m.random && m.s.is_some_and(|s| s.formatted);
+    // 0021h Incremental Streaming Writable (§5.3.11): DATA BLOCK TYPES SUPPORTED (mode 1,
+    // raw), BUF, 1 link size of 7 (CD) / 16 (DVD).
+    let inc = m.sequential
+        && m.is(&[
+            MediaKind::CdR,
+            MediaKind::CdRw,
+            MediaKind::DvdR,
+            MediaKind::DvdRw,
+        ]);
+    let link = if m.family == Some(Family::Cd) { 7 } else { 16 };
+    let fmt = m.is(&[MediaKind::DvdPlusRw, MediaKind::BdRe, MediaKind::DvdRw]);
+    let cdw = m.sequential && m.is(&[MediaKind::CdR, MediaKind::CdRw]);
+    let dvdw = m.sequential && m.is(&[MediaKind::DvdR, MediaKind::DvdRw]);
+    vec![
+        feature(0x0020, 1, formatted, &rw),
+        feature(0x0021, 1, inc, &[0x01, 0x01, 0x01, 1, link, 0, 0, 0]),
+        // 0023h Formattable (§5.3.13).
+        feature(0x0023, 0, fmt, &[0x00, 0, 0, 0, 0x01, 0, 0, 0]),
+        // 0024h Hardware Defect Management (BD-RE).
+        feature(0x0024, 1, m.is(&[MediaKind::BdRe]), &[0x80, 0, 0, 0]),
+        // 0026h Restricted Overwrite (DVD-RW restricted overwrite).
+        feature(0x0026, 0, m.profile == 0x0013, &[]),
+        // 002Ah DVD+RW (§5.3.19): Write; 002Bh DVD+R (§5.3.20): Write.
+        feature(0x002A, 1, m.is(&[MediaKind::DvdPlusRw]), &[0x01, 0, 0, 0]),
+        feature(0x002B, 0, m.is(&[MediaKind::DvdPlusR]), &[0x01, 0, 0, 0]),
+        // 002Dh CD Track at Once (§5.3.22): BUF, TestWrite, CD-RW; data types mode 1 + raw
+        // audio.
+        feature(0x002D, 2, cdw, &[0x46, 0, 0x01, 0x01]),
+        // 002Eh CD Mastering (§5.3.23): BUF, SAO, TestWrite, CD-RW; max cue sheet 2048 bytes.
+        feature(0x002E, 1, cdw, &[0x66, 0x00, 0x08, 0x00]),
+        // 002Fh DVD-R/-RW Write (§5.3.24): BUF, TestWrite, DVD-RW SL.
+        feature(0x002F, 2, dvdw, &[0x46, 0, 0, 0]),
+        // 003Bh DVD+R Dual Layer (§5.3.28): Write.
+        feature(0x003B, 0, m.is(&[MediaKind::DvdPlusRDl]), &[0x01, 0, 0, 0]),
+    ]
+}
+
+/// BD Read and BD Write, with their disc class bitmaps.
+fn bd_features(m: &InDrive) -> Vec<Vec<u8>> {
+    // 0040h BD Read (§5.3.29): class bitmaps, BD-RE class 0 bits 1..2 (versions 1, 2),
+    // BD-R class 0 bit 1, BD-ROM class 0 bit 1.
+    let mut bdr = [0u8; 28];
+    bdr[5] = 0x06; // BD-RE class 0 bitmap (bytes 4..=5 of the data)
+    bdr[13] = 0x02; // BD-R class 0 (bytes 12..=13)
+    bdr[21] = 0x02; // BD-ROM class 0 (bytes 20..=21)
+    // 0041h BD Write (§5.3.30): SVNR, BD-RE class 0, BD-R class 0.
+    let mut bdw = [0u8; 20];
+    bdw[5] = 0x06;
+    bdw[13] = 0x02;
+    vec![
+        feature(0x0040, 0, m.family == Some(Family::Bd), &bdr),
+        feature(0x0041, 1, m.is(&[MediaKind::BdR, MediaKind::BdRe]), &bdw),
+    ]
 }
 
 /// LBA to (M, S, F) of the absolute time (LBA + 150), binary.

@@ -5,27 +5,36 @@
 //! parsers), so tests of the command layer against it check two independent readings of the
 //! spec. Time (drive buffer drain, long operations) runs on the shared [`Clock`], so a virtual
 //! clock makes underruns deterministic.
+//!
+//! The parts: `commands` (the table of implemented opcodes, the checks every command passes,
+//! the commands that only answer or set up), `read` and `write` (sector transfers and
+//! recording), `disc` (the medium file and its state), `answers` (data-in byte layouts),
+//! `layout` (where tracks, sessions and the next writable address are), `faults`, `medium`
+//! (the file format).
 
 pub mod answers;
+mod commands;
+mod disc;
 pub mod faults;
 pub mod layout;
 pub mod medium;
+mod read;
 mod write;
 
 #[cfg(test)]
 mod tests;
 
 use crate::clock::SharedClock;
-use crate::ecma130;
 use crate::transport::{DataDirection, Outcome, Transport};
 use answers::fixed_sense;
+use commands::ScsiState;
+use disc::Disc;
 use faults::{Action, FaultKind};
-use layout::BlockState;
 use medium::MediumFile;
 pub use medium::{Family, MediaKind, MediumError, State, Track, WriteMethod};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use write::{Buffer, WriteParams};
+use write::WriteEngine;
 
 /// Largest transfer the emulated drive takes in one command (as a kernel's max_sectors would cap).
 pub const MAX_TRANSFER: usize = 4 << 20;
@@ -70,28 +79,7 @@ pub fn create(path: &Path, o: &CreateOptions) -> Result<(), EmuError> {
         Some(spec) => faults::parse_spec(spec)?,
         None => Vec::new(),
     };
-    let image_len = match &o.from {
-        Some(p) => {
-            let md = std::fs::metadata(p).map_err(|e| EmuError::Image {
-                path: p.clone(),
-                why: e.to_string(),
-            })?;
-            if !md.is_file() {
-                return Err(EmuError::Image {
-                    path: p.clone(),
-                    why: "not a regular file".into(),
-                });
-            }
-            if md.len() == 0 {
-                return Err(EmuError::Image {
-                    path: p.clone(),
-                    why: "empty".into(),
-                });
-            }
-            Some(md.len())
-        }
-        None => None,
-    };
+    let image_len = o.from.as_deref().map(image_length).transpose()?;
     if o.kind.is_rom() && image_len.is_none() {
         return Err(EmuError::Usage(format!(
             "a {} is pressed, not blank: give --from IMAGE",
@@ -132,36 +120,7 @@ pub fn create(path: &Path, o: &CreateOptions) -> Result<(), EmuError> {
         }
     }
     if let Some(b) = blocks {
-        let b = b as u32;
-        if layout::is_random(&state) || matches!(o.kind, MediaKind::DvdPlusRw | MediaKind::BdRe) {
-            state.formatted = true;
-            state.written_extent = b;
-        } else {
-            let method = match o.kind {
-                k if k.is_rom() => WriteMethod::Pressed,
-                k if k.family() == Family::Cd => WriteMethod::Tao,
-                _ => WriteMethod::Dao,
-            };
-            state.tracks.push(Track {
-                number: 1,
-                session: 1,
-                start: 0,
-                recorded: b,
-                reserved: None,
-                runout: if method == WriteMethod::Tao {
-                    layout::CD_TAO_RUNOUT
-                } else {
-                    0
-                },
-                closed: true,
-                audio: false,
-                method,
-                damaged: false,
-                control: None,
-            });
-            state.closed_sessions = 1;
-            state.finalized = true;
-        }
+        record_image(&mut state, b as u32);
     }
     let m = MediumFile::create(path, &state)?;
     if let Some(src) = &o.from {
@@ -173,6 +132,58 @@ pub fn create(path: &Path, o: &CreateOptions) -> Result<(), EmuError> {
         m.sync().map_err(fail)?;
     }
     Ok(())
+}
+
+/// Length of the image `--from` names: a regular file, not empty.
+fn image_length(p: &Path) -> Result<u64, EmuError> {
+    let bad = |why: String| EmuError::Image {
+        path: p.to_path_buf(),
+        why,
+    };
+    let md = std::fs::metadata(p).map_err(|e| bad(e.to_string()))?;
+    if !md.is_file() {
+        return Err(bad("not a regular file".into()));
+    }
+    if md.len() == 0 {
+        return Err(bad("empty".into()));
+    }
+    Ok(md.len())
+}
+
+/// The disc holds an image of `blocks` blocks from LBA 0: formatted random-access media,
+/// otherwise one closed track in a closed session of a finalized disc (pressed, CD TAO with
+/// its run-out, or DVD/BD DAO), as docs/virtual-drive.md describes `--from`.
+fn record_image(state: &mut State, blocks: u32) {
+    let kind = state.kind;
+    if layout::is_random(state) || matches!(kind, MediaKind::DvdPlusRw | MediaKind::BdRe) {
+        state.formatted = true;
+        state.written_extent = blocks;
+        return;
+    }
+    let method = match kind {
+        k if k.is_rom() => WriteMethod::Pressed,
+        k if k.family() == Family::Cd => WriteMethod::Tao,
+        _ => WriteMethod::Dao,
+    };
+    state.tracks.push(Track {
+        number: 1,
+        session: 1,
+        start: 0,
+        recorded: blocks,
+        reserved: None,
+        runout: if method == WriteMethod::Tao {
+            layout::CD_TAO_RUNOUT
+        } else {
+            0
+        },
+        closed: true,
+        audio: false,
+        method,
+        damaged: false,
+        control: None,
+    });
+    state.closed_sessions = 1;
+    state.finalized = true;
 }
 
 /// Copy an image into the sector slots (sparse-aware: all-zero blocks are left as holes).
@@ -222,15 +233,6 @@ fn copy_image(m: &MediumFile, src: &Path, stride: u64) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A long operation (format, blank, flush, close) the drive is busy with.
-#[derive(Debug, Clone, Copy)]
-struct Busy {
-    started: Duration,
-    until: Duration,
-    asc: u8,
-    ascq: u8,
-}
-
 /// What one command came to, before it becomes an [`Outcome`].
 enum Reply {
     Good(usize),
@@ -277,36 +279,23 @@ pub struct Stats {
     pub reads: u64,
 }
 
-/// The emulated drive with its disc.
+/// The emulated drive with its disc, in parts that change for different reasons: the disc
+/// (what the medium file keeps), the SCSI state carried from one command to the next, the
+/// write engine (recording set-up, drive buffer, cue sheet) and the counters tests look at.
 pub struct EmuDrive {
-    medium: MediumFile,
-    state: State,
-    clock: SharedClock,
     name: String,
-    last_sense: Option<Vec<u8>>,
-    commands: u64,
-    prevent: bool,
-    /// Media event code pending for GET EVENT STATUS NOTIFICATION (2 new media, 3 removal).
-    media_event: u8,
-    wp: WriteParams,
-    write_kbps: u32,
-    read_kbps: u32,
-    /// Bytes per sector of the last CD WRITE: a CD records 75 sectors a second per 1x
-    /// whatever their size, so the buffer drains 2352-byte sectors faster in bytes.
-    cd_block_bytes: u32,
-    buffer: Buffer,
-    busy: Option<Busy>,
-    cue: Option<write::CueSheet>,
-    dirty: bool,
+    clock: SharedClock,
+    disc: Disc,
+    scsi: ScsiState,
+    writer: WriteEngine,
     stats: Stats,
-    scratch: Vec<u8>,
 }
 
 impl std::fmt::Debug for EmuDrive {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EmuDrive")
             .field("name", &self.name)
-            .field("kind", &self.state.kind)
+            .field("kind", &self.disc.state.kind)
             .finish()
     }
 }
@@ -315,226 +304,32 @@ impl EmuDrive {
     /// Open the medium file at PATH in an emulated drive running on `clock`.
     pub fn open(path: &Path, clock: SharedClock) -> Result<EmuDrive, EmuError> {
         let (medium, state) = MediumFile::open(path)?;
-        let max = answers::write_speeds(state.kind)
-            .first()
-            .copied()
-            .unwrap_or(0);
-        let buffer = Buffer::new(write::DRIVE_BUFFER, clock.now());
-        let wp = WriteParams::default_for(state.kind);
         Ok(EmuDrive {
-            medium,
-            clock,
             name: format!("virtual:{}", path.display()),
-            last_sense: None,
-            commands: 0,
-            prevent: false,
-            media_event: 0,
-            wp,
-            write_kbps: max,
-            read_kbps: 0,
-            cd_block_bytes: 2048,
-            buffer,
-            busy: None,
-            cue: None,
-            dirty: false,
+            writer: WriteEngine::new(state.kind, clock.now()),
+            clock,
+            disc: Disc::new(medium, state),
+            scsi: ScsiState::default(),
             stats: Stats::default(),
-            scratch: Vec::new(),
-            state,
         })
     }
 
     pub fn state(&self) -> &State {
-        &self.state
+        &self.disc.state
     }
 
     pub fn stats(&self) -> Stats {
         self.stats
     }
 
-    /// Persist the disc state now (it is also saved at every state change and on drop).
+    /// Persist the disc state now (the drive also saves it after every command but sector
+    /// transfers, and on drop).
     pub fn save(&mut self) -> Result<(), MediumError> {
-        self.medium.save(&self.state)?;
-        self.dirty = false;
-        Ok(())
-    }
-
-    fn needs_medium(op: u8) -> bool {
-        !matches!(
-            op,
-            0x12 | 0x03 | 0x46 | 0x4A | 0x5A | 0x55 | 0x1B | 0x1E | 0xBB | 0xB6 | 0x5C | 0x23
-        )
+        self.disc.save()
     }
 
     fn medium_present(&self) -> bool {
-        !self.state.tray_open && !self.state.no_disc
-    }
-
-    fn run(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
-        let op = cdb[0];
-        let expected_len = match op >> 5 {
-            0 => 6,
-            1 | 2 => 10,
-            4 => 16,
-            5 => 12,
-            _ => 0,
-        };
-        if expected_len == 0 || cdb.len() < expected_len {
-            return sense_of(INVALID_OPCODE);
-        }
-        if !KNOWN.contains(&op) {
-            return sense_of(INVALID_OPCODE);
-        }
-        let now = self.clock.now();
-        if let Some(a) = faults::on_command(&mut self.state.faults, self.commands, op) {
-            self.dirty = true;
-            match a {
-                Action::MediaChange => {
-                    self.swap_disc();
-                    return check(6, 0x28, 0x00);
-                }
-                Action::TrayOpened => {
-                    self.state.tray_open = true;
-                    self.media_event = 3;
-                    self.dirty = true;
-                    return check(2, 0x3A, 0x02);
-                }
-                other => {
-                    if let Some(r) = self.apply_action(other, 0, 0) {
-                        return r;
-                    }
-                }
-            }
-        }
-        if let Some(b) = self.busy {
-            if now >= b.until {
-                self.busy = None;
-            } else if !matches!(
-                op,
-                0x12 | 0x03 | 0x46 | 0x4A | 0x5C | 0x5A | 0x51 | 0x52 | 0xBB | 0xB6
-            ) {
-                let span = (b.until - b.started).as_secs_f64().max(1e-9);
-                let done = ((now - b.started).as_secs_f64() / span * 65536.0) as u32;
-                return Reply::Check {
-                    key: 2,
-                    asc: b.asc,
-                    ascq: b.ascq,
-                    info: None,
-                    transferred: 0,
-                }
-                .with_progress(self, done.min(65535) as u16);
-            }
-        }
-        if Self::needs_medium(op) && !self.medium_present() {
-            return if self.state.tray_open {
-                check(2, 0x3A, 0x02)
-            } else {
-                check(2, 0x3A, 0x01)
-            };
-        }
-        match op {
-            0x00 => Reply::Good(0),
-            0x03 => {
-                let s = match self.busy {
-                    Some(b) => {
-                        let span = (b.until - b.started).as_secs_f64().max(1e-9);
-                        let done = ((now - b.started).as_secs_f64() / span * 65536.0) as u32;
-                        fixed_sense(2, b.asc, b.ascq, None, Some(done.min(65535) as u16))
-                    }
-                    None => self
-                        .last_sense
-                        .take()
-                        .unwrap_or_else(|| fixed_sense(0, 0, 0, None, None)),
-                };
-                self.data_in(data, cdb[4] as usize, &s)
-            }
-            0x12 => {
-                if cdb[1] & 0x01 != 0 {
-                    return sense_of(INVALID_FIELD); // no VPD pages
-                }
-                let alloc = u16::from_be_bytes([cdb[3], cdb[4]]) as usize;
-                self.data_in(data, alloc, &answers::inquiry())
-            }
-            0x1B => self.start_stop(cdb),
-            0x1E => {
-                self.prevent = cdb[4] & 0x01 != 0;
-                Reply::Good(0)
-            }
-            0x25 => self.read_capacity(data),
-            0x28 => {
-                let lba = be32(cdb, 2);
-                let n = u16::from_be_bytes([cdb[7], cdb[8]]) as u32;
-                self.read(lba, n, data)
-            }
-            0xA8 => self.read(be32(cdb, 2), be32(cdb, 6), data),
-            0xBE => self.read_cd(cdb, data),
-            0x2A => {
-                let lba = be32(cdb, 2);
-                let n = u16::from_be_bytes([cdb[7], cdb[8]]) as u32;
-                self.write(lba, n, cdb[1] & 0x08 != 0, data)
-            }
-            0xAA => self.write(be32(cdb, 2), be32(cdb, 6), cdb[1] & 0x08 != 0, data),
-            0x35 => self.synchronize_cache(cdb[1] & 0x02 != 0),
-            0x46 => {
-                let s = self.medium_present().then_some(&self.state);
-                let answer =
-                    answers::configuration(s, cdb[1] & 0x03, u16::from_be_bytes([cdb[2], cdb[3]]));
-                self.data_in(data, u16::from_be_bytes([cdb[7], cdb[8]]) as usize, &answer)
-            }
-            0x4A => self.event_status(cdb, data),
-            0x51 => {
-                if cdb[1] & 0x07 != 0 {
-                    return sense_of(INVALID_FIELD);
-                }
-                let d = answers::disc_information(&self.state);
-                self.data_in(data, u16::from_be_bytes([cdb[7], cdb[8]]) as usize, &d)
-            }
-            0x52 => {
-                let ty = cdb[1] & 0x03;
-                match answers::find_track(&self.state, ty, be32(cdb, 2)) {
-                    Some(t) => {
-                        let lie = faults::value_of(&self.state.faults, FaultKind::NwaLie);
-                        let d = answers::track_information(&self.state, &t, lie);
-                        self.data_in(data, u16::from_be_bytes([cdb[7], cdb[8]]) as usize, &d)
-                    }
-                    None => sense_of(INVALID_FIELD),
-                }
-            }
-            0x43 => self.read_toc(cdb, data),
-            0xAD => {
-                if cdb[7] == 0x30 || cdb[7] == 0x80 {
-                    return sense_of(INVALID_FIELD);
-                }
-                match answers::disc_structure(&self.state, cdb[1] & 0x0F, cdb[7]) {
-                    Some(d) => {
-                        self.data_in(data, u16::from_be_bytes([cdb[8], cdb[9]]) as usize, &d)
-                    }
-                    None => sense_of(INVALID_FIELD),
-                }
-            }
-            0x23 => {
-                let s = self.medium_present().then_some(&self.state);
-                let d = answers::format_capacities(s);
-                self.data_in(data, u16::from_be_bytes([cdb[7], cdb[8]]) as usize, &d)
-            }
-            0x04 => self.format_unit(cdb, data),
-            0xA1 => self.blank(cdb),
-            0x53 => self.reserve_track(cdb),
-            0x5B => self.close(cdb),
-            0x5D => self.send_cue_sheet(cdb, data),
-            0x5C => self.read_buffer_capacity(cdb, data),
-            0xBB => {
-                let r = u16::from_be_bytes([cdb[2], cdb[3]]);
-                let w = u16::from_be_bytes([cdb[4], cdb[5]]);
-                self.read_kbps = if r == 0xFFFF { 0 } else { r as u32 };
-                self.set_write_speed(if w == 0xFFFF { u32::MAX } else { w as u32 });
-                Reply::Good(0)
-            }
-            0xB6 => self.set_streaming(cdb, data),
-            0xAC => self.get_performance(cdb, data),
-            0x5A => self.mode_sense(cdb, data),
-            0x55 => self.mode_select(cdb, data),
-            _ => sense_of(INVALID_OPCODE),
-        }
+        !self.disc.state.tray_open && !self.disc.state.no_disc
     }
 
     /// Copy an answer to the host: at most the allocation length and the buffer.
@@ -572,538 +367,16 @@ impl EmuDrive {
 
     /// A new blank disc of the same kind replaces the old one (media-change fault).
     fn swap_disc(&mut self) {
-        let faults = std::mem::take(&mut self.state.faults);
-        self.state = State::new_blank(self.state.kind, self.state.capacity);
-        self.state.faults = faults;
-        let _ = self.medium.discard_data();
-        self.media_event = 2;
-        self.buffer = Buffer::new(write::DRIVE_BUFFER, self.clock.now());
-        self.cue = None;
-        self.dirty = true;
-    }
-
-    fn start_stop(&mut self, cdb: &[u8]) -> Reply {
-        let loej = cdb[4] & 0x02 != 0;
-        let start = cdb[4] & 0x01 != 0;
-        if !loej {
-            return Reply::Good(0);
-        }
-        if start {
-            if self.state.tray_open {
-                self.state.tray_open = false;
-                self.media_event = if self.state.no_disc { 0 } else { 2 };
-                self.dirty = true;
-            }
-        } else {
-            if self.prevent {
-                // MEDIUM REMOVAL PREVENTED (SPC-4 / MMC-6 §6.39).
-                return check(5, 0x53, 0x02);
-            }
-            if !self.state.tray_open {
-                self.state.tray_open = true;
-                self.media_event = 3;
-                self.dirty = true;
-            }
-        }
-        Reply::Good(0)
-    }
-
-    fn read_capacity(&mut self, data: &mut DataDirection<'_>) -> Reply {
-        let over = faults::value_of(&self.state.faults, FaultKind::OverReport);
-        let end = layout::recorded_end(&self.state) as i64
-            + if layout::recorded_end(&self.state) > 0 {
-                over
-            } else {
-                0
-            };
-        let last = (end - 1).max(0) as u32;
-        let mut d = [0u8; 8];
-        d[0..4].copy_from_slice(&last.to_be_bytes());
-        d[4..8].copy_from_slice(&2048u32.to_be_bytes());
-        self.data_in(data, 8, &d)
-    }
-
-    fn read(&mut self, lba: u32, blocks: u32, data: &mut DataDirection<'_>) -> Reply {
-        if blocks == 0 {
-            return Reply::Good(0);
-        }
-        let DataDirection::FromDevice(buf) = data else {
-            return sense_of(INVALID_FIELD);
-        };
-        self.stats.reads += 1;
-        // The drive reads up to the first sector it cannot deliver.
-        let mut good = 0u32;
-        let mut err: Option<((u8, u8, u8), u32)> = None;
-        while good < blocks {
-            match layout::block_state(&self.state, lba.saturating_add(good)) {
-                BlockState::Data => good += 1,
-                BlockState::Audio | BlockState::RunOut => {
-                    err = Some((ILLEGAL_MODE, lba + good));
-                    break;
-                }
-                BlockState::Unrecorded => {
-                    err = Some((LBA_OUT_OF_RANGE, lba.saturating_add(good)));
-                    break;
-                }
-            }
-        }
-        if good > 0
-            && let Some(a) = faults::on_read(&mut self.state.faults, lba, good)
-        {
-            self.dirty = true;
-            match a {
-                Action::Short { lba: at } => {
-                    good = if at > lba { at - lba } else { good / 2 };
-                    err = None;
-                }
-                Action::Sense {
-                    key,
-                    asc,
-                    ascq,
-                    lba: Some(at),
-                } => {
-                    good = at - lba;
-                    err = Some(((key, asc, ascq), at));
-                }
-                Action::Host {
-                    host_status,
-                    garbage,
-                } => {
-                    if garbage {
-                        for (i, b) in buf.iter_mut().enumerate() {
-                            *b = (i as u8).wrapping_mul(31) ^ 0xA5;
-                        }
-                    }
-                    return Reply::Host { host_status };
-                }
-                other => {
-                    return self
-                        .apply_action(other, lba, blocks)
-                        .unwrap_or(Reply::Good(0));
-                }
-            }
-        }
-        let n = (good as usize * 2048).min(buf.len());
-        if let Err(e) = self.read_user(lba, &mut buf[..n]) {
-            return self.io_failure(e);
-        }
-        match err {
-            Some(((key, asc, ascq), at)) => Reply::Check {
-                key,
-                asc,
-                ascq,
-                info: Some(at),
-                transferred: n,
-            },
-            None => Reply::Good(n),
-        }
-    }
-
-    /// User data (2048 bytes per block) of consecutive blocks from the medium file.
-    fn read_user(&mut self, lba: u32, out: &mut [u8]) -> std::io::Result<()> {
-        let stride = self.state.kind.stride();
-        if stride == 2048 {
-            return self.medium.read_data(lba as u64 * 2048, out);
-        }
-        let blocks = out.len() / 2048;
-        let user = self.medium.cd_user_offset();
-        self.scratch.resize(blocks * stride as usize, 0);
-        self.medium
-            .read_data(lba as u64 * stride, &mut self.scratch)?;
-        for (o, slot) in out
-            .chunks_exact_mut(2048)
-            .zip(self.scratch.chunks_exact(stride as usize))
-        {
-            o.copy_from_slice(&slot[user..user + 2048]);
-        }
-        Ok(())
+        self.disc.replace_with_blank();
+        self.scsi.media_event = 2;
+        self.writer.new_disc(self.clock.now());
     }
 
     fn io_failure(&self, _e: std::io::Error) -> Reply {
         // The medium file failed under us: as a drive that cannot read its disc.
         check(4, 0x44, 0x00)
     }
-
-    fn read_cd(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
-        if self.state.kind.family() != Family::Cd {
-            return sense_of(INCOMPATIBLE_MEDIUM);
-        }
-        let expected = (cdb[1] >> 2) & 0x07;
-        let lba = be32(cdb, 2);
-        let blocks = u32::from_be_bytes([0, cdb[6], cdb[7], cdb[8]]);
-        let flags = cdb[9];
-        let sub = cdb[10] & 0x07;
-        let c2 = match (flags >> 1) & 0x03 {
-            0 => 0,
-            1 => 294,
-            2 => 296,
-            _ => return sense_of(INVALID_FIELD),
-        };
-        let subn = match sub {
-            0 => 0,
-            1 | 4 => 96,
-            2 => 16,
-            _ => return sense_of(INVALID_FIELD),
-        };
-        let DataDirection::FromDevice(buf) = data else {
-            return sense_of(INVALID_FIELD);
-        };
-        let mut slots = std::mem::take(&mut self.scratch);
-        let reply = self.read_cd_sectors(expected, lba, blocks, flags, c2, subn, buf, &mut slots);
-        self.scratch = slots;
-        reply
-    }
-
-    /// Audio sector `at` as a drive with a read/write offset of `shift` samples returns it:
-    /// the 2352 bytes of the disc's audio from byte `at × 2352 + 4 × shift`, taken from the
-    /// (at most two) sectors that range touches; a sector that is not recorded audio (lead-in,
-    /// lead-out, a data track) gives zeros.
-    fn shifted_audio(&self, at: u32, shift: i64, out: &mut [u8]) -> std::io::Result<()> {
-        let from = i64::from(at) * 2352 + 4 * shift;
-        let first = from.div_euclid(2352);
-        let skip = from.rem_euclid(2352) as usize;
-        let mut two = [0u8; 2 * 2352];
-        for (k, part) in two.chunks_exact_mut(2352).enumerate() {
-            let lba = first + k as i64;
-            let audio = u32::try_from(lba)
-                .is_ok_and(|l| layout::block_state(&self.state, l) == BlockState::Audio);
-            if audio {
-                self.medium.read_data(lba as u64 * 2352, part)?;
-            }
-        }
-        out.copy_from_slice(&two[skip..skip + 2352]);
-        Ok(())
-    }
-
-    /// The sectors of READ CD: the stored slots are read a window of sectors at a time (one
-    /// pread each), and each sector's fields the flags select are copied out of its slot (or,
-    /// when the whole slot is asked for, read straight into `buf`).
-    #[allow(clippy::too_many_arguments)]
-    fn read_cd_sectors(
-        &mut self,
-        expected: u8,
-        lba: u32,
-        blocks: u32,
-        flags: u8,
-        c2: usize,
-        subn: usize,
-        buf: &mut [u8],
-        slots: &mut Vec<u8>,
-    ) -> Reply {
-        const WINDOW: u32 = 448; // about 1 MiB of slots
-        let encoded = self.medium.cd_data_encoded();
-        let mut out_pos = 0usize;
-        let mut window = (0u32, 0u32); // sectors lba+window.0 .. lba+window.1 are in `slots`
-        // Every field of every sector (sync 0x80, header 0x20, user data 0x10, EDC/ECC 0x08),
-        // nothing else: each sector is its whole 2352-byte slot, audio or data.
-        let whole = flags & 0xB8 == 0xB8 && c2 == 0 && subn == 0;
-        let shift = faults::value_of(&self.state.faults, FaultKind::AudioOffset);
-        let mut shifted = [0u8; 2352];
-        for i in 0..blocks {
-            let at = lba + i;
-            let st = layout::block_state(&self.state, at);
-            let bad_mode = match (expected, st) {
-                (_, BlockState::Unrecorded) => {
-                    return self.partial(LBA_OUT_OF_RANGE, at, out_pos);
-                }
-                (_, BlockState::RunOut) => return self.partial(ILLEGAL_MODE, at, out_pos),
-                (1, BlockState::Data) | (2..=5, BlockState::Audio) => true,
-                _ => false,
-            };
-            if bad_mode {
-                return self.partial(ILLEGAL_MODE, at, out_pos);
-            }
-            if let Some(a) = faults::on_read(&mut self.state.faults, at, 1) {
-                self.dirty = true;
-                match a {
-                    Action::Host { host_status, .. } => return Reply::Host { host_status },
-                    Action::Short { .. } => return Reply::Good(out_pos),
-                    other => {
-                        if let Some(Reply::Check {
-                            key,
-                            asc,
-                            ascq,
-                            info,
-                            ..
-                        }) = self.apply_action(other, at, 1)
-                        {
-                            return Reply::Check {
-                                key,
-                                asc,
-                                ascq,
-                                info,
-                                transferred: out_pos,
-                            };
-                        }
-                    }
-                }
-            }
-            if whole {
-                // The slots go straight into the host's buffer (a window at a time); only a
-                // data sector not stored encoded is built in place.
-                if i >= window.1 {
-                    let n = WINDOW
-                        .min(blocks - i)
-                        .min(((buf.len() - out_pos) / 2352) as u32);
-                    if n == 0 {
-                        return Reply::Good(out_pos);
-                    }
-                    let dst = &mut buf[out_pos..out_pos + n as usize * 2352];
-                    if let Err(e) = self.medium.read_data(at as u64 * 2352, dst) {
-                        return self.io_failure(e);
-                    }
-                    window = (i, i + n);
-                }
-                let slot = &mut buf[out_pos..out_pos + 2352];
-                if st == BlockState::Audio && shift != 0 {
-                    if let Err(e) = self.shifted_audio(at, shift, slot) {
-                        return self.io_failure(e);
-                    }
-                } else if st != BlockState::Audio && !(encoded && slot[..12] == ecma130::SYNC) {
-                    let user = if encoded { 16 } else { 0 };
-                    let built = ecma130::encode_mode1(at as u64, &slot[user..user + 2048]);
-                    slot.copy_from_slice(&built);
-                }
-                out_pos += 2352;
-                continue;
-            }
-            if i >= window.1 {
-                let n = WINDOW.min(blocks - i);
-                slots.resize(n as usize * 2352, 0);
-                if let Err(e) = self.medium.read_data(at as u64 * 2352, slots) {
-                    return self.io_failure(e);
-                }
-                window = (i, i + n);
-            }
-            let k = (i - window.0) as usize;
-            let slot = &slots[k * 2352..(k + 1) * 2352];
-            let built;
-            let raw: &[u8] = match st {
-                BlockState::Audio if shift != 0 => {
-                    if let Err(e) = self.shifted_audio(at, shift, &mut shifted) {
-                        return self.io_failure(e);
-                    }
-                    &shifted
-                }
-                BlockState::Audio => slot,
-                // Stored encoded (a hole is a sector of zero user data, built here).
-                _ if encoded && slot[..12] == ecma130::SYNC => slot,
-                _ => {
-                    let user = if encoded { 16 } else { 0 };
-                    built = ecma130::encode_mode1(at as u64, &slot[user..user + 2048]);
-                    &built
-                }
-            };
-            // The fields the flags select: audio is all or nothing; data is sync (0x80),
-            // header (header codes 01 or 11 in 0x60), user data (0x10), EDC/ECC (0x08).
-            let none = (false, 0..0);
-            let fields = if st == BlockState::Audio {
-                [
-                    (flags & 0xF8 != 0, 0..2352),
-                    none.clone(),
-                    none.clone(),
-                    none,
-                ]
-            } else {
-                [
-                    (flags & 0x80 != 0, 0..12),
-                    (flags & 0x20 != 0, 12..16),
-                    (flags & 0x10 != 0, 16..2064),
-                    (flags & 0x08 != 0, 2064..2352),
-                ]
-            };
-            let len: usize = fields.iter().filter(|f| f.0).map(|f| f.1.len()).sum();
-            if out_pos + len + c2 + subn > buf.len() {
-                return Reply::Good(out_pos);
-            }
-            for (on, r) in fields {
-                if on {
-                    buf[out_pos..out_pos + r.len()].copy_from_slice(&raw[r.clone()]);
-                    out_pos += r.len();
-                }
-            }
-            buf[out_pos..out_pos + c2].fill(0);
-            out_pos += c2;
-            if subn > 0 {
-                let s = answers::subchannel(&self.state, at);
-                if subn == 96 {
-                    buf[out_pos..out_pos + 96].copy_from_slice(&s);
-                } else {
-                    // Formatted Q: deinterleave bit 6 of each byte.
-                    for k in 0..12 {
-                        let mut b = 0u8;
-                        for j in 0..8 {
-                            b = (b << 1) | ((s[k * 8 + j] >> 6) & 1);
-                        }
-                        buf[out_pos + k] = b;
-                    }
-                    buf[out_pos + 12..out_pos + 16].fill(0);
-                }
-                out_pos += subn;
-            }
-        }
-        Reply::Good(out_pos)
-    }
-
-    fn partial(&self, t: (u8, u8, u8), at: u32, transferred: usize) -> Reply {
-        Reply::Check {
-            key: t.0,
-            asc: t.1,
-            ascq: t.2,
-            info: Some(at),
-            transferred,
-        }
-    }
-
-    fn event_status(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
-        if cdb[1] & 0x01 == 0 {
-            return sense_of(INVALID_FIELD); // only polled operation
-        }
-        let alloc = u16::from_be_bytes([cdb[7], cdb[8]]) as usize;
-        let mut d = vec![0u8; 4];
-        d[3] = 0x10; // supported classes: media
-        if cdb[4] & 0x10 == 0 {
-            // No supported class requested: NEA.
-            d[2] = 0x80;
-            return self.data_in(data, alloc, &d);
-        }
-        d[1] = 6;
-        d[2] = 0x04; // media class
-        let present = self.medium_present();
-        let code = std::mem::take(&mut self.media_event);
-        d.extend_from_slice(&[
-            code,
-            (u8::from(present) << 1) | u8::from(self.state.tray_open),
-            0,
-            0,
-        ]);
-        self.data_in(data, alloc, &d)
-    }
-
-    fn read_toc(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
-        let msf = cdb[1] & 0x02 != 0;
-        let mut format = cdb[2] & 0x0F;
-        if format == 0 {
-            // Older hosts put the format in byte 9 bits 7..6.
-            format = cdb[9] >> 6;
-        }
-        let s = &self.state;
-        let d = match format {
-            0 if layout::is_random(s) => answers::toc_random(s, msf),
-            0 => answers::toc_format0(s, msf, cdb[6]),
-            1 => answers::toc_format1(s, msf),
-            2 => answers::toc_format2(s),
-            4 => answers::atip(s),
-            _ => None,
-        };
-        match d {
-            Some(d) => self.data_in(data, u16::from_be_bytes([cdb[7], cdb[8]]) as usize, &d),
-            None => sense_of(INVALID_FIELD),
-        }
-    }
-
-    fn get_performance(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
-        let max = u16::from_be_bytes([cdb[8], cdb[9]]) as usize;
-        let alloc = 8 + max * 16;
-        let d = match cdb[10] {
-            0x03 => answers::write_speed_descriptors(&self.state, max),
-            0x00 => {
-                let write = cdb[1] & 0x04 != 0;
-                let speed = if write {
-                    self.write_kbps
-                } else {
-                    answers::write_speeds(self.state.kind)
-                        .first()
-                        .copied()
-                        .unwrap_or(match self.state.kind.family() {
-                            Family::Cd => 48 * 176,
-                            Family::Dvd => 16 * 1385,
-                            Family::Bd => 12 * 4496,
-                        })
-                };
-                answers::performance(&self.state, write, speed)
-            }
-            _ => return sense_of(INVALID_FIELD),
-        };
-        self.data_in(data, alloc, &d)
-    }
-
-    fn mode_sense(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
-        let pc = cdb[2] >> 6;
-        let page = cdb[2] & 0x3F;
-        if pc == 3 {
-            return check(5, 0x39, 0x00); // SAVING PARAMETERS NOT SUPPORTED
-        }
-        let changeable = pc == 1;
-        let mut pages = Vec::new();
-        let want = |p: u8| page == p || page == 0x3F;
-        if want(0x01) {
-            pages.extend_from_slice(&write::page01(changeable));
-        }
-        if want(0x05) {
-            pages.extend_from_slice(&self.wp.page(changeable, pc == 2));
-        }
-        if want(0x2A) {
-            pages.extend_from_slice(&write::page2a(&self.state, self.write_kbps, changeable));
-        }
-        if want(0x30) {
-            let links = self.stats.burnfree_events;
-            pages.extend_from_slice(&write::page30(self.wp.bufe(), links, changeable));
-        }
-        if pages.is_empty() {
-            return sense_of(INVALID_FIELD);
-        }
-        // Mode parameter header(10) (SPC-4 §7.5.5): MODE DATA LENGTH, no block descriptors.
-        let mut d = vec![0u8; 8];
-        d.extend_from_slice(&pages);
-        let len = d.len() as u16 - 2;
-        d[0..2].copy_from_slice(&len.to_be_bytes());
-        self.data_in(data, u16::from_be_bytes([cdb[7], cdb[8]]) as usize, &d)
-    }
-
-    fn mode_select(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
-        let len = u16::from_be_bytes([cdb[7], cdb[8]]) as usize;
-        let DataDirection::ToDevice(buf) = data else {
-            return if len == 0 {
-                Reply::Good(0)
-            } else {
-                sense_of(INVALID_FIELD)
-            };
-        };
-        if cdb[1] & 0x01 != 0 {
-            return check(5, 0x39, 0x00);
-        }
-        let buf = &buf[..len.min(buf.len())];
-        if buf.len() < 8 {
-            return check(5, 0x1A, 0x00); // PARAMETER LIST LENGTH ERROR
-        }
-        let bd_len = u16::from_be_bytes([buf[6], buf[7]]) as usize;
-        let mut p = &buf[(8 + bd_len).min(buf.len())..];
-        while p.len() >= 2 {
-            let code = p[0] & 0x3F;
-            let plen = p[1] as usize + 2;
-            if plen > p.len() {
-                return check(5, 0x1A, 0x00);
-            }
-            let r = match code {
-                0x05 => self.wp.select(&p[..plen], &self.state),
-                0x01 | 0x2A => Ok(()),
-                _ => Err(()),
-            };
-            if r.is_err() {
-                return check(5, 0x26, 0x00); // INVALID FIELD IN PARAMETER LIST
-            }
-            p = &p[plen..];
-        }
-        Reply::Good(len)
-    }
 }
-
-/// Opcodes the drive implements; everything else is INVALID COMMAND OPERATION CODE.
-const KNOWN: &[u8] = &[
-    0x00, 0x03, 0x04, 0x12, 0x1B, 0x1E, 0x23, 0x25, 0x28, 0x2A, 0x35, 0x43, 0x46, 0x4A, 0x51, 0x52,
-    0x53, 0x55, 0x5A, 0x5B, 0x5C, 0x5D, 0xA1, 0xA8, 0xAA, 0xAC, 0xAD, 0xB6, 0xBB, 0xBE,
-];
 
 fn be32(b: &[u8], at: usize) -> u32 {
     u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
@@ -1112,7 +385,7 @@ fn be32(b: &[u8], at: usize) -> u32 {
 impl Reply {
     fn with_progress(self, drive: &mut EmuDrive, progress: u16) -> Reply {
         if let Reply::Check { key, asc, ascq, .. } = self {
-            drive.last_sense = Some(fixed_sense(key, asc, ascq, None, Some(progress)));
+            drive.scsi.last_sense = Some(fixed_sense(key, asc, ascq, None, Some(progress)));
         }
         self
     }
@@ -1125,9 +398,8 @@ impl Transport for EmuDrive {
                 errno: libc::EINVAL,
             };
         }
-        if data.len() > MAX_TRANSFER.max(1 << 16)
-            && !matches!(cdb[0], 0x28 | 0xA8 | 0x2A | 0xAA | 0xBE)
-        {
+        let sectors = commands::find(cdb[0]).is_some_and(|c| c.sectors);
+        if data.len() > MAX_TRANSFER.max(1 << 16) && !sectors {
             return Outcome::OsError {
                 errno: libc::EINVAL,
             };
@@ -1138,20 +410,17 @@ impl Transport for EmuDrive {
                 errno: libc::EINVAL,
             };
         }
-        self.commands += 1;
+        self.scsi.commands += 1;
         let keep_progress_sense = cdb[0] == 0x03;
         let prior = if keep_progress_sense {
             None
         } else {
-            self.last_sense.take()
+            self.scsi.last_sense.take()
         };
         drop(prior);
         let reply = self.run(cdb, &mut data);
-        if self.dirty
-            && !matches!(cdb[0], 0x2A | 0xAA | 0x28 | 0xA8 | 0xBE)
-            && self.medium.save(&self.state).is_ok()
-        {
-            self.dirty = false;
+        if !sectors {
+            self.disc.save_if_dirty();
         }
         match reply {
             Reply::Good(n) => Outcome::Good { transferred: n },
@@ -1162,11 +431,11 @@ impl Transport for EmuDrive {
                 info,
                 transferred,
             } => {
-                let sense = match self.last_sense.clone() {
+                let sense = match self.scsi.last_sense.clone() {
                     Some(s) if s[2] & 0x0F == key && s[12] == asc && s[13] == ascq => s,
                     _ => fixed_sense(key, asc, ascq, info, None),
                 };
-                self.last_sense = Some(sense.clone());
+                self.scsi.last_sense = Some(sense.clone());
                 Outcome::CheckCondition { sense, transferred }
             }
             Reply::Host { host_status } => Outcome::TransportError {
@@ -1187,8 +456,6 @@ impl Transport for EmuDrive {
 
 impl Drop for EmuDrive {
     fn drop(&mut self) {
-        if self.dirty {
-            let _ = self.medium.save(&self.state);
-        }
+        self.disc.save_if_dirty();
     }
 }

@@ -141,7 +141,8 @@ fn pattern(blocks: usize, seed: u8) -> Vec<u8> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Blank DVD+R: the answers the Done-means names, byte for byte.
+// What a job asks first (GET CONFIGURATION, READ DISC / TRACK INFORMATION, READ CAPACITY,
+// INQUIRY) of a blank DVD+R and a pressed DVD-ROM, byte for byte; which opcodes exist.
 
 #[test]
 fn blank_dvd_plus_r_get_configuration() {
@@ -244,6 +245,49 @@ fn unsupported_opcodes_are_invalid_command_operation_code() {
         let mut cdb = vec![0u8; len];
         cdb[0] = op;
         assert_eq!(r.data_in(&cdb, 16), Err((5, 0x20, 0x00)), "{op:02x}");
+    }
+}
+
+/// CDB length of an opcode's group (SPC-4 §4.2.5.1, bits 7..5): 6, 10, 10, reserved, 16, 12,
+/// vendor specific, vendor specific.
+fn group_length(op: u8) -> Option<usize> {
+    [
+        Some(6),
+        Some(10),
+        Some(10),
+        None,
+        Some(16),
+        Some(12),
+        None,
+        None,
+    ][(op >> 5) as usize]
+}
+
+#[test]
+fn the_command_table_has_each_opcode_once_each_in_a_group_with_a_cdb_length() {
+    let mut seen = std::collections::BTreeSet::new();
+    for c in commands::COMMANDS {
+        assert!(seen.insert(c.opcode), "{:02X}h twice", c.opcode);
+        assert!(
+            group_length(c.opcode).is_some(),
+            "{:02X}h unreachable",
+            c.opcode
+        );
+    }
+}
+
+#[test]
+fn an_opcode_is_answered_exactly_when_the_command_table_has_it() {
+    let mut r = rig("cd-rw");
+    for op in 0..=255u8 {
+        let mut cdb = vec![0u8; group_length(op).unwrap_or(16)];
+        cdb[0] = op;
+        let invalid = r.data_in(&cdb, 64) == Err((5, 0x20, 0x00));
+        let listed = commands::find(op).is_some();
+        assert_eq!(
+            invalid, !listed,
+            "{op:02X}h: in the table {listed}, invalid {invalid}"
+        );
     }
 }
 

@@ -2,10 +2,11 @@
 //! drains at the write speed, WRITE on sequential and random-access media, RESERVE TRACK,
 //! SEND CUE SHEET, CLOSE TRACK/SESSION, SYNCHRONIZE CACHE, FORMAT UNIT and BLANK.
 
+use super::commands::Busy;
+use super::faults;
 use super::layout;
 use super::medium::{Family, MediaKind, State, Track, WriteMethod};
-use super::{Busy, faults};
-use super::{EmuDrive, INVALID_FIELD, Reply, check, sense_of};
+use super::{EmuDrive, INVALID_FIELD, Reply, be32, check, sense_of};
 use crate::transport::DataDirection;
 use std::time::Duration;
 
@@ -233,11 +234,45 @@ impl CueSheet {
     }
 }
 
-impl EmuDrive {
+/// The write engine: how the host set up recording (page 05h, write speed), the drive buffer
+/// between the host and the laser, and the cue sheet of a session-at-once being written. It
+/// lives as long as the drive, not the disc: a new disc keeps the settings.
+#[derive(Debug)]
+pub(super) struct WriteEngine {
+    pub wp: WriteParams,
+    pub write_kbps: u32,
+    /// Bytes per sector of the last CD WRITE: a CD records 75 sectors a second per 1x
+    /// whatever their size, so the buffer drains 2352-byte sectors faster in bytes.
+    pub cd_block_bytes: u32,
+    pub buffer: Buffer,
+    pub cue: Option<CueSheet>,
+}
+
+impl WriteEngine {
+    /// The engine as the drive powers up with `kind` in it: default page 05h, top speed.
+    pub fn new(kind: MediaKind, now: Duration) -> WriteEngine {
+        WriteEngine {
+            wp: WriteParams::default_for(kind),
+            write_kbps: super::answers::write_speeds(kind)
+                .first()
+                .copied()
+                .unwrap_or(0),
+            cd_block_bytes: 2048,
+            buffer: Buffer::new(DRIVE_BUFFER, now),
+            cue: None,
+        }
+    }
+
+    /// A new disc: nothing buffered for it, no cue sheet for it.
+    pub fn new_disc(&mut self, now: Duration) {
+        self.buffer = Buffer::new(DRIVE_BUFFER, now);
+        self.cue = None;
+    }
+
     /// Bytes per second of user data at the selected write speed.
-    fn rate(&self) -> f64 {
+    fn rate(&self, kind: MediaKind) -> f64 {
         let kbps = self.write_kbps.max(1) as f64 * 1000.0;
-        if self.state.kind.family() == Family::Cd {
+        if kind.family() == Family::Cd {
             kbps * f64::from(self.cd_block_bytes) / 2352.0
         } else {
             kbps
@@ -245,27 +280,44 @@ impl EmuDrive {
     }
 
     /// Media that use page 05h get BURN-Free only with BUFE; DVD+R/+RW and BD link losslessly.
-    fn burnfree(&self) -> bool {
-        match self.state.kind {
+    fn burnfree(&self, s: &State) -> bool {
+        match s.kind {
             MediaKind::CdR | MediaKind::CdRw | MediaKind::DvdR => self.wp.bufe(),
-            MediaKind::DvdRw if !self.state.formatted => self.wp.bufe(),
+            MediaKind::DvdRw if !s.formatted => self.wp.bufe(),
             _ => true,
         }
+    }
+
+    /// The fastest speed offered for `kind` not above `kbps` (else the slowest; with none
+    /// offered, the speed stays).
+    pub fn set_write_speed(&mut self, kind: MediaKind, kbps: u32) {
+        let speeds = super::answers::write_speeds(kind);
+        self.write_kbps = speeds
+            .iter()
+            .copied()
+            .find(|&w| w <= kbps)
+            .or_else(|| speeds.last().copied())
+            .unwrap_or(self.write_kbps);
+    }
+}
+
+impl EmuDrive {
+    /// Bytes per second the buffer drains at.
+    fn rate(&self) -> f64 {
+        self.writer.rate(self.disc.state.kind)
     }
 
     /// Bring the buffer up to now; an underrun damages the open track unless BURN-Free saves it.
     fn drain(&mut self) {
         let now = self.clock.now();
         let rate = self.rate();
-        if self.buffer.advance(now, rate) {
-            if self.burnfree() {
+        if self.writer.buffer.advance(now, rate) {
+            if self.writer.burnfree(&self.disc.state) {
                 self.stats.burnfree_events += 1;
             } else {
                 self.stats.underruns += 1;
-                if let Some(t) = self.state.tracks.iter_mut().rev().find(|t| !t.closed) {
-                    t.damaged = true;
-                }
-                self.dirty = true;
+                self.disc.damage_open_track();
+                self.disc.dirty = true;
             }
         }
     }
@@ -275,33 +327,33 @@ impl EmuDrive {
     fn fill_buffer(&mut self, bytes: u64) {
         self.drain();
         let rate = self.rate();
-        let room_needed = self.buffer.fill + bytes as f64 - self.buffer.size as f64;
+        let room_needed = self.writer.buffer.fill + bytes as f64 - self.writer.buffer.size as f64;
         if room_needed > 0.0 {
-            self.buffer.draining = true;
+            self.writer.buffer.draining = true;
             self.clock
                 .sleep(Duration::from_secs_f64(room_needed / rate));
             self.drain();
-            self.buffer.draining = true;
+            self.writer.buffer.draining = true;
         }
-        self.buffer.fill += bytes as f64;
-        if self.buffer.fill >= self.buffer.size as f64 {
-            self.buffer.draining = true;
+        self.writer.buffer.fill += bytes as f64;
+        if self.writer.buffer.fill >= self.writer.buffer.size as f64 {
+            self.writer.buffer.draining = true;
         }
     }
 
     /// Time to write out what the buffer holds.
     fn flush_time(&mut self) -> Duration {
         self.drain();
-        let t = Duration::from_secs_f64(self.buffer.fill / self.rate());
-        self.buffer.fill = 0.0;
-        self.buffer.draining = false;
+        let t = Duration::from_secs_f64(self.writer.buffer.fill / self.rate());
+        self.writer.buffer.fill = 0.0;
+        self.writer.buffer.draining = false;
         t
     }
 
     fn wait_or_busy(&mut self, t: Duration, immed: bool, asc: u8, ascq: u8) {
         if immed {
             let now = self.clock.now();
-            self.busy = Some(Busy {
+            self.scsi.busy = Some(Busy {
                 started: now,
                 until: now + t,
                 asc,
@@ -312,16 +364,7 @@ impl EmuDrive {
         }
     }
 
-    pub(super) fn set_write_speed(&mut self, kbps: u32) {
-        let speeds = super::answers::write_speeds(self.state.kind);
-        self.write_kbps = speeds
-            .iter()
-            .copied()
-            .find(|&w| w <= kbps)
-            .or_else(|| speeds.last().copied())
-            .unwrap_or(self.write_kbps);
-    }
-
+    /// SET STREAMING: the read and write speeds of a performance descriptor (size / time).
     pub(super) fn set_streaming(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
         if cdb[8] != 0 {
             return sense_of(INVALID_FIELD);
@@ -336,14 +379,18 @@ impl EmuDrive {
         let be = |i: usize| u32::from_be_bytes([buf[i], buf[i + 1], buf[i + 2], buf[i + 3]]);
         let (rs, rt, ws, wt) = (be(12), be(16), be(20), be(24));
         if rt > 0 {
-            self.read_kbps = (rs as u64 * 1000 / rt as u64) as u32;
+            self.scsi.read_kbps = (rs as u64 * 1000 / rt as u64) as u32;
         }
         if wt > 0 {
-            self.set_write_speed((ws as u64 * 1000 / wt as u64).min(u32::MAX as u64) as u32);
+            self.writer.set_write_speed(
+                self.disc.state.kind,
+                (ws as u64 * 1000 / wt as u64).min(u32::MAX as u64) as u32,
+            );
         }
         Reply::Good(len)
     }
 
+    /// READ BUFFER CAPACITY: buffer size and free bytes, or free blocks (BLOCK bit).
     pub(super) fn read_buffer_capacity(
         &mut self,
         cdb: &[u8],
@@ -353,25 +400,30 @@ impl EmuDrive {
         let alloc = u16::from_be_bytes([cdb[7], cdb[8]]) as usize;
         let mut d = vec![0u8; 12];
         d[1] = 10;
-        let free = (self.buffer.size as f64 - self.buffer.fill).max(0.0) as u64;
+        let free = (self.writer.buffer.size as f64 - self.writer.buffer.fill).max(0.0) as u64;
         if cdb[1] & 0x01 != 0 {
             d[3] = 0x01;
             d[8..12].copy_from_slice(&((free / 2048) as u32).to_be_bytes());
         } else {
-            d[4..8].copy_from_slice(&(self.buffer.size as u32).to_be_bytes());
+            d[4..8].copy_from_slice(&(self.writer.buffer.size as u32).to_be_bytes());
             d[8..12].copy_from_slice(&(free as u32).to_be_bytes());
         }
         self.data_in(data, alloc, &d)
     }
 
-    pub(super) fn write(
-        &mut self,
-        lba: u32,
-        blocks: u32,
-        _fua: bool,
-        data: &mut DataDirection<'_>,
-    ) -> Reply {
-        if self.state.kind.is_rom() {
+    pub(super) fn write10(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
+        let n = u16::from_be_bytes([cdb[7], cdb[8]]) as u32;
+        self.write(be32(cdb, 2), n, cdb[1] & 0x08 != 0, data)
+    }
+
+    pub(super) fn write12(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
+        self.write(be32(cdb, 2), be32(cdb, 6), cdb[1] & 0x08 != 0, data)
+    }
+
+    /// WRITE(10) / WRITE(12) of `blocks` blocks at `lba`: into the cue sheet's session, a
+    /// random-access medium, or in sequence.
+    fn write(&mut self, lba: u32, blocks: u32, _fua: bool, data: &mut DataDirection<'_>) -> Reply {
+        if self.disc.state.kind.is_rom() {
             return sense_of(INCOMPATIBLE);
         }
         let DataDirection::ToDevice(buf) = data else {
@@ -381,44 +433,54 @@ impl EmuDrive {
         if blocks == 0 {
             return Reply::Good(0);
         }
-        if let Some(a) = faults::on_write(&mut self.state.faults, lba, blocks) {
-            self.dirty = true;
-            if let faults::Action::Sense { key: 3, .. } = a
-                && let Some(t) = self.state.tracks.iter_mut().rev().find(|t| !t.closed)
-            {
-                t.damaged = true;
-            }
-            if let Some(r) = self.apply_action(a, lba, blocks) {
-                if let Reply::Check {
-                    key,
-                    asc,
-                    ascq,
-                    info,
-                    ..
-                } = r
-                {
-                    return Reply::Check {
-                        key,
-                        asc,
-                        ascq,
-                        info,
-                        transferred: 0,
-                    };
-                }
-                return r;
-            }
+        if let Some(r) = self.write_fault(lba, blocks) {
+            return r;
         }
         self.stats.writes += 1;
-        if self.cue.is_some() {
+        if self.writer.cue.is_some() {
             return self.write_sao(lba as i32 as i64, blocks, buf);
         }
-        if layout::is_random(&self.state) {
+        if layout::is_random(&self.disc.state) {
             return self.write_random(lba, blocks, buf);
         }
-        if self.state.finalized {
+        self.write_sequential(lba, blocks, buf)
+    }
+
+    /// A scripted fault on a WRITE: the command fails having transferred nothing, and a
+    /// MEDIUM ERROR damages the track being written, as a real failed write leaves it.
+    fn write_fault(&mut self, lba: u32, blocks: u32) -> Option<Reply> {
+        let a = faults::on_write(&mut self.disc.state.faults, lba, blocks)?;
+        self.disc.dirty = true;
+        if let faults::Action::Sense { key: 3, .. } = a {
+            self.disc.damage_open_track();
+        }
+        match self.apply_action(a, lba, blocks)? {
+            Reply::Check {
+                key,
+                asc,
+                ascq,
+                info,
+                ..
+            } => Some(Reply::Check {
+                key,
+                asc,
+                ascq,
+                info,
+                transferred: 0,
+            }),
+            r => Some(r),
+        }
+    }
+
+    /// WRITE on sequential media: at the next writable address of an open track, or at the
+    /// start of the invisible track, which the write opens.
+    fn write_sequential(&mut self, lba: u32, blocks: u32, buf: &[u8]) -> Reply {
+        if self.disc.state.finalized {
             return sense_of(INVALID_WRITE_ADDRESS);
         }
-        let bs = if self.state.kind.family() == Family::Cd && self.wp.data_block_type() == 0 {
+        let bs = if self.disc.state.kind.family() == Family::Cd
+            && self.writer.wp.data_block_type() == 0
+        {
             2352
         } else {
             2048
@@ -426,125 +488,111 @@ impl EmuDrive {
         if buf.len() < blocks as usize * bs {
             return Reply::Host { host_status: 0x07 };
         }
-        let targets = layout::writable_addresses(&self.state);
-        let Some(&(idx, _)) = targets.iter().find(|t| t.1 == lba) else {
-            return sense_of(INVALID_WRITE_ADDRESS);
+        let idx = match self.sequential_target(lba, blocks) {
+            Ok(idx) => idx,
+            Err(r) => return r,
         };
-        if idx.is_none()
-            && matches!(self.state.kind, MediaKind::DvdR | MediaKind::DvdRw)
-            && self.wp.write_type() == 2
-        {
-            // Disc-at-once writes only into the reserved track.
-            return sense_of(INVALID_WRITE_ADDRESS);
-        }
-        if self.state.kind.family() == Family::Cd && self.wp.write_type() == 2 {
-            // Session-at-once needs a cue sheet first.
-            return sense_of(SEQUENCE_ERROR);
-        }
-        let limit = match idx {
-            Some(i) => {
-                let t = &self.state.tracks[i];
-                match t.reserved {
-                    Some(r) => t.start + r,
-                    None => self.state.capacity,
-                }
-            }
-            None => self.state.capacity,
-        };
-        if lba as u64 + blocks as u64 > limit as u64 {
-            return check(5, 0x21, 0x02);
-        }
-        if let Some(i) = idx
-            && self.state.tracks[i].damaged
-        {
-            return check(3, 0x0C, 0x09);
-        }
         self.drain();
-        if self.state.kind.family() == Family::Cd {
-            self.cd_block_bytes = bs as u32;
+        if self.disc.state.kind.family() == Family::Cd {
+            self.writer.cd_block_bytes = bs as u32;
         }
         self.fill_buffer(blocks as u64 * bs as u64);
         // An underrun while the host was away damages the track: this write fails.
-        let damaged = match idx {
-            Some(i) => self.state.tracks[i].damaged,
-            None => false,
-        };
-        if damaged {
+        if idx.is_some_and(|i| self.disc.state.tracks[i].damaged) {
             return check(3, 0x0C, 0x09);
         }
-        if self.wp.test_write() {
+        if self.writer.wp.test_write() {
             // Simulation: the laser stays cold; nothing is recorded.
             return Reply::Good(buf.len().min(blocks as usize * bs));
         }
         let i = match idx {
             Some(i) => i,
-            None => {
-                let method = match (self.state.kind.family(), self.wp.write_type()) {
-                    (Family::Cd, _) => WriteMethod::Tao,
-                    (_, 2) if matches!(self.state.kind, MediaKind::DvdR | MediaKind::DvdRw) => {
-                        WriteMethod::Dao
-                    }
-                    _ => WriteMethod::Incremental,
-                };
-                let audio = bs == 2352;
-                let t = layout::new_track(&self.state, method, audio);
-                self.state.tracks.push(t);
-                self.state.tracks.len() - 1
-            }
+            None => self.open_track(bs == 2352),
         };
-        if let Err(e) = self.store(lba as u64, blocks, bs, buf) {
+        if let Err(e) = self.disc.store(lba as u64, blocks, bs, buf) {
             return self.io_failure(e);
         }
-        let t = &mut self.state.tracks[i];
+        let t = &mut self.disc.state.tracks[i];
         t.recorded += blocks;
-        self.dirty = true;
+        self.disc.dirty = true;
         Reply::Good(blocks as usize * bs)
     }
 
-    /// Put sectors into the medium file at their slots.
-    fn store(&mut self, lba: u64, blocks: u32, bs: usize, buf: &[u8]) -> std::io::Result<()> {
-        let stride = self.state.kind.stride();
-        if stride == 2352 && bs == 2048 {
-            return self.medium.write_cd_data(lba, &buf[..blocks as usize * bs]);
+    /// The track (index into `tracks`; `None`: the invisible one) a sequential WRITE of
+    /// `blocks` at `lba` records into, or why it may not.
+    fn sequential_target(&self, lba: u32, blocks: u32) -> Result<Option<usize>, Reply> {
+        let s = &self.disc.state;
+        let write_type = self.writer.wp.write_type();
+        let targets = layout::writable_addresses(s);
+        let Some(&(idx, _)) = targets.iter().find(|t| t.1 == lba) else {
+            return Err(sense_of(INVALID_WRITE_ADDRESS));
+        };
+        if idx.is_none() && matches!(s.kind, MediaKind::DvdR | MediaKind::DvdRw) && write_type == 2
+        {
+            // Disc-at-once writes only into the reserved track.
+            return Err(sense_of(INVALID_WRITE_ADDRESS));
         }
-        if stride as usize == bs {
-            return self
-                .medium
-                .write_data(lba * stride, &buf[..blocks as usize * bs]);
+        if s.kind.family() == Family::Cd && write_type == 2 {
+            // Session-at-once needs a cue sheet first.
+            return Err(sense_of(SEQUENCE_ERROR));
         }
-        for i in 0..blocks as usize {
-            self.medium
-                .write_data((lba + i as u64) * stride, &buf[i * bs..(i + 1) * bs])?;
+        let limit = match idx.map(|i| &s.tracks[i]) {
+            Some(Track {
+                start,
+                reserved: Some(r),
+                ..
+            }) => start + r,
+            _ => s.capacity,
+        };
+        if lba as u64 + blocks as u64 > limit as u64 {
+            return Err(check(5, 0x21, 0x02));
         }
-        Ok(())
+        if idx.is_some_and(|i| s.tracks[i].damaged) {
+            return Err(check(3, 0x0C, 0x09));
+        }
+        Ok(idx)
+    }
+
+    /// A new track at the invisible track's start, recorded as the write type and medium
+    /// make it; its index into `tracks`.
+    fn open_track(&mut self, audio: bool) -> usize {
+        let kind = self.disc.state.kind;
+        let method = match (kind.family(), self.writer.wp.write_type()) {
+            (Family::Cd, _) => WriteMethod::Tao,
+            (_, 2) if matches!(kind, MediaKind::DvdR | MediaKind::DvdRw) => WriteMethod::Dao,
+            _ => WriteMethod::Incremental,
+        };
+        let t = layout::new_track(&self.disc.state, method, audio);
+        self.disc.state.tracks.push(t);
+        self.disc.state.tracks.len() - 1
     }
 
     fn write_random(&mut self, lba: u32, blocks: u32, buf: &[u8]) -> Reply {
-        if !self.state.formatted {
-            if self.state.kind == MediaKind::DvdPlusRw {
+        if !self.disc.state.formatted {
+            if self.disc.state.kind == MediaKind::DvdPlusRw {
                 // DVD+RW drives start a background format on the first write.
-                self.state.formatted = true;
+                self.disc.state.formatted = true;
             } else {
                 return check(3, 0x31, 0x00); // MEDIUM FORMAT CORRUPTED / not formatted
             }
         }
-        if lba as u64 + blocks as u64 > self.state.capacity as u64 {
+        if lba as u64 + blocks as u64 > self.disc.state.capacity as u64 {
             return check(5, 0x21, 0x00);
         }
         if buf.len() < blocks as usize * 2048 {
             return Reply::Host { host_status: 0x07 };
         }
         self.fill_buffer(blocks as u64 * 2048);
-        if let Err(e) = self.store(lba as u64, blocks, 2048, buf) {
+        if let Err(e) = self.disc.store(lba as u64, blocks, 2048, buf) {
             return self.io_failure(e);
         }
-        self.state.written_extent = self.state.written_extent.max(lba + blocks);
-        self.dirty = true;
+        self.disc.state.written_extent = self.disc.state.written_extent.max(lba + blocks);
+        self.disc.dirty = true;
         Reply::Good(blocks as usize * 2048)
     }
 
     fn write_sao(&mut self, lba: i64, blocks: u32, buf: &[u8]) -> Reply {
-        let Some(cue) = self.cue.clone() else {
+        let Some(cue) = self.writer.cue.clone() else {
             return sense_of(SEQUENCE_ERROR);
         };
         if lba != cue.next {
@@ -571,9 +619,9 @@ impl EmuDrive {
             return Reply::Host { host_status: 0x07 };
         }
         self.drain();
-        self.cd_block_bytes = first_bs as u32;
+        self.writer.cd_block_bytes = first_bs as u32;
         self.fill_buffer(total);
-        let test = self.wp.test_write();
+        let test = self.writer.wp.test_write();
         for i in 0..blocks as i64 {
             let at = lba + i;
             let Some((bs, _audio, how)) = cue.region(at) else {
@@ -587,103 +635,117 @@ impl EmuDrive {
             let stored = match how {
                 // Raw mode 1 (DATA FORM 11h): recorded as the host sent it, where the
                 // medium file keeps whole sectors.
-                1 | 3 if self.medium.cd_data_encoded() => {
-                    self.medium.write_data(at as u64 * 2352, sector)
+                1 | 3 if self.disc.medium.cd_data_encoded() => {
+                    self.disc.medium.write_data(at as u64 * 2352, sector)
                 }
-                1 => self.medium.write_cd_data(at as u64, &sector[16..2064]),
+                1 => self.disc.medium.write_cd_data(at as u64, &sector[16..2064]),
                 // A version 1 medium file keeps only mode 1 user data.
                 3 => return check(5, 0x64, 0x00),
-                0 => self.medium.write_cd_data(at as u64, sector),
-                _ => self.medium.write_data(at as u64 * 2352, sector),
+                0 => self.disc.medium.write_cd_data(at as u64, sector),
+                _ => self.disc.medium.write_data(at as u64 * 2352, sector),
             };
             if let Err(e) = stored {
                 return self.io_failure(e);
             }
             let at = at as u32;
-            if let Some(t) = self.state.tracks[cue.first_track..]
+            if let Some(t) = self.disc.state.tracks[cue.first_track..]
                 .iter_mut()
                 .find(|t| at >= t.start && at < t.start + t.reserved.unwrap_or(0))
             {
                 t.recorded = t.recorded.max(at - t.start + 1);
             }
         }
-        if let Some(c) = self.cue.as_mut() {
+        if let Some(c) = self.writer.cue.as_mut() {
             c.next = lba + blocks as i64;
         }
-        self.dirty = true;
+        self.disc.dirty = true;
         Reply::Good(pos)
     }
 
-    pub(super) fn synchronize_cache(&mut self, immed: bool) -> Reply {
+    /// SYNCHRONIZE CACHE: the buffer is written out; after the last sector of a cue sheet,
+    /// the session is closed as well.
+    pub(super) fn synchronize_cache(&mut self, cdb: &[u8], _data: &mut DataDirection<'_>) -> Reply {
+        let immed = cdb[1] & 0x02 != 0;
         let t = self.flush_time();
-        let damaged = self.state.tracks.iter().any(|t| !t.closed && t.damaged);
+        let damaged = self
+            .disc
+            .state
+            .tracks
+            .iter()
+            .any(|t| !t.closed && t.damaged);
         self.wait_or_busy(t, immed, 0x04, 0x08);
-        if let Some(cue) = self.cue.clone()
+        if let Some(cue) = self.writer.cue.clone()
             && cue.next >= cue.leadout
         {
             // The whole session is written: the drive writes lead-in and lead-out.
-            self.cue = None;
-            if !self.wp.test_write() {
-                for t in &mut self.state.tracks[cue.first_track..] {
+            self.writer.cue = None;
+            if !self.writer.wp.test_write() {
+                for t in &mut self.disc.state.tracks[cue.first_track..] {
                     t.closed = true;
                 }
-                self.close_session(!self.wp.multi_session());
+                self.close_session(!self.writer.wp.multi_session());
             }
         }
         if damaged {
             return check(3, 0x0C, 0x09);
         }
-        let _ = self.medium.sync();
+        let _ = self.disc.medium.sync();
         Reply::Good(0)
     }
 
     fn close_session(&mut self, finalize: bool) {
-        let sess = layout::open_session(&self.state);
-        if self.state.tracks.iter().any(|t| t.session == sess) {
-            self.state.closed_sessions = sess;
+        let sess = layout::open_session(&self.disc.state);
+        if self.disc.state.tracks.iter().any(|t| t.session == sess) {
+            self.disc.state.closed_sessions = sess;
         }
-        let room = layout::next_track_start(&self.state) < self.state.capacity;
+        let room = layout::next_track_start(&self.disc.state) < self.disc.state.capacity;
         if finalize || !room {
-            self.state.finalized = true;
+            self.disc.state.finalized = true;
         }
-        self.dirty = true;
+        self.disc.dirty = true;
     }
 
-    pub(super) fn reserve_track(&mut self, cdb: &[u8]) -> Reply {
-        if !layout::is_sequential(&self.state) || self.state.finalized {
+    /// RESERVE TRACK: a track of a fixed size (rounded up to the write unit) at the next start.
+    pub(super) fn reserve_track(&mut self, cdb: &[u8], _data: &mut DataDirection<'_>) -> Reply {
+        if !layout::is_sequential(&self.disc.state) || self.disc.state.finalized {
             return sense_of(SEQUENCE_ERROR);
         }
         if cdb[1] & 0x01 != 0 {
             return sense_of(INVALID_FIELD); // ARSV (reservation by LBA) not supported
         }
-        if layout::incomplete_track(&self.state).is_some() {
+        if layout::incomplete_track(&self.disc.state).is_some() {
             return sense_of(SEQUENCE_ERROR);
         }
-        let size = super::be32(cdb, 5);
-        let start = layout::next_track_start(&self.state);
-        let a = layout::alignment(self.state.kind);
+        let size = be32(cdb, 5);
+        let start = layout::next_track_start(&self.disc.state);
+        let a = layout::alignment(self.disc.state.kind);
         let size_aligned = size.div_ceil(a) * a;
-        if size == 0 || start as u64 + size_aligned as u64 > self.state.capacity as u64 {
+        if size == 0 || start as u64 + size_aligned as u64 > self.disc.state.capacity as u64 {
             return sense_of(INVALID_FIELD);
         }
-        let method = match (self.state.kind, self.wp.write_type()) {
+        let method = match (self.disc.state.kind, self.writer.wp.write_type()) {
             (MediaKind::DvdR | MediaKind::DvdRw, 2) => WriteMethod::Dao,
             (k, _) if k.family() == Family::Cd => WriteMethod::Tao,
             _ => WriteMethod::Incremental,
         };
-        let mut t = layout::new_track(&self.state, method, false);
+        let mut t = layout::new_track(&self.disc.state, method, false);
         t.reserved = Some(size_aligned);
-        self.state.tracks.push(t);
-        self.dirty = true;
+        self.disc.state.tracks.push(t);
+        self.disc.dirty = true;
         Reply::Good(0)
     }
 
-    pub(super) fn close(&mut self, cdb: &[u8]) -> Reply {
+    /// CLOSE TRACK/SESSION: close a track, a session, or finalize the disc.
+    pub(super) fn close_track_session(
+        &mut self,
+        cdb: &[u8],
+        _data: &mut DataDirection<'_>,
+    ) -> Reply {
         let immed = cdb[1] & 0x01 != 0;
         let function = cdb[2] & 0x07;
         let number = u16::from_be_bytes([cdb[4], cdb[5]]);
         let flush = self.flush_time();
-        if layout::is_random(&self.state) {
+        if layout::is_random(&self.disc.state) {
             // DVD+RW / BD-RE: 001b-011b stop or complete background formatting.
             return if function <= 3 {
                 self.wait_or_busy(flush, immed, 0x04, 0x07);
@@ -692,23 +754,23 @@ impl EmuDrive {
                 sense_of(INVALID_FIELD)
             };
         }
-        if self.state.kind.is_rom() || self.state.finalized {
+        if self.disc.state.kind.is_rom() || self.disc.state.finalized {
             return sense_of(SEQUENCE_ERROR);
         }
-        if self.wp.test_write() {
+        if self.writer.wp.test_write() {
             self.wait_or_busy(flush, immed, 0x04, 0x07);
             return Reply::Good(0);
         }
-        let kind = self.state.kind;
+        let kind = self.disc.state.kind;
         match function {
             0b001 => {
-                let idx = self.state.tracks.iter().position(|t| {
+                let idx = self.disc.state.tracks.iter().position(|t| {
                     !t.closed && (t.number == number || (number == 0xFF && t.reserved.is_none()))
                 });
                 let Some(i) = idx else {
                     return sense_of(INVALID_FIELD);
                 };
-                let t = &mut self.state.tracks[i];
+                let t = &mut self.disc.state.tracks[i];
                 if t.recorded == 0 && t.reserved.is_none() {
                     return sense_of(SEQUENCE_ERROR);
                 }
@@ -723,47 +785,50 @@ impl EmuDrive {
                 if !allowed {
                     return sense_of(INVALID_FIELD);
                 }
-                for t in self.state.tracks.iter_mut().filter(|t| !t.closed) {
+                for t in self.disc.state.tracks.iter_mut().filter(|t| !t.closed) {
                     if t.recorded == 0 && t.reserved.is_none() {
                         continue;
                     }
                     close_track(t, kind);
                 }
-                self.state.tracks.retain(|t| t.closed);
+                self.disc.state.tracks.retain(|t| t.closed);
                 let finalize = match (kind, function) {
                     (MediaKind::CdR | MediaKind::CdRw | MediaKind::DvdR | MediaKind::DvdRw, _) => {
-                        !self.wp.multi_session()
+                        !self.writer.wp.multi_session()
                     }
                     (_, 0b010) => false,
                     _ => true,
                 };
                 if self
+                    .disc
                     .state
                     .tracks
                     .iter()
-                    .any(|t| t.session == layout::open_session(&self.state))
+                    .any(|t| t.session == layout::open_session(&self.disc.state))
                 {
                     self.close_session(finalize);
-                } else if finalize && !self.state.tracks.is_empty() {
-                    self.state.finalized = true;
+                } else if finalize && !self.disc.state.tracks.is_empty() {
+                    self.disc.state.finalized = true;
                 }
             }
             _ => return sense_of(INVALID_FIELD),
         }
-        self.dirty = true;
+        self.disc.dirty = true;
         let t = flush + Duration::from_millis(if function == 1 { 200 } else { 2000 });
         self.wait_or_busy(t, immed, 0x04, 0x07);
         Reply::Good(0)
     }
 
+    /// SEND CUE SHEET: the tracks of a session-at-once are reserved before writing starts
+    /// (none in a test write, which records nothing).
     pub(super) fn send_cue_sheet(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
-        if self.state.kind.family() != Family::Cd
-            || self.state.kind.is_rom()
-            || self.state.finalized
+        if self.disc.state.kind.family() != Family::Cd
+            || self.disc.state.kind.is_rom()
+            || self.disc.state.finalized
         {
             return sense_of(INCOMPATIBLE);
         }
-        if self.wp.write_type() != 2 {
+        if self.writer.wp.write_type() != 2 {
             return sense_of(SEQUENCE_ERROR);
         }
         let len = u32::from_be_bytes([0, cdb[6], cdb[7], cdb[8]]) as usize;
@@ -775,16 +840,16 @@ impl EmuDrive {
         }
         match parse_cue(&buf[..len]) {
             Some((regions, starts, leadout)) => {
-                let expect = layout::next_track_start(&self.state) as i64;
+                let expect = layout::next_track_start(&self.disc.state) as i64;
                 let Some(&(first_start, _, _)) = starts.first() else {
                     return sense_of(INVALID_PARAMETER);
                 };
-                if first_start != expect || leadout > self.state.capacity as i64 {
+                if first_start != expect || leadout > self.disc.state.capacity as i64 {
                     return sense_of(INVALID_PARAMETER);
                 }
-                let first_track = self.state.tracks.len();
+                let first_track = self.disc.state.tracks.len();
                 // A test write records nothing: the disc stays blank (no tracks).
-                let starts = if self.wp.test_write() {
+                let starts = if self.writer.wp.test_write() {
                     &[][..]
                 } else {
                     &starts[..]
@@ -794,26 +859,27 @@ impl EmuDrive {
                     if end <= start {
                         return sense_of(INVALID_PARAMETER);
                     }
-                    let mut t = layout::new_track(&self.state, WriteMethod::Sao, audio);
+                    let mut t = layout::new_track(&self.disc.state, WriteMethod::Sao, audio);
                     t.start = start as u32;
                     t.control = Some(ctl);
                     t.reserved = Some((end - start) as u32);
-                    self.state.tracks.push(t);
+                    self.disc.state.tracks.push(t);
                 }
                 let next = regions.first().map(|r| r.0).unwrap_or(first_start);
-                self.cue = Some(CueSheet {
+                self.writer.cue = Some(CueSheet {
                     regions,
                     next,
                     leadout,
                     first_track,
                 });
-                self.dirty = true;
+                self.disc.dirty = true;
                 Reply::Good(len)
             }
             None => sense_of(INVALID_PARAMETER),
         }
     }
 
+    /// FORMAT UNIT (DVD+RW, BD-RE, DVD-RW): the disc becomes formatted and empty.
     pub(super) fn format_unit(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
         if cdb[1] & 0x10 == 0 || cdb[1] & 0x07 != 1 {
             return sense_of(INVALID_FIELD);
@@ -827,7 +893,7 @@ impl EmuDrive {
         let immed = buf[1] & 0x02 != 0;
         let blocks = u32::from_be_bytes([buf[4], buf[5], buf[6], buf[7]]);
         let ty = buf[8] >> 2;
-        let kind = self.state.kind;
+        let kind = self.disc.state.kind;
         let ok = match kind {
             MediaKind::DvdPlusRw => ty == 0x26,
             MediaKind::BdRe => matches!(ty, 0x00 | 0x30 | 0x31),
@@ -839,24 +905,25 @@ impl EmuDrive {
         }
         if kind == MediaKind::BdRe
             && blocks > 0
-            && blocks <= kind.default_capacity().max(self.state.capacity)
+            && blocks <= kind.default_capacity().max(self.disc.state.capacity)
         {
-            self.state.capacity = blocks.min(self.state.capacity);
+            self.disc.state.capacity = blocks.min(self.disc.state.capacity);
         }
-        self.state.formatted = true;
-        self.state.tracks.clear();
-        self.state.closed_sessions = 0;
-        self.state.finalized = false;
-        self.state.written_extent = 0;
-        let _ = self.medium.discard_data();
-        self.dirty = true;
+        self.disc.state.formatted = true;
+        self.disc.state.tracks.clear();
+        self.disc.state.closed_sessions = 0;
+        self.disc.state.finalized = false;
+        self.disc.state.written_extent = 0;
+        let _ = self.disc.medium.discard_data();
+        self.disc.dirty = true;
         let t = if ty == 0x15 || ty == 0x26 { 1 } else { 5 };
         self.wait_or_busy(Duration::from_secs(t), immed, 0x04, 0x04);
         Reply::Good(buf.len().min(12))
     }
 
-    pub(super) fn blank(&mut self, cdb: &[u8]) -> Reply {
-        if !matches!(self.state.kind, MediaKind::CdRw | MediaKind::DvdRw) {
+    /// BLANK (CD-RW, DVD-RW): full (type 0) or minimal (type 1).
+    pub(super) fn blank(&mut self, cdb: &[u8], _data: &mut DataDirection<'_>) -> Reply {
+        if !matches!(self.disc.state.kind, MediaKind::CdRw | MediaKind::DvdRw) {
             return sense_of(CANNOT_FORMAT);
         }
         let immed = cdb[1] & 0x10 != 0;
@@ -864,13 +931,13 @@ impl EmuDrive {
         if ty > 1 {
             return sense_of(INVALID_FIELD);
         }
-        self.state.tracks.clear();
-        self.state.closed_sessions = 0;
-        self.state.finalized = false;
-        self.state.formatted = false;
-        self.state.written_extent = 0;
-        let _ = self.medium.discard_data();
-        self.dirty = true;
+        self.disc.state.tracks.clear();
+        self.disc.state.closed_sessions = 0;
+        self.disc.state.finalized = false;
+        self.disc.state.formatted = false;
+        self.disc.state.written_extent = 0;
+        let _ = self.disc.medium.discard_data();
+        self.disc.dirty = true;
         let secs = if ty == 0 { 60 } else { 2 };
         self.wait_or_busy(Duration::from_secs(secs), immed, 0x04, 0x07);
         Reply::Good(0)
