@@ -103,7 +103,10 @@ fn exit_of(kind: FailureKind) -> ExitCode {
 fn summary(r: &BurnReport) -> Vec<String> {
     let mut v = Vec::new();
     let x = if r.write_seconds > 0.0 {
-        let one_x = r.family.one_x_bytes_per_sec();
+        let one_x = r
+            .family
+            .unwrap_or(crate::scsi::Family::Cd)
+            .one_x_bytes_per_sec();
         format!(
             ", {:.1}x",
             r.written_sectors as f64 * 2048.0 / r.write_seconds / one_x as f64

@@ -54,7 +54,7 @@ pub fn run(cli: &Cli, a: &VerifyArgs) -> Result<(), CliError> {
         ));
     }
     let start = verify::image_start(&media, size);
-    let one_x = media.profile.family().one_x_bytes_per_sec();
+    let one_x = media.profile.one_x_bytes_per_sec();
     let sink = Progress::new(ProgressMode::pick(cli.json));
     let rep = match &cue {
         Some(img) => verify::verify_cue(

@@ -165,12 +165,9 @@ impl FromStr for MediaKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    Cd,
-    Dvd,
-    Bd,
-}
+/// The medium family: the same enum the host side uses (a family is a fact about media,
+/// not an MMC byte layout the two sides could misread together).
+pub use crate::scsi::Family;
 
 /// How a track was recorded; decides its layout (run-out, pre-gap) and what TRACK MODE says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

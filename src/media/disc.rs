@@ -36,7 +36,8 @@ pub struct MediumInfo {
     /// Current profile number (MMC-6 Table 89) and its name.
     pub profile: u16,
     pub profile_name: String,
-    pub family: Family,
+    /// `None` when the drive names no profile of a known family.
+    pub family: Option<Family>,
     /// READ CAPACITY: last LBA + 1.
     pub capacity: Option<u64>,
     /// Tracks in disc order (READ TRACK INFORMATION, else READ TOC).

@@ -141,8 +141,6 @@ pub enum Family {
     Cd,
     Dvd,
     Bd,
-    /// No profile, or one outside MMC-6's CD/DVD/BD ranges: treated as CD for rates.
-    Other,
 }
 
 /// Kilobytes (1000 bytes) per second of a CD at 1x as the drive counts it for SET CD SPEED
@@ -154,7 +152,7 @@ impl Family {
     /// 1,385,000 (ECMA-267); BD 36 Mbit/s = 4,495,625 (user data rate of BD 1x).
     pub fn one_x_bytes_per_sec(self) -> u64 {
         match self {
-            Family::Cd | Family::Other => 153_600,
+            Family::Cd => 153_600,
             Family::Dvd => 1_385_000,
             Family::Bd => 4_495_625,
         }
@@ -165,7 +163,7 @@ impl Family {
     /// count it. At least 1.
     pub fn speed_kbps(self, x: f64) -> u32 {
         let per_x = match self {
-            Family::Cd | Family::Other => CD_RECORDED_KBPS_1X,
+            Family::Cd => CD_RECORDED_KBPS_1X,
             f => f.one_x_bytes_per_sec() as f64 / 1000.0,
         };
         (x * per_x).round().clamp(1.0, u32::MAX as f64) as u32
@@ -175,24 +173,31 @@ impl Family {
     /// [`Family::speed_kbps`]: CD fields count 2352-byte sectors).
     pub fn user_bytes_per_sec(self, kbps: u64) -> u64 {
         match self {
-            Family::Cd | Family::Other => kbps * 1000 * 2048 / 2352,
+            Family::Cd => kbps * 1000 * 2048 / 2352,
             _ => kbps * 1000,
         }
     }
 }
 
 impl Profile {
-    /// The family this profile's medium belongs to.
-    pub fn family(self) -> Family {
+    /// The family this profile's medium belongs to; `None` for no profile or one outside
+    /// MMC-6's CD/DVD/BD ranges.
+    pub fn family(self) -> Option<Family> {
         if self.is_cd() {
-            Family::Cd
+            Some(Family::Cd)
         } else if self.is_dvd() {
-            Family::Dvd
+            Some(Family::Dvd)
         } else if self.is_bd() {
-            Family::Bd
+            Some(Family::Bd)
         } else {
-            Family::Other
+            None
         }
+    }
+
+    /// User-data bytes per second at 1x of this profile's medium. A drive that names no
+    /// family (no profile: old CD-ROM drives without GET CONFIGURATION) counts as CD.
+    pub fn one_x_bytes_per_sec(self) -> u64 {
+        self.family().unwrap_or(Family::Cd).one_x_bytes_per_sec()
     }
 }
 
@@ -283,10 +288,11 @@ mod tests {
         assert_eq!(Family::Bd.speed_kbps(2.0), 8991);
         assert_eq!(Family::Dvd.speed_kbps(1e-9), 1);
         assert_eq!(Family::Cd.user_bytes_per_sec(1764), 1_536_000);
-        assert_eq!(Profile::CdRw.family(), Family::Cd);
-        assert_eq!(Profile::DvdPlusR.family(), Family::Dvd);
-        assert_eq!(Profile::BdRe.family(), Family::Bd);
-        assert_eq!(Profile::NoProfile.family(), Family::Other);
+        assert_eq!(Profile::CdRw.family(), Some(Family::Cd));
+        assert_eq!(Profile::DvdPlusR.family(), Some(Family::Dvd));
+        assert_eq!(Profile::BdRe.family(), Some(Family::Bd));
+        assert_eq!(Profile::NoProfile.family(), None);
+        assert_eq!(Profile::NoProfile.one_x_bytes_per_sec(), 153_600);
     }
 
     #[test]

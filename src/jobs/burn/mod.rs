@@ -88,8 +88,8 @@ pub struct BurnReport {
     pub device: String,
     pub copy: u32,
     pub profile: String,
-    /// The medium's family (its 1x rate: `cd`, `dvd`, `bd`).
-    pub family: crate::scsi::Family,
+    /// The medium's family (its 1x rate): `cd`, `dvd`, `bd`; null when the drive names none.
+    pub family: Option<crate::scsi::Family>,
     pub mode: Mode,
     pub simulate: bool,
     pub multi: bool,
@@ -960,7 +960,8 @@ fn set_speed<T: Transport>(
     sink: &dyn ProgressSink,
 ) -> u64 {
     let one_x = plan.one_x_bytes_per_sec;
-    let family = plan.profile.family();
+    // Writable profiles all have a family; CD units are the cautious default.
+    let family = plan.profile.family().unwrap_or(crate::scsi::Family::Cd);
     let cd = family == crate::scsi::Family::Cd;
     let to_user = |kbps: u64| family.user_bytes_per_sec(kbps);
     let d = &mut t.drive;

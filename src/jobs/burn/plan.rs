@@ -133,7 +133,7 @@ pub fn strategy(p: Profile) -> Option<Strategy> {
 pub fn plan(p: Profile, c: Choices) -> Result<Plan, PlanError> {
     let name = p.name();
     let fam = strategy(p).ok_or_else(|| PlanError::NotWritable(name.clone()))?;
-    let one_x_bytes_per_sec = p.family().one_x_bytes_per_sec();
+    let one_x_bytes_per_sec = p.one_x_bytes_per_sec();
     let base = Plan {
         profile: p,
         strategy: fam,

@@ -395,7 +395,7 @@ fn left_out_lines(left: &[Track]) -> Vec<String> {
 }
 
 fn raw_layout(src: &mut dyn Disc, info: &MediumInfo, subchannel: bool) -> Result<Layout, RipError> {
-    if info.family != Family::Cd {
+    if info.family != Some(Family::Cd) {
         return Err(RipError::Media(MediumError::RawNeedsCd(
             info.profile_name.clone(),
         )));
@@ -525,7 +525,9 @@ fn identify_medium(
         other => RipError::Drive(DriveFailure::Identify(other)),
     })?;
     if let Some(sp) = speed {
-        match src.set_speed(info.family, sp) {
+        // A drive that names no family is asked as a CD drive (SET CD SPEED is what old
+        // drives without profiles know).
+        match src.set_speed(info.family.unwrap_or(Family::Cd), sp) {
             Ok(true) => {}
             Ok(false) => sink.event(&Event::Notice {
                 message: "the drive did not accept the read speed; reading at its own speed".into(),
@@ -660,6 +662,11 @@ fn complete(
     Ok(sha)
 }
 
+/// 1x of the medium for progress and the report (a drive naming no family counts as CD).
+fn one_x(info: &MediumInfo) -> u64 {
+    info.family.unwrap_or(Family::Cd).one_x_bytes_per_sec()
+}
+
 /// Rip the medium in `src` to `opts.out`.
 pub fn rip(
     src: &mut dyn Disc,
@@ -702,7 +709,7 @@ pub fn rip(
         out_bytes,
         chunk_sectors: src.sectors_per_read(layout.mode),
         retries: opts.retries,
-        one_x: info.family.one_x_bytes_per_sec(),
+        one_x: one_x(&info),
         save_every: Duration::from_secs(5),
     };
     let header = vec![
@@ -744,7 +751,7 @@ pub fn rip(
     Ok(RipReport {
         device: src.name(),
         profile_name: info.profile_name.clone(),
-        one_x: info.family.one_x_bytes_per_sec(),
+        one_x: one_x(&info),
         image: image_path,
         paths,
         complete: is_complete,

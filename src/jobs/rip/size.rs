@@ -412,7 +412,7 @@ mod tests {
         let info = MediumInfo {
             profile: 8,
             profile_name: "CD-ROM".into(),
-            family: crate::scsi::Family::Cd,
+            family: Some(crate::scsi::Family::Cd),
             capacity: None,
             tracks: vec![
                 t(1, 1, 0, 1000, true),

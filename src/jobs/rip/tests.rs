@@ -73,7 +73,7 @@ impl Scripted {
             info: MediumInfo {
                 profile: 0x10,
                 profile_name: "DVD-ROM".into(),
-                family: Family::Dvd,
+                family: Some(Family::Dvd),
                 capacity: Some(sectors),
                 tracks: vec![Track {
                     number: 1,
@@ -372,7 +372,7 @@ fn over_reporting_capacity_rips_to_the_track() {
 fn tao_run_out_is_not_an_error() {
     let (_d, out, mut src) = disc_to_rip(1002, 8);
     src.info.profile = 9;
-    src.info.family = Family::Cd;
+    src.info.family = Some(Family::Cd);
     src.info.tracks[0].incremental = true;
     src.readable_end = 1000;
     let r = rip_quiet(&mut src, &opts(&out)).unwrap();
@@ -505,7 +505,7 @@ fn cd_with_audio(data_sectors: u64, audio_sectors: u64) -> Scripted {
     let mut src = Scripted::disc(data_sectors + audio_sectors, 10);
     src.info.profile = 8;
     src.info.profile_name = "CD-ROM".into();
-    src.info.family = Family::Cd;
+    src.info.family = Some(Family::Cd);
     src.info.tracks = vec![
         Track {
             number: 1,
@@ -878,7 +878,7 @@ fn multi_session_rips_the_first_session_and_says_what_was_left_out() {
     let (d, out, mut src) = disc_to_rip(1000, 15);
     src.info.profile = 9;
     src.info.profile_name = "CD-R".into();
-    src.info.family = Family::Cd;
+    src.info.family = Some(Family::Cd);
     src.info.tracks = vec![
         Track {
             number: 1,
