@@ -6,8 +6,6 @@
 use crate::clock::SharedClock;
 use crate::drive::{Drive, DriveError};
 use crate::jobs::{Cancel, Event, ProgressSink};
-use crate::scsi::SenseKey;
-use crate::scsi::sense::Sense;
 use crate::transport::Transport;
 use std::time::Duration;
 
@@ -27,14 +25,6 @@ pub enum WaitError {
     /// operation on its own.
     #[error("interrupted while the drive was busy with {what}")]
     Interrupted { what: &'static str },
-}
-
-/// True for the sense codes that mean "busy with a long operation, ask again":
-/// 02/04/01 becoming ready, 02/04/04 format, 02/04/07 operation in progress, 02/04/08 long
-/// write in progress, 00/00/16 operation in progress (NO SENSE).
-pub fn is_in_progress(s: &Sense) -> bool {
-    (s.sense_key == SenseKey::NOT_READY && s.asc == 0x04 && matches!(s.ascq, 1 | 4 | 7 | 8))
-        || (s.sense_key == SenseKey::NO_SENSE && s.asc == 0x00 && s.ascq == 0x16)
 }
 
 /// Poll until ready. `phase_total`, when given, turns the drive's progress fraction into
@@ -63,7 +53,7 @@ pub fn wait<T: Transport>(
                 return Ok(());
             }
             Err(e) => match e.sense() {
-                Some(s) if is_in_progress(s) => match s.progress_fraction() {
+                Some(s) if s.is_in_progress() => match s.progress_fraction() {
                     Some(p) => Some(p),
                     None => drive
                         .request_sense()
@@ -72,7 +62,7 @@ pub fn wait<T: Transport>(
                         .and_then(|r| r.progress_fraction()),
                 },
                 // A media-change or reset attention is consumed by the command: ask again.
-                Some(s) if s.sense_key == SenseKey::UNIT_ATTENTION && attentions < 8 => {
+                Some(s) if s.is_unit_attention() && attentions < 8 => {
                     attentions += 1;
                     continue;
                 }

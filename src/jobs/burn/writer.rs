@@ -9,7 +9,6 @@ use super::source::SECTOR;
 use crate::clock::SharedClock;
 use crate::drive::{Drive, DriveError};
 use crate::jobs::{Cancel, Event, ProgressSink};
-use crate::scsi::SenseKey;
 use crate::scsi::retry::{FailureClass, RetryPolicy};
 use crate::transport::Transport;
 use std::sync::Arc;
@@ -78,8 +77,7 @@ pub enum WriteError {
 /// FOR WRITE after a stall broke the track.
 pub fn is_underrun(e: &DriveError) -> bool {
     e.sense().is_some_and(|s| {
-        s.asc == 0x0C && matches!(s.ascq, 0x09 | 0x0A)
-            || (s.sense_key == SenseKey::ILLEGAL_REQUEST && s.asc == 0x21 && s.ascq == 0x02)
+        s.is_loss_of_streaming() || s.is_padding_blocks_added() || s.is_invalid_address_for_write()
     })
 }
 
@@ -237,9 +235,7 @@ impl<'a, T: Transport> Writer<'a, T> {
         // 05/21/02 is an underrun only after a stall broke a track already being written;
         // on the first WRITE it is a wrong address, not an empty buffer.
         let first_write = self.done_sectors == 0 && self.lba == self.p.start_lba;
-        let bad_address = e.sense().is_some_and(|s| {
-            s.sense_key == SenseKey::ILLEGAL_REQUEST && s.asc == 0x21 && s.ascq == 0x02
-        });
+        let bad_address = e.sense().is_some_and(|s| s.is_invalid_address_for_write());
         if is_underrun(&e) && !(first_write && bad_address) {
             return WriteError::Underrun {
                 lba: e.lba.unwrap_or(u64::from(self.lba)),
@@ -268,11 +264,7 @@ impl<'a, T: Transport> Writer<'a, T> {
         loop {
             match self.drive.write_10(self.lba, blocks, data, false) {
                 Ok(()) => break,
-                Err(e)
-                    if e.sense().is_some_and(|s| {
-                        s.sense_key == SenseKey::NOT_READY && s.asc == 0x04 && s.ascq == 0x08
-                    }) =>
-                {
+                Err(e) if e.sense().is_some_and(|s| s.is_long_write_in_progress()) => {
                     self.stats.long_write_waits += 1;
                     if waited >= self.p.stuck_after {
                         return Err(WriteError::Stuck {
