@@ -4,7 +4,6 @@
 
 use crate::clock::SharedClock;
 use crate::drive::{Drive, DriveError};
-use crate::jobs::burn::BurnError;
 use crate::jobs::longop::{self, WaitError};
 use crate::jobs::{Cancel, Event, Phase, ProgressSink};
 use crate::scsi::Profile;
@@ -70,19 +69,6 @@ impl BlankError {
             BlankError::NoMedium | BlankError::WrongMedium(_) => true,
             BlankError::Drive { error, .. } => error.is_media_absent(),
             _ => false,
-        }
-    }
-
-    pub(crate) fn into_burn(self) -> BurnError {
-        match self {
-            BlankError::NoMedium => BurnError::NoMedium,
-            BlankError::WrongMedium(what) => BurnError::Media { what, hint: None },
-            BlankError::Drive { step, error } => BurnError::Drive { step, error },
-            BlankError::Wait { step, error } => BurnError::Wait { step, error },
-            BlankError::Interrupted => BurnError::Interrupted("while blanking/formatting".into()),
-            BlankError::LeftToDrive(step) => BurnError::Interrupted(format!(
-                "the drive goes on with {step} on its own; no disc was written"
-            )),
         }
     }
 }

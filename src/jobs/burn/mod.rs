@@ -22,6 +22,7 @@ use self::source::{Image, SECTOR, Source, read_full, written_sectors};
 use self::writer::{DriveBufferStats, WriteError, WriteParams};
 use crate::clock::SharedClock;
 use crate::drive::{Drive, DriveError};
+use crate::jobs::blank::{self, BlankError};
 use crate::jobs::image::{Digester, Digests};
 use crate::jobs::longop::{self, WaitError};
 use crate::jobs::verify::{self, Reference, VerifyReport};
@@ -181,6 +182,23 @@ impl BurnError {
                 Some("keep BURN-Free on, give a larger --fifo, or lower --speed".into())
             }
             _ => None,
+        }
+    }
+}
+
+/// A blank or format before the burn failed: the same media and interruption outcomes as a
+/// burn's own, so the CLI picks the same exit codes.
+impl From<BlankError> for BurnError {
+    fn from(e: BlankError) -> BurnError {
+        match e {
+            BlankError::NoMedium => BurnError::NoMedium,
+            BlankError::WrongMedium(what) => BurnError::Media { what, hint: None },
+            BlankError::Drive { step, error } => BurnError::Drive { step, error },
+            BlankError::Wait { step, error } => BurnError::Wait { step, error },
+            BlankError::Interrupted => BurnError::Interrupted("while blanking/formatting".into()),
+            BlankError::LeftToDrive(step) => BurnError::Interrupted(format!(
+                "the drive goes on with {step} on its own; no disc was written"
+            )),
         }
     }
 }
@@ -697,7 +715,7 @@ pub fn preflight<T: Transport>(
         if unformatted {
             // The formatted size is not known before formatting; the maximum capacity
             // descriptor is the best bound there is.
-            caps.and_then(|c| crate::jobs::blank::choose_format(profile, &c, false).ok())
+            caps.and_then(|c| blank::choose_format(profile, &c, false).ok())
                 .map(|(blocks, _, _)| u64::from(blocks))
         } else {
             d.read_capacity_10().ok().map(|c| u64::from(c.last_lba) + 1)
@@ -1241,8 +1259,7 @@ pub fn blank_medium<T: Transport>(
     sink: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<(), BurnError> {
-    crate::jobs::blank::blank(&mut t.drive, &t.clock, profile, kind, max, sink, cancel)
-        .map_err(|e| e.into_burn())
+    blank::blank(&mut t.drive, &t.clock, profile, kind, max, sink, cancel).map_err(BurnError::from)
 }
 
 /// Format an overwritable medium with Immed and poll it to the end.
@@ -1254,6 +1271,5 @@ pub fn format_medium<T: Transport>(
     sink: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<(), BurnError> {
-    crate::jobs::blank::format(&mut t.drive, &t.clock, profile, full, max, sink, cancel)
-        .map_err(|e| e.into_burn())
+    blank::format(&mut t.drive, &t.clock, profile, full, max, sink, cancel).map_err(BurnError::from)
 }
