@@ -6,9 +6,8 @@
 
 use super::fifo::{Fifo, Pop};
 use super::source::SECTOR;
-use crate::clock::SharedClock;
 use crate::drive::{Drive, DriveError};
-use crate::jobs::{Cancel, Event, ProgressSink};
+use crate::jobs::{Event, JobContext};
 use crate::scsi::retry::{FailureClass, RetryPolicy};
 use crate::transport::Transport;
 use std::sync::Arc;
@@ -83,9 +82,7 @@ pub fn is_underrun(e: &DriveError) -> bool {
 
 struct Writer<'a, T: Transport> {
     drive: &'a mut Drive<T>,
-    clock: &'a SharedClock,
-    sink: &'a dyn ProgressSink,
-    cancel: &'a Cancel,
+    ctx: &'a JobContext<'a>,
     fifo: Option<&'a Arc<Fifo>>,
     p: WriteParams,
     lba: u32,
@@ -112,12 +109,9 @@ const CHECK_EVERY: u64 = 256 * 1024;
 const PROGRESS_EVERY: u64 = 2 << 20;
 
 impl<'a, T: Transport> Writer<'a, T> {
-    #[allow(clippy::too_many_arguments)]
     fn new(
         drive: &'a mut Drive<T>,
-        clock: &'a SharedClock,
-        sink: &'a dyn ProgressSink,
-        cancel: &'a Cancel,
+        ctx: &'a JobContext<'a>,
         fifo: Option<&'a Arc<Fifo>>,
         p: WriteParams,
         regions: &Regions,
@@ -130,9 +124,7 @@ impl<'a, T: Transport> Writer<'a, T> {
         let region_left = regions[0].0;
         Writer {
             drive,
-            clock,
-            sink,
-            cancel,
+            ctx,
             fifo,
             p,
             lba: p.start_lba,
@@ -185,7 +177,7 @@ impl<'a, T: Transport> Writer<'a, T> {
         if !self.rbc {
             return Ok(());
         }
-        let start = self.clock.now();
+        let start = self.ctx.clock.now();
         loop {
             let b = match self.drive.read_buffer_capacity() {
                 Ok(b) if b.length_of_buffer > 0 => b,
@@ -217,7 +209,7 @@ impl<'a, T: Transport> Writer<'a, T> {
             if u64::from(free) >= next_bytes {
                 return Ok(());
             }
-            let waited = self.clock.now().saturating_sub(start);
+            let waited = self.ctx.clock.now().saturating_sub(start);
             if waited >= self.p.stuck_after {
                 return Err(WriteError::Stuck {
                     lba: u64::from(self.lba),
@@ -226,7 +218,8 @@ impl<'a, T: Transport> Writer<'a, T> {
             }
             self.stats.full_waits += 1;
             let need = next_bytes - u64::from(free);
-            self.clock
+            self.ctx
+                .clock
                 .sleep(self.transfer_time(need).max(Duration::from_millis(1)));
         }
     }
@@ -250,7 +243,7 @@ impl<'a, T: Transport> Writer<'a, T> {
 
     /// One WRITE(10), repeated while the drive says "long write in progress".
     fn write(&mut self, data: &[u8]) -> Result<(), WriteError> {
-        if self.cancel.is_cancelled() {
+        if self.ctx.cancel.is_cancelled() {
             return Err(WriteError::Interrupted);
         }
         let bs = self.block_bytes();
@@ -272,10 +265,10 @@ impl<'a, T: Transport> Writer<'a, T> {
                             waited,
                         });
                     }
-                    self.clock.sleep(delay);
+                    self.ctx.clock.sleep(delay);
                     waited += delay;
                     delay = (delay * 2).min(self.backoff() * 4);
-                    if self.cancel.is_cancelled() {
+                    if self.ctx.cancel.is_cancelled() {
                         return Err(WriteError::Interrupted);
                     }
                 }
@@ -300,7 +293,7 @@ impl<'a, T: Transport> Writer<'a, T> {
     }
 
     fn progress(&self) {
-        self.sink.event(&Event::Progress {
+        self.ctx.sink.event(&Event::Progress {
             done_bytes: self.progress_done.min(self.p.progress_total),
             total_bytes: self.p.progress_total,
             lba: u64::from(self.lba),
@@ -326,21 +319,18 @@ impl<'a, T: Transport> Writer<'a, T> {
 }
 
 /// Write `sectors` zero sectors from `lba` (CD SAO pregap at −150). Returns the next LBA.
-#[allow(clippy::too_many_arguments)]
 pub fn write_zeros<T: Transport>(
     drive: &mut Drive<T>,
-    clock: &SharedClock,
+    ctx: &JobContext<'_>,
     p: WriteParams,
     sectors: u64,
-    sink: &dyn ProgressSink,
-    cancel: &Cancel,
     stats: &mut DriveBufferStats,
 ) -> Result<u32, WriteError> {
     let p = WriteParams {
         written_sectors: sectors,
         ..p
     };
-    let mut w = Writer::new(drive, clock, sink, cancel, None, p, &[], *stats);
+    let mut w = Writer::new(drive, ctx, None, p, &[], *stats);
     let r = w.zeros();
     *stats = w.stats;
     r.map(|_| w.lba)
@@ -349,16 +339,13 @@ pub fn write_zeros<T: Transport>(
 /// Stream the image from the FIFO (consumer `id`) to the drive, padding the last write
 /// unit with zeros up to `written_sectors`. `regions` gives the block size of each run of
 /// sectors (CD session-at-once with audio or raw tracks); empty means 2048 throughout.
-#[allow(clippy::too_many_arguments)]
 pub fn write_stream<T: Transport>(
     drive: &mut Drive<T>,
-    clock: &SharedClock,
+    ctx: &JobContext<'_>,
     fifo: &Arc<Fifo>,
     id: usize,
     p: WriteParams,
     regions: &Regions,
-    sink: &dyn ProgressSink,
-    cancel: &Cancel,
 ) -> Result<DriveBufferStats, WriteError> {
     // 02/04/08 is answered here (counted, sized from the buffer, bounded), not by the
     // drive layer's generic back-off; a media change seen by any command ends the burn.
@@ -370,9 +357,7 @@ pub fn write_stream<T: Transport>(
     });
     let mut w = Writer::new(
         drive,
-        clock,
-        sink,
-        cancel,
+        ctx,
         Some(fifo),
         p,
         regions,
@@ -399,7 +384,7 @@ fn stream<T: Transport>(
     fifo.wait_primed();
     let mut got = 0u64;
     loop {
-        if w.cancel.is_cancelled() {
+        if w.ctx.cancel.is_cancelled() {
             return Err(WriteError::Interrupted);
         }
         let c = match fifo.pop(id) {
