@@ -4,9 +4,8 @@
 
 use crate::clock::SharedClock;
 use crate::drive::{Drive, DriveError};
-use crate::jobs::burn::BurnError;
-use crate::jobs::longop::{self, WaitError};
-use crate::jobs::{Cancel, Event, Phase, ProgressSink};
+use crate::jobs::longop::{self, LongOp, WaitError};
+use crate::jobs::{Cancel, Event, JobContext, Phase, ProgressSink};
 use crate::scsi::Profile;
 use crate::scsi::mmc::{BlankingType, CapacityDescriptorType, FormatCapacities};
 use crate::transport::Transport;
@@ -72,19 +71,6 @@ impl BlankError {
             _ => false,
         }
     }
-
-    pub(crate) fn into_burn(self) -> BurnError {
-        match self {
-            BlankError::NoMedium => BurnError::NoMedium,
-            BlankError::WrongMedium(what) => BurnError::Media { what, hint: None },
-            BlankError::Drive { step, error } => BurnError::Drive { step, error },
-            BlankError::Wait { step, error } => BurnError::Wait { step, error },
-            BlankError::Interrupted => BurnError::Interrupted("while blanking/formatting".into()),
-            BlankError::LeftToDrive(step) => BurnError::Interrupted(format!(
-                "the drive goes on with {step} on its own; no disc was written"
-            )),
-        }
-    }
 }
 
 fn de(step: &'static str) -> impl Fn(DriveError) -> BlankError {
@@ -93,6 +79,18 @@ fn de(step: &'static str) -> impl Fn(DriveError) -> BlankError {
 
 /// Poll interval while blanking or formatting (progress updates once a second).
 const POLL: Duration = Duration::from_secs(1);
+
+/// BLANK and FORMAT UNIT as waited for: a progress bar of 100, stopped waiting for (the
+/// drive goes on) when the user interrupts.
+fn immed_op(what: &'static str, max: Duration) -> LongOp {
+    LongOp {
+        what,
+        max,
+        interval: POLL,
+        phase_total: Some(100),
+        interruptible: true,
+    }
+}
 
 /// The current profile, refusing an empty drive.
 pub fn current_profile<T: Transport>(drive: &mut Drive<T>) -> Result<Profile, BlankError> {
@@ -137,17 +135,13 @@ pub fn blank<T: Transport>(
         },
     });
     drive.blank(kind, true, 0).map_err(de("BLANK"))?;
-    longop::wait(
-        drive,
-        clock,
-        "BLANK",
-        max,
-        POLL,
+    let ctx = JobContext {
+        clock: clock.clone(),
         sink,
-        Some(100),
-        Some(cancel),
-    )
-    .map_err(|error| wait_error("BLANK", error))?;
+        cancel,
+    };
+    longop::wait(drive, &ctx, immed_op("BLANK", max))
+        .map_err(|error| wait_error("BLANK", error))?;
     let _ = drive.take_media_changed();
     Ok(())
 }
@@ -222,17 +216,13 @@ pub fn format<T: Transport>(
     drive
         .format_unit(blocks, ftype, sub, 0, true)
         .map_err(de("FORMAT UNIT"))?;
-    longop::wait(
-        drive,
-        clock,
-        "FORMAT UNIT",
-        max,
-        POLL,
+    let ctx = JobContext {
+        clock: clock.clone(),
         sink,
-        Some(100),
-        Some(cancel),
-    )
-    .map_err(|error| wait_error("FORMAT UNIT", error))?;
+        cancel,
+    };
+    longop::wait(drive, &ctx, immed_op("FORMAT UNIT", max))
+        .map_err(|error| wait_error("FORMAT UNIT", error))?;
     let _ = drive.take_media_changed();
     Ok(())
 }

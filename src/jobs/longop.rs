@@ -3,11 +3,8 @@
 //! drive gives in the sense-key-specific bytes (MMC-6 §4.1.4; REQUEST SENSE when TEST UNIT
 //! READY's sense carries none), and give up after a bounded time.
 
-use crate::clock::SharedClock;
 use crate::drive::{Drive, DriveError};
-use crate::jobs::{Cancel, Event, ProgressSink};
-use crate::scsi::SenseKey;
-use crate::scsi::sense::Sense;
+use crate::jobs::{Event, JobContext, ProgressSink};
 use crate::transport::Transport;
 use std::time::Duration;
 
@@ -23,35 +20,44 @@ pub enum WaitError {
         what: &'static str,
         waited: Duration,
     },
-    /// The user asked to stop (only with a `cancel` to [`wait`]); the drive goes on with the
-    /// operation on its own.
+    /// The user asked to stop (only for an [`LongOp::interruptible`] operation); the drive
+    /// goes on with the operation on its own.
     #[error("interrupted while the drive was busy with {what}")]
     Interrupted { what: &'static str },
 }
 
-/// True for the sense codes that mean "busy with a long operation, ask again":
-/// 02/04/01 becoming ready, 02/04/04 format, 02/04/07 operation in progress, 02/04/08 long
-/// write in progress, 00/00/16 operation in progress (NO SENSE).
-pub fn is_in_progress(s: &Sense) -> bool {
-    (s.sense_key == SenseKey::NOT_READY && s.asc == 0x04 && matches!(s.ascq, 1 | 4 | 7 | 8))
-        || (s.sense_key == SenseKey::NO_SENSE && s.asc == 0x00 && s.ascq == 0x16)
+/// A long operation to wait out, and how.
+#[derive(Debug, Clone, Copy)]
+pub struct LongOp {
+    /// The command that started it, for errors ("CLOSE TRACK").
+    pub what: &'static str,
+    /// Longest wait before the drive counts as stuck.
+    pub max: Duration,
+    /// Time between polls.
+    pub interval: Duration,
+    /// When given, the drive's progress fraction becomes `Progress` events with that many
+    /// "bytes" as the total (blank and format show a bar).
+    pub phase_total: Option<u64>,
+    /// Stop polling (with [`WaitError::Interrupted`]) once the job is cancelled: for BLANK
+    /// and FORMAT UNIT, which the drive cannot be told to stop, so the user need not wait
+    /// them out. A flush or close is waited out: the disc needs it finished.
+    pub interruptible: bool,
 }
 
-/// Poll until ready. `phase_total`, when given, turns the drive's progress fraction into
-/// `Progress` events with that many "bytes" as the total (blank/format show a bar). With
-/// `cancel`, stop polling (with [`WaitError::Interrupted`]) once it is set: for BLANK and
-/// FORMAT UNIT, which the drive cannot be told to stop, so the user need not wait them out.
-#[allow(clippy::too_many_arguments)]
+/// Poll until ready.
 pub fn wait<T: Transport>(
     drive: &mut Drive<T>,
-    clock: &SharedClock,
-    what: &'static str,
-    max: Duration,
-    interval: Duration,
-    sink: &dyn ProgressSink,
-    phase_total: Option<u64>,
-    cancel: Option<&Cancel>,
+    ctx: &JobContext<'_>,
+    op: LongOp,
 ) -> Result<(), WaitError> {
+    let LongOp {
+        what,
+        max,
+        interval,
+        phase_total,
+        interruptible,
+    } = op;
+    let (clock, sink) = (&ctx.clock, ctx.sink);
     let start = clock.now();
     let mut attentions = 0u32;
     loop {
@@ -63,7 +69,7 @@ pub fn wait<T: Transport>(
                 return Ok(());
             }
             Err(e) => match e.sense() {
-                Some(s) if is_in_progress(s) => match s.progress_fraction() {
+                Some(s) if s.is_in_progress() => match s.progress_fraction() {
                     Some(p) => Some(p),
                     None => drive
                         .request_sense()
@@ -72,7 +78,7 @@ pub fn wait<T: Transport>(
                         .and_then(|r| r.progress_fraction()),
                 },
                 // A media-change or reset attention is consumed by the command: ask again.
-                Some(s) if s.sense_key == SenseKey::UNIT_ATTENTION && attentions < 8 => {
+                Some(s) if s.is_unit_attention() && attentions < 8 => {
                     attentions += 1;
                     continue;
                 }
@@ -86,7 +92,7 @@ pub fn wait<T: Transport>(
         if waited >= max {
             return Err(WaitError::Stuck { what, waited });
         }
-        if cancel.is_some_and(|c| c.is_cancelled()) {
+        if interruptible && ctx.cancel.is_cancelled() {
             return Err(WaitError::Interrupted { what });
         }
         clock.sleep(interval.min(max - waited));

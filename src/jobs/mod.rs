@@ -10,6 +10,7 @@ pub mod longop;
 pub mod rip;
 pub mod verify;
 
+use crate::clock::SharedClock;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -147,6 +148,17 @@ impl Cancel {
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::SeqCst)
     }
+}
+
+/// What every step of a job needs besides its own inputs: the clock it waits on (the
+/// drive's, so waits are virtual against the emulated drive), where its events go, and the
+/// flag that asks it to stop. Handed down as one value, so a step's signature shows only
+/// its own inputs.
+#[derive(Clone)]
+pub struct JobContext<'a> {
+    pub clock: SharedClock,
+    pub sink: &'a dyn ProgressSink,
+    pub cancel: &'a Cancel,
 }
 
 #[cfg(test)]

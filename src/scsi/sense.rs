@@ -167,6 +167,65 @@ impl Sense {
     pub fn is(&self, key: SenseKey, asc: u8, ascq: Option<u8>) -> bool {
         self.sense_key == key && self.asc == asc && ascq.is_none_or(|q| q == self.ascq)
     }
+
+    /// UNIT ATTENTION (06/xx/xx, SPC-4 §4.5.6): an event (reset, medium change, mode
+    /// change) was reported instead of the command's result; the command was not run.
+    pub fn is_unit_attention(&self) -> bool {
+        self.sense_key == SenseKey::UNIT_ATTENTION
+    }
+
+    /// 02/04/01 LOGICAL UNIT IS IN PROCESS OF BECOMING READY (SPC-4 Annex D).
+    pub fn is_becoming_ready(&self) -> bool {
+        self.is(SenseKey::NOT_READY, 0x04, Some(0x01))
+    }
+
+    /// 02/04/04 LOGICAL UNIT NOT READY, FORMAT IN PROGRESS (SPC-4 Annex D).
+    pub fn is_format_in_progress(&self) -> bool {
+        self.is(SenseKey::NOT_READY, 0x04, Some(0x04))
+    }
+
+    /// OPERATION IN PROGRESS: 02/04/07 LOGICAL UNIT NOT READY, OPERATION IN PROGRESS, or
+    /// 00/00/16 with NO SENSE, the form REQUEST SENSE gives while an Immed command runs
+    /// (SPC-4 Annex D, MMC-6 §4.1.4).
+    pub fn is_operation_in_progress(&self) -> bool {
+        self.is(SenseKey::NOT_READY, 0x04, Some(0x07))
+            || self.is(SenseKey::NO_SENSE, 0x00, Some(0x16))
+    }
+
+    /// 02/04/08 LOGICAL UNIT NOT READY, LONG WRITE IN PROGRESS (MMC-6 Annex F): the drive's
+    /// buffer is full; the same WRITE is to be sent again once it has drained.
+    pub fn is_long_write_in_progress(&self) -> bool {
+        self.is(SenseKey::NOT_READY, 0x04, Some(0x08))
+    }
+
+    /// The unit is busy with something that ends on its own (becoming ready, format,
+    /// operation or long write in progress): ask again later rather than fail.
+    pub fn is_in_progress(&self) -> bool {
+        self.is_becoming_ready()
+            || self.is_format_in_progress()
+            || self.is_operation_in_progress()
+            || self.is_long_write_in_progress()
+    }
+
+    /// xx/0C/09 WRITE ERROR – LOSS OF STREAMING (MMC-6 Annex F): the drive ran out of data
+    /// while recording and could not continue the track. Matched on ASC/ASCQ with any sense
+    /// key: MMC-6 lists it under MEDIUM ERROR, and the codes alone name the condition.
+    pub fn is_loss_of_streaming(&self) -> bool {
+        self.asc == 0x0C && self.ascq == 0x09
+    }
+
+    /// xx/0C/0A WRITE ERROR – PADDING BLOCKS ADDED (MMC-6 Annex F): the drive ran out of
+    /// data and padded the track to close it. Any sense key, as for
+    /// [`Sense::is_loss_of_streaming`].
+    pub fn is_padding_blocks_added(&self) -> bool {
+        self.asc == 0x0C && self.ascq == 0x0A
+    }
+
+    /// 05/21/02 INVALID ADDRESS FOR WRITE (MMC-6 Annex F): the WRITE's LBA is not where the
+    /// medium can be written next (not the next writable address).
+    pub fn is_invalid_address_for_write(&self) -> bool {
+        self.is(SenseKey::ILLEGAL_REQUEST, 0x21, Some(0x02))
+    }
 }
 
 impl fmt::Display for Sense {
@@ -303,6 +362,65 @@ mod tests {
         let d = [0x72, 0x03, 0x11, 0x00, 0, 0, 0, 0xFF, 0x00, 0x0A, 0x80];
         let s = Sense::parse(&d).unwrap();
         assert_eq!(s.information, None);
+    }
+
+    /// Fixed-format sense (SPC-4 Table 48) with `key`, `asc`, `ascq` at bytes 2, 12, 13.
+    fn fixed(key: u8, asc: u8, ascq: u8) -> Sense {
+        Sense::parse(&[
+            0x70, 0x00, key, 0x00, 0x00, 0x00, 0x00, 0x0A, 0x00, 0x00, 0x00, 0x00, asc, ascq, 0x00,
+            0x00, 0x00, 0x00,
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn in_progress_predicates() {
+        assert!(fixed(0x02, 0x04, 0x01).is_becoming_ready());
+        assert!(fixed(0x02, 0x04, 0x04).is_format_in_progress());
+        assert!(fixed(0x02, 0x04, 0x07).is_operation_in_progress());
+        assert!(fixed(0x00, 0x00, 0x16).is_operation_in_progress());
+        assert!(fixed(0x02, 0x04, 0x08).is_long_write_in_progress());
+        for (k, a, q) in [
+            (0x02, 0x04, 0x01),
+            (0x02, 0x04, 0x04),
+            (0x02, 0x04, 0x07),
+            (0x02, 0x04, 0x08),
+            (0x00, 0x00, 0x16),
+        ] {
+            assert!(fixed(k, a, q).is_in_progress(), "{k:02X}/{a:02X}/{q:02X}");
+        }
+        // Not ready for good (cause not reportable, medium not present, manual intervention).
+        for (k, a, q) in [
+            (0x02, 0x04, 0x00),
+            (0x02, 0x3A, 0x00),
+            (0x02, 0x04, 0x03),
+            (0x00, 0x00, 0x00),
+        ] {
+            assert!(!fixed(k, a, q).is_in_progress(), "{k:02X}/{a:02X}/{q:02X}");
+        }
+        // The same ASC/ASCQ under another sense key is something else.
+        assert!(!fixed(0x06, 0x04, 0x08).is_long_write_in_progress());
+        assert!(!fixed(0x02, 0x00, 0x16).is_operation_in_progress());
+        assert!(!fixed(0x02, 0x04, 0x07).is_long_write_in_progress());
+    }
+
+    #[test]
+    fn write_error_predicates() {
+        assert!(fixed(0x03, 0x0C, 0x09).is_loss_of_streaming());
+        assert!(fixed(0x04, 0x0C, 0x09).is_loss_of_streaming());
+        assert!(!fixed(0x03, 0x0C, 0x0A).is_loss_of_streaming());
+        assert!(fixed(0x03, 0x0C, 0x0A).is_padding_blocks_added());
+        assert!(!fixed(0x03, 0x0C, 0x00).is_padding_blocks_added());
+        assert!(fixed(0x05, 0x21, 0x02).is_invalid_address_for_write());
+        assert!(!fixed(0x05, 0x21, 0x00).is_invalid_address_for_write());
+        assert!(!fixed(0x03, 0x21, 0x02).is_invalid_address_for_write());
+    }
+
+    #[test]
+    fn unit_attention_is_the_key() {
+        assert!(fixed(0x06, 0x28, 0x00).is_unit_attention());
+        assert!(fixed(0x06, 0x29, 0x00).is_unit_attention());
+        assert!(!fixed(0x02, 0x28, 0x00).is_unit_attention());
     }
 
     #[test]

@@ -22,14 +22,15 @@ use self::source::{Image, SECTOR, Source, read_full, written_sectors};
 use self::writer::{DriveBufferStats, WriteError, WriteParams};
 use crate::clock::SharedClock;
 use crate::drive::{Drive, DriveError};
+use crate::jobs::blank::{self, BlankError};
 use crate::jobs::image::{Digester, Digests};
-use crate::jobs::longop::{self, WaitError};
+use crate::jobs::longop::{self, LongOp, WaitError};
 use crate::jobs::verify::{self, Reference, VerifyReport};
-use crate::jobs::{Cancel, Event, Phase, ProgressSink};
+use crate::jobs::{Cancel, Event, JobContext, Phase, ProgressSink};
 use crate::media::DriveMedium;
 use crate::scsi::Profile;
 use crate::scsi::mmc::{
-    BlankingType, CapacityDescriptorType, CloseFunction, DiscStatus, TrackAddress,
+    BlankingType, CapacityDescriptorType, CloseFunction, DiscInformation, DiscStatus, TrackAddress,
 };
 use crate::scsi::mode::WriteParametersPage;
 use crate::transport::Transport;
@@ -185,6 +186,23 @@ impl BurnError {
     }
 }
 
+/// A blank or format before the burn failed: the same media and interruption outcomes as a
+/// burn's own, so the CLI picks the same exit codes.
+impl From<BlankError> for BurnError {
+    fn from(e: BlankError) -> BurnError {
+        match e {
+            BlankError::NoMedium => BurnError::NoMedium,
+            BlankError::WrongMedium(what) => BurnError::Media { what, hint: None },
+            BlankError::Drive { step, error } => BurnError::Drive { step, error },
+            BlankError::Wait { step, error } => BurnError::Wait { step, error },
+            BlankError::Interrupted => BurnError::Interrupted("while blanking/formatting".into()),
+            BlankError::LeftToDrive(step) => BurnError::Interrupted(format!(
+                "the drive goes on with {step} on its own; no disc was written"
+            )),
+        }
+    }
+}
+
 fn too_small_text(image: u64, need: u64, free: u64) -> String {
     if image == need {
         format!("image needs {need} sectors, the medium holds {free} (nothing was written)")
@@ -291,7 +309,6 @@ pub fn burn<T: Transport>(
     cancel: &Cancel,
 ) -> Vec<Outcome> {
     let mut out = Vec::new();
-    let size = input.size();
     let mut digests: Option<Digests> = match &input {
         Input::File { digests, .. } | Input::Cue { digests, .. } => Some(digests.clone()),
         Input::Stream { .. } => None,
@@ -304,56 +321,36 @@ pub fn burn<T: Transport>(
         Input::Cue { image, .. } => Some(Arc::clone(image)),
         _ => None,
     };
+    let job = Job {
+        size: input.size(),
+        shape: match &cue {
+            Some(c) => Shape::Cue(c),
+            None => Shape::Data(image_path.as_deref()),
+        },
+        opts,
+        sink,
+        cancel,
+    };
     let mut alive: Vec<bool> = vec![true; targets.len()];
     for copy in 1..=copies.max(1) {
         if cancel.is_cancelled() {
             break;
         }
-        let source: Box<dyn Source> = match &mut input {
-            Input::File { path, .. } => match std::fs::File::open(&*path) {
-                Ok(f) => Box::new(source::ReadSource(std::io::BufReader::with_capacity(
-                    1 << 20,
-                    f,
-                ))),
-                Err(e) => {
-                    let err = BurnError::Media {
-                        what: format!("cannot open {}: {e}", path.display()),
-                        hint: None,
-                    };
-                    for t in targets.iter() {
-                        out.push(Outcome {
-                            device: t.name.clone(),
-                            copy,
-                            result: Err(err.clone()),
-                        });
-                    }
-                    break;
+        let source = match copy_source(&mut input, copy) {
+            Ok(Some(s)) => s,
+            Ok(None) => break,
+            Err(err) => {
+                for t in targets.iter() {
+                    out.push(Outcome {
+                        device: t.name.clone(),
+                        copy,
+                        result: Err(err.clone()),
+                    });
                 }
-            },
-            Input::Stream { source, .. } => {
-                if copy > 1 {
-                    break;
-                }
-                std::mem::replace(source, Box::new(source::ReadSource(std::io::empty())))
+                break;
             }
-            Input::Cue { image, .. } => Box::new(image.source()),
         };
-        let shape = match &cue {
-            Some(c) => Shape::Cue(c),
-            None => Shape::Data(image_path.as_deref()),
-        };
-        let round = burn_round(
-            targets,
-            &alive,
-            source,
-            size,
-            &mut digests,
-            shape,
-            copy,
-            opts,
-            sink,
-            cancel,
-        );
+        let round = burn_round(targets, &alive, source, &mut digests, job, copy);
         for (i, r) in round.into_iter().enumerate() {
             if let Some(r) = r {
                 if r.is_err() {
@@ -373,72 +370,94 @@ pub fn burn<T: Transport>(
     out
 }
 
+/// The image's bytes for copy number `copy`: the file opened again, the cue image's files,
+/// or the stream (`None` after the first copy: a stream is read once).
+fn copy_source(input: &mut Input, copy: u32) -> Result<Option<Box<dyn Source>>, BurnError> {
+    Ok(Some(match input {
+        Input::File { path, .. } => match std::fs::File::open(&*path) {
+            Ok(f) => Box::new(source::ReadSource(std::io::BufReader::with_capacity(
+                1 << 20,
+                f,
+            ))),
+            Err(e) => {
+                return Err(BurnError::Media {
+                    what: format!("cannot open {}: {e}", path.display()),
+                    hint: None,
+                });
+            }
+        },
+        Input::Stream { source, .. } => {
+            if copy > 1 {
+                return Ok(None);
+            }
+            std::mem::replace(source, Box::new(source::ReadSource(std::io::empty())))
+        }
+        Input::Cue { image, .. } => Box::new(image.source()),
+    }))
+}
+
+/// One burn, the same for every copy and every drive: what is burned, the user's options,
+/// where events go and the flag that stops it.
+#[derive(Clone, Copy)]
+struct Job<'a> {
+    size: u64,
+    shape: Shape<'a>,
+    opts: &'a BurnOptions,
+    sink: &'a dyn ProgressSink,
+    cancel: &'a Cancel,
+}
+
+impl<'a> Job<'a> {
+    /// The context of one drive's steps: this job on the drive's clock.
+    fn on(&self, clock: &SharedClock) -> JobContext<'a> {
+        JobContext {
+            clock: clock.clone(),
+            sink: self.sink,
+            cancel: self.cancel,
+        }
+    }
+}
+
+/// One copy on every live drive: what the reader and the drives' threads share.
+struct Round<'a> {
+    job: Job<'a>,
+    copy: u32,
+    fifo: Arc<Fifo>,
+    /// Every drive prepares (blank, format, size checks) before the reader starts, so a
+    /// slow preparation does not hold the FIFO against the others.
+    barrier: Barrier,
+    /// The image's digests when known before the burn (a checked file or cue image).
+    known: Option<Digests>,
+    /// Otherwise the stream's, taken by the reader while it reads.
+    stream_digests: Mutex<Option<Digests>>,
+}
+
 /// One copy on every live target, in parallel from one reader.
-#[allow(clippy::too_many_arguments)]
 fn burn_round<T: Transport>(
     targets: &mut [Target<T>],
     alive: &[bool],
     mut source: Box<dyn Source>,
-    size: u64,
     digests: &mut Option<Digests>,
-    shape: Shape<'_>,
+    job: Job<'_>,
     copy: u32,
-    opts: &BurnOptions,
-    sink: &dyn ProgressSink,
-    cancel: &Cancel,
 ) -> Vec<Option<Result<BurnReport, BurnError>>> {
     let n = alive.iter().filter(|&&a| a).count();
-    let fifo = Fifo::new(opts.fifo_bytes, chunk_bytes(opts.fifo_bytes), n.max(1));
-    source.bind(&fifo);
-    let barrier = Barrier::new(n + 1);
-    let stream_digests: Mutex<Option<Digests>> = Mutex::new(None);
-    let hash_stream = digests.is_none();
-    let known: Option<Digests> = digests.clone();
+    let fifo_bytes = job.opts.fifo_bytes;
+    let round = Round {
+        job,
+        copy,
+        fifo: Fifo::new(fifo_bytes, chunk_bytes(fifo_bytes), n.max(1)),
+        barrier: Barrier::new(n + 1),
+        known: digests.clone(),
+        stream_digests: Mutex::new(None),
+    };
+    source.bind(&round.fifo);
     let mut results: Vec<Option<Result<BurnReport, BurnError>>> = Vec::new();
     let round_done = AtomicBool::new(false);
     std::thread::scope(|s| {
-        let fifo_r = fifo.clone();
-        let (barrier_r, sd) = (&barrier, &stream_digests);
-        let known_r = known.clone();
-        let reader = s.spawn(move || {
-            // Every drive prepares (blank, format, size checks) before the reader starts, so
-            // a slow preparation does not hold the FIFO against the others.
-            barrier_r.wait();
-            // Hashed while read, always: a file pre-checked before the burn must still be
-            // the same file now (a truncated or rewritten image must not be closed as good).
-            let mut d = Digester::new();
-            let mut r = read_image(&mut *source, &fifo_r, size, Some(&mut d), cancel);
-            if r.is_ok() {
-                let got = d.finish();
-                match &known_r {
-                    Some(k) if k.sha256 != got.sha256 || k.size != got.size => {
-                        r = Err("the image changed while it was burned (its SHA-256 is not \
-                                 the one taken by the check before writing)"
-                            .into());
-                    }
-                    Some(_) => {}
-                    None => {
-                        if hash_stream && let Ok(mut g) = sd.lock() {
-                            *g = Some(got);
-                        }
-                    }
-                }
-            }
-            fifo_r.finish(r);
-        });
-        // SIGINT must reach threads blocked on the FIFO (a writer waiting for data, the
-        // reader waiting for room): on cancel, close it so they return at once.
-        let fifo_w = fifo.clone();
-        let watch = &round_done;
-        s.spawn(move || {
-            while !watch.load(Ordering::SeqCst) {
-                if cancel.is_cancelled() {
-                    fifo_w.close();
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        });
+        let (round, done) = (&round, &round_done);
+        let reader = s.spawn(move || feed(round, source));
+        s.spawn(move || close_on_cancel(&round.fifo, round.job.cancel, done));
         let mut handles = Vec::new();
         let mut id = 0usize;
         for (t, &a) in targets.iter_mut().zip(alive) {
@@ -448,13 +467,7 @@ fn burn_round<T: Transport>(
             }
             let my = id;
             id += 1;
-            let (fifo, barrier, known, sd) =
-                (fifo.clone(), &barrier, known.clone(), &stream_digests);
-            handles.push(Some(s.spawn(move || {
-                burn_one(
-                    t, &fifo, my, barrier, size, known, sd, shape, copy, opts, sink, cancel,
-                )
-            })));
+            handles.push(Some(s.spawn(move || burn_one(t, my, round))));
         }
         for h in handles {
             results.push(h.map(|h| {
@@ -466,11 +479,51 @@ fn burn_round<T: Transport>(
         let _ = reader.join();
     });
     if digests.is_none()
-        && let Ok(mut g) = stream_digests.lock()
+        && let Ok(mut g) = round.stream_digests.lock()
     {
         *digests = g.take();
     }
     results
+}
+
+/// The reader thread: once every drive is prepared, the image into the FIFO, hashed while
+/// read, always: a file pre-checked before the burn must still be the same file now (a
+/// truncated or rewritten image must not be closed as good); a stream's digests are kept
+/// for verify.
+fn feed(round: &Round<'_>, mut source: Box<dyn Source>) {
+    round.barrier.wait();
+    let mut d = Digester::new();
+    let (size, cancel) = (round.job.size, round.job.cancel);
+    let mut r = read_image(&mut *source, &round.fifo, size, Some(&mut d), cancel);
+    if r.is_ok() {
+        let got = d.finish();
+        match &round.known {
+            Some(k) if k.sha256 != got.sha256 || k.size != got.size => {
+                r = Err("the image changed while it was burned (its SHA-256 is not \
+                         the one taken by the check before writing)"
+                    .into());
+            }
+            Some(_) => {}
+            None => {
+                if let Ok(mut g) = round.stream_digests.lock() {
+                    *g = Some(got);
+                }
+            }
+        }
+    }
+    round.fifo.finish(r);
+}
+
+/// SIGINT must reach threads blocked on the FIFO (a writer waiting for data, the reader
+/// waiting for room): on cancel, close it so they return at once. Ends with the round.
+fn close_on_cancel(fifo: &Fifo, cancel: &Cancel, round_done: &AtomicBool) {
+    while !round_done.load(Ordering::SeqCst) {
+        if cancel.is_cancelled() {
+            fifo.close();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// The reader thread: `size` bytes from `src` into the FIFO in chunks.
@@ -520,37 +573,31 @@ struct Prepared {
     rate: u64,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One drive's part of a round: prepare the medium (after the next disc for later copies),
+/// write, close, verify and eject.
 fn burn_one<T: Transport>(
     t: &mut Target<T>,
-    fifo: &Arc<Fifo>,
     id: usize,
-    barrier: &Barrier,
-    size: u64,
-    known: Option<Digests>,
-    stream_digests: &Mutex<Option<Digests>>,
-    shape: Shape<'_>,
-    copy: u32,
-    opts: &BurnOptions,
-    sink: &dyn ProgressSink,
-    cancel: &Cancel,
+    round: &Round<'_>,
 ) -> Result<BurnReport, BurnError> {
-    let prep = if copy > 1 {
-        next_medium(t, opts, sink, cancel)
-            .and_then(|_| prepare(t, size, shape.cue(), opts, sink, cancel))
+    let job = &round.job;
+    let (opts, size, shape) = (job.opts, job.size, job.shape);
+    let ctx = job.on(&t.clock);
+    let prep = if round.copy > 1 {
+        next_medium(t, &ctx, opts).and_then(|_| prepare(t, &ctx, size, shape.cue(), opts))
     } else {
-        prepare(t, size, shape.cue(), opts, sink, cancel)
+        prepare(t, &ctx, size, shape.cue(), opts)
     };
-    barrier.wait();
+    round.barrier.wait();
     let prep = match prep {
         Ok(p) => p,
         Err(e) => {
-            fifo.detach(id);
+            round.fifo.detach(id);
             return Err(e);
         }
     };
-    let r = write_and_close(t, fifo, id, &prep, size, shape.cue(), opts, sink, cancel);
-    fifo.detach(id);
+    let r = write_and_close(t, &ctx, round, id, &prep);
+    round.fifo.detach(id);
     let (drive_buffer, write_seconds) = r?;
     let image_sectors = match shape.cue() {
         Some(c) => c.layout.leadout as u64,
@@ -558,7 +605,7 @@ fn burn_one<T: Transport>(
     };
     let mut report = BurnReport {
         device: t.name.clone(),
-        copy,
+        copy: round.copy,
         profile: prep.plan.profile.name(),
         family: prep.plan.profile.family(),
         mode: prep.plan.mode,
@@ -569,20 +616,20 @@ fn burn_one<T: Transport>(
         image_sectors,
         written_sectors: prep.written,
         cue_tracks: shape.cue().map(|c| c.layout.tracks.len()),
-        fifo: fifo.stats(),
+        fifo: round.fifo.stats(),
         drive_buffer,
         write_seconds,
         verify: None,
     };
     if opts.verify && !opts.choices.simulate {
-        let digests = match known {
-            Some(d) => Some(d),
-            None => stream_digests.lock().ok().and_then(|g| g.clone()),
+        let digests = match &round.known {
+            Some(d) => Some(d.clone()),
+            None => round.stream_digests.lock().ok().and_then(|g| g.clone()),
         };
         let Some(digests) = digests else {
             return Err(BurnError::Verify("the image's digests are missing".into()));
         };
-        report.verify = Some(verify_burned(t, &prep, &digests, shape, sink, cancel)?);
+        report.verify = Some(verify_burned(t, &ctx, &prep, &digests, shape)?);
     }
     if opts.eject {
         t.drive.eject().map_err(drive_err("eject"))?;
@@ -594,21 +641,20 @@ fn burn_one<T: Transport>(
 /// drive has it, TEST UNIT READY always).
 fn next_medium<T: Transport>(
     t: &mut Target<T>,
+    ctx: &JobContext<'_>,
     opts: &BurnOptions,
-    sink: &dyn ProgressSink,
-    cancel: &Cancel,
 ) -> Result<(), BurnError> {
     if !opts.eject {
         let _ = t.drive.eject();
     }
-    sink.event(&Event::Notice {
+    ctx.sink.event(&Event::Notice {
         message: format!("{}: insert the next blank disc", t.name),
     });
-    let start = t.clock.now();
+    let start = ctx.clock.now();
     // A tray that was opened must first report no medium, then a medium.
     let mut saw_empty = false;
     loop {
-        if cancel.is_cancelled() {
+        if ctx.cancel.is_cancelled() {
             return Err(BurnError::Interrupted("no disc was written".into()));
         }
         let _ = t.drive.get_event_status_notification();
@@ -618,7 +664,7 @@ fn next_medium<T: Transport>(
             Err(e) if e.is_media_absent() => saw_empty = true,
             Err(_) => {}
         }
-        if t.clock.now().saturating_sub(start) >= opts.next_disc_max {
+        if ctx.clock.now().saturating_sub(start) >= opts.next_disc_max {
             return Err(BurnError::Media {
                 what: format!(
                     "no new disc was inserted within {} s for the next copy",
@@ -627,7 +673,7 @@ fn next_medium<T: Transport>(
                 hint: Some("the copies listed above are done; run again for more".into()),
             });
         }
-        t.clock.sleep(Duration::from_millis(500));
+        ctx.clock.sleep(Duration::from_millis(500));
     }
 }
 
@@ -697,7 +743,7 @@ pub fn preflight<T: Transport>(
         if unformatted {
             // The formatted size is not known before formatting; the maximum capacity
             // descriptor is the best bound there is.
-            caps.and_then(|c| crate::jobs::blank::choose_format(profile, &c, false).ok())
+            caps.and_then(|c| blank::choose_format(profile, &c, false).ok())
                 .map(|(blocks, _, _)| u64::from(blocks))
         } else {
             d.read_capacity_10().ok().map(|c| u64::from(c.last_lba) + 1)
@@ -766,12 +812,71 @@ fn sectors_needed(size: u64, cue: Option<&CueImage>, plan: &Plan) -> (u64, u64) 
 /// the track, and check the size. Nothing is written to the user area here.
 fn prepare<T: Transport>(
     t: &mut Target<T>,
+    ctx: &JobContext<'_>,
     size: u64,
     cue: Option<&Arc<CueImage>>,
     opts: &BurnOptions,
-    sink: &dyn ProgressSink,
-    cancel: &Cancel,
 ) -> Result<Prepared, BurnError> {
+    let (plan, disc) = make_writable(t, ctx, cue, opts)?;
+    cue_needs_cd(&plan, cue.map(|c| &**c))?;
+    let (image_sectors, need) = sectors_needed(size, cue.map(|c| &**c), &plan);
+    let written = match cue {
+        Some(c) => c.layout.written_sectors(),
+        None => need,
+    };
+    let (start_lba, track, free) = where_to_write(&mut t.drive, &plan, &disc)?;
+    let too_small = BurnError::TooSmall {
+        image: image_sectors,
+        need,
+        free,
+    };
+    if need > free {
+        return Err(too_small);
+    }
+
+    let d = &mut t.drive;
+    if let Some(p05) = plan.page05 {
+        let mut page = d
+            .write_parameters_page()
+            .map_err(drive_err("MODE SENSE(10) page 05h"))?;
+        apply_page05(&mut page, p05);
+        d.mode_select_10(&page.to_bytes())
+            .map_err(drive_err("MODE SELECT(10) page 05h"))?;
+    }
+    let rate = set_speed(t, &plan, opts.speed, ctx.sink);
+    let d = &mut t.drive;
+    if plan.reserve_track {
+        let blocks = u32::try_from(written).map_err(|_| too_small.clone())?;
+        d.reserve_track(blocks)
+            .map_err(drive_err("RESERVE TRACK"))?;
+    }
+    if plan.cue_sheet {
+        let blocks = u32::try_from(written).map_err(|_| too_small.clone())?;
+        let sheet = match cue {
+            Some(c) => c.cue_sheet(),
+            None => crate::scsi::cue::single_data_track(blocks),
+        };
+        d.send_cue_sheet(&sheet)
+            .map_err(drive_err("SEND CUE SHEET"))?;
+    }
+    Ok(Prepared {
+        plan,
+        start_lba,
+        track,
+        written,
+        rate,
+    })
+}
+
+/// A medium the plan can write: refuse an empty drive or a medium that holds data unless
+/// the options allow it, format an unformatted (or `--format`) overwritable disc, blank an
+/// erasable one with `--blank`. Returns the plan and the disc as they are now.
+fn make_writable<T: Transport>(
+    t: &mut Target<T>,
+    ctx: &JobContext<'_>,
+    cue: Option<&Arc<CueImage>>,
+    opts: &BurnOptions,
+) -> Result<(Plan, DiscInformation), BurnError> {
     let d = &mut t.drive;
     if d.media_status().map_err(drive_err("TEST UNIT READY"))? == crate::drive::MediaStatus::None {
         return Err(BurnError::NoMedium);
@@ -790,7 +895,7 @@ fn prepare<T: Transport>(
             .map(|c| c.descriptor_type == CapacityDescriptorType::Unformatted)
             .unwrap_or(disc.disc_status == DiscStatus::Empty);
         if unformatted || opts.format {
-            format_medium(t, profile, false, opts.long_op_max, sink, cancel)?;
+            format_medium(t, ctx, profile, false, opts.long_op_max)?;
         } else if disc.disc_status != DiscStatus::Empty && !(opts.force || opts.blank) {
             return Err(BurnError::Media {
                 what: format!("{} is formatted and may hold data", profile.name()),
@@ -800,14 +905,7 @@ fn prepare<T: Transport>(
     } else if disc.disc_status != DiscStatus::Empty {
         let erasable = profile.is_erasable();
         if opts.blank && erasable {
-            blank_medium(
-                t,
-                profile,
-                BlankingType::Minimal,
-                opts.long_op_max,
-                sink,
-                cancel,
-            )?;
+            blank_medium(t, ctx, profile, BlankingType::Minimal, opts.long_op_max)?;
             let d = &mut t.drive;
             profile = d.profiles().map_err(drive_err("GET CONFIGURATION"))?.0;
             plan = plan::plan(profile, opts.choices)?;
@@ -819,7 +917,7 @@ fn prepare<T: Transport>(
             && !plan.reserve_track
             && !plan.cue_sheet
         {
-            sink.event(&Event::Notice {
+            ctx.sink.event(&Event::Notice {
                 message: format!("{}: appending a session to the appendable disc", t.name),
             });
         } else {
@@ -836,98 +934,53 @@ fn prepare<T: Transport>(
             });
         }
     }
-    let _ = cancel;
-    cue_needs_cd(&plan, cue.map(|c| &**c))?;
-    let d = &mut t.drive;
-    let (image_sectors, need) = sectors_needed(size, cue.map(|c| &**c), &plan);
-    let written = match cue {
-        Some(c) => c.layout.written_sectors(),
-        None => need,
-    };
+    Ok((plan, disc))
+}
 
-    // Where the track goes and how much room there is.
-    let (start_lba, track, free) = if plan.overwrite {
+/// Where the track goes and how much room there is: (first LBA, track number, free
+/// blocks). An overwritable disc is written from LBA 0 over its whole capacity; otherwise
+/// at the next writable address of the last track, which must agree with the track.
+fn where_to_write<T: Transport>(
+    d: &mut Drive<T>,
+    plan: &Plan,
+    disc: &DiscInformation,
+) -> Result<(u32, u16, u64), BurnError> {
+    if plan.overwrite {
         let cap = d.read_capacity_10().map_err(drive_err("READ CAPACITY"))?;
-        (0u32, 1u16, u64::from(cap.last_lba) + 1)
-    } else {
-        let n = disc.last_track_in_last_session.max(1);
-        let ti = d
-            .read_track_information(TrackAddress::Track(u32::from(n)))
-            .map_err(drive_err("READ TRACK INFORMATION"))?;
-        let Some(nwa) = ti.next_writable_address else {
-            return Err(BurnError::Media {
-                what: format!("{}: the drive reports no writable address", profile.name()),
-                hint: None,
-            });
-        };
-        // A drive that lies about its NWA would have the image written where the disc's
-        // state says it must not go: a blank (invisible or reserved) track is written from
-        // its start, and never before the start or past the end of its track.
-        let start = ti.track_start_address;
-        let end = u64::from(start) + u64::from(ti.track_size);
-        if (ti.blank && nwa != start) || nwa < start || (ti.track_size > 0 && u64::from(nwa) > end)
-        {
-            return Err(BurnError::Inconsistent(format!(
-                "READ TRACK INFORMATION: the drive gives next writable address {nwa} for {} \
-                 track {} starting at {start}{}; nothing was written",
-                if ti.blank { "blank" } else { "incomplete" },
-                ti.track_number,
-                if ti.track_size > 0 {
-                    format!(" ({} blocks)", ti.track_size)
-                } else {
-                    String::new()
-                }
-            )));
-        }
-        (nwa, ti.track_number, u64::from(ti.free_blocks))
-    };
-    if need > free {
-        return Err(BurnError::TooSmall {
-            image: image_sectors,
-            need,
-            free,
+        return Ok((0u32, 1u16, u64::from(cap.last_lba) + 1));
+    }
+    let n = disc.last_track_in_last_session.max(1);
+    let ti = d
+        .read_track_information(TrackAddress::Track(u32::from(n)))
+        .map_err(drive_err("READ TRACK INFORMATION"))?;
+    let Some(nwa) = ti.next_writable_address else {
+        return Err(BurnError::Media {
+            what: format!(
+                "{}: the drive reports no writable address",
+                plan.profile.name()
+            ),
+            hint: None,
         });
+    };
+    // A drive that lies about its NWA would have the image written where the disc's
+    // state says it must not go: a blank (invisible or reserved) track is written from
+    // its start, and never before the start or past the end of its track.
+    let start = ti.track_start_address;
+    let end = u64::from(start) + u64::from(ti.track_size);
+    if (ti.blank && nwa != start) || nwa < start || (ti.track_size > 0 && u64::from(nwa) > end) {
+        return Err(BurnError::Inconsistent(format!(
+            "READ TRACK INFORMATION: the drive gives next writable address {nwa} for {} \
+             track {} starting at {start}{}; nothing was written",
+            if ti.blank { "blank" } else { "incomplete" },
+            ti.track_number,
+            if ti.track_size > 0 {
+                format!(" ({} blocks)", ti.track_size)
+            } else {
+                String::new()
+            }
+        )));
     }
-
-    if let Some(p05) = plan.page05 {
-        let mut page = d
-            .write_parameters_page()
-            .map_err(drive_err("MODE SENSE(10) page 05h"))?;
-        apply_page05(&mut page, p05);
-        d.mode_select_10(&page.to_bytes())
-            .map_err(drive_err("MODE SELECT(10) page 05h"))?;
-    }
-    let rate = set_speed(t, &plan, opts.speed, sink);
-    let d = &mut t.drive;
-    if plan.reserve_track {
-        let blocks = u32::try_from(written).map_err(|_| BurnError::TooSmall {
-            image: image_sectors,
-            need,
-            free,
-        })?;
-        d.reserve_track(blocks)
-            .map_err(drive_err("RESERVE TRACK"))?;
-    }
-    if plan.cue_sheet {
-        let blocks = u32::try_from(written).map_err(|_| BurnError::TooSmall {
-            image: image_sectors,
-            need,
-            free,
-        })?;
-        let sheet = match cue {
-            Some(c) => c.cue_sheet(),
-            None => crate::scsi::cue::single_data_track(blocks),
-        };
-        d.send_cue_sheet(&sheet)
-            .map_err(drive_err("SEND CUE SHEET"))?;
-    }
-    Ok(Prepared {
-        plan,
-        start_lba,
-        track,
-        written,
-        rate,
-    })
+    Ok((nwa, ti.track_number, u64::from(ti.free_blocks)))
 }
 
 fn apply_page05(page: &mut WriteParametersPage, p: plan::Page05) {
@@ -1004,27 +1057,23 @@ fn set_speed<T: Transport>(
 }
 
 /// Write the stream (and the SAO pregap), flush, close as the plan says.
-#[allow(clippy::too_many_arguments)]
 fn write_and_close<T: Transport>(
     t: &mut Target<T>,
-    fifo: &Arc<Fifo>,
+    ctx: &JobContext<'_>,
+    round: &Round<'_>,
     id: usize,
     prep: &Prepared,
-    size: u64,
-    cue: Option<&Arc<CueImage>>,
-    opts: &BurnOptions,
-    sink: &dyn ProgressSink,
-    cancel: &Cancel,
 ) -> Result<(DriveBufferStats, f64), BurnError> {
     let plan = &prep.plan;
-    sink.event(&Event::Phase {
+    let (opts, size, cue) = (round.job.opts, round.job.size, round.job.shape.cue());
+    ctx.sink.event(&Event::Phase {
         name: if opts.choices.simulate {
             Phase::WritingSimulated
         } else {
             Phase::Writing
         },
     });
-    let started = t.clock.now();
+    let started = ctx.clock.now();
     let links_before = t.drive.burn_free_links();
     // A data image's SAO pregap is written here; a cue image's is in its stream, which
     // starts at LBA −150 and changes block size where its tracks do.
@@ -1060,33 +1109,22 @@ fn write_and_close<T: Transport>(
             start_lba: (-150i32) as u32,
             ..params
         };
-        if let Err(e) =
-            writer::write_zeros(&mut t.drive, &t.clock, p, pregap, sink, cancel, &mut stats)
-        {
-            return Err(stop(t, prep, opts, BurnError::Write(e)));
+        if let Err(e) = writer::write_zeros(&mut t.drive, ctx, p, pregap, &mut stats) {
+            return Err(stop(t, ctx, prep, opts, BurnError::Write(e)));
         }
         params.start_lba = 0;
     }
-    match writer::write_stream(
-        &mut t.drive,
-        &t.clock,
-        fifo,
-        id,
-        params,
-        &regions,
-        sink,
-        cancel,
-    ) {
+    match writer::write_stream(&mut t.drive, ctx, &round.fifo, id, params, &regions) {
         Ok(s) => {
             stats.size_bytes = s.size_bytes.or(stats.size_bytes);
             stats.min_fill = s.min_fill;
             stats.full_waits += s.full_waits;
             stats.long_write_waits += s.long_write_waits;
         }
-        Err(e) => return Err(stop(t, prep, opts, BurnError::Write(e))),
+        Err(e) => return Err(stop(t, ctx, prep, opts, BurnError::Write(e))),
     }
-    let secs = t.clock.now().saturating_sub(started).as_secs_f64();
-    finish(t, prep, opts, sink)?;
+    let secs = ctx.clock.now().saturating_sub(started).as_secs_f64();
+    finish(t, ctx, prep, opts)?;
     // A counter lower than before was reset by the drive when this burn began.
     stats.burn_free_links = links_before
         .zip(t.drive.burn_free_links())
@@ -1097,28 +1135,25 @@ fn write_and_close<T: Transport>(
 /// Flush the drive buffer and close what the plan closes.
 fn finish<T: Transport>(
     t: &mut Target<T>,
+    ctx: &JobContext<'_>,
     prep: &Prepared,
     opts: &BurnOptions,
-    sink: &dyn ProgressSink,
 ) -> Result<(), BurnError> {
-    sink.event(&Event::Phase {
+    ctx.sink.event(&Event::Phase {
         name: Phase::Closing,
     });
     let d = &mut t.drive;
-    let poll = Duration::from_millis(200);
+    // Waited out even when the user interrupts: the disc needs its flush and close.
+    let op = |what| LongOp {
+        what,
+        max: opts.long_op_max,
+        interval: Duration::from_millis(200),
+        phase_total: None,
+        interruptible: false,
+    };
     d.synchronize_cache_10(true)
         .map_err(drive_err("SYNCHRONIZE CACHE"))?;
-    longop::wait(
-        d,
-        &t.clock,
-        "SYNCHRONIZE CACHE",
-        opts.long_op_max,
-        poll,
-        sink,
-        None,
-        None,
-    )
-    .map_err(wait_err("SYNCHRONIZE CACHE"))?;
+    longop::wait(d, ctx, op("SYNCHRONIZE CACHE")).map_err(wait_err("SYNCHRONIZE CACHE"))?;
     let mut close = prep.plan.close.clone();
     if prep.plan.mode == Mode::Dao
         && d.read_disc_information()
@@ -1135,8 +1170,7 @@ fn finish<T: Transport>(
         };
         d.close_track_session(f, track, true)
             .map_err(drive_err(step))?;
-        longop::wait(d, &t.clock, step, opts.long_op_max, poll, sink, None, None)
-            .map_err(wait_err(step))?;
+        longop::wait(d, ctx, op(step)).map_err(wait_err(step))?;
     }
     Ok(())
 }
@@ -1145,6 +1179,7 @@ fn finish<T: Transport>(
 /// give back the error (an interruption says what state the disc was left in).
 fn stop<T: Transport>(
     t: &mut Target<T>,
+    ctx: &JobContext<'_>,
     prep: &Prepared,
     opts: &BurnOptions,
     e: BurnError,
@@ -1174,7 +1209,11 @@ fn stop<T: Transport>(
             *f = CloseFunction::Session;
         }
     }
-    if closable && finish(t, &p, &short, &crate::jobs::NoProgress).is_ok() {
+    let quiet = JobContext {
+        sink: &crate::jobs::NoProgress,
+        ..ctx.clone()
+    };
+    if closable && finish(t, &quiet, &p, &short).is_ok() {
         BurnError::Interrupted("the track was closed; the disc holds a partial image".into())
     } else {
         BurnError::Interrupted(
@@ -1186,11 +1225,10 @@ fn stop<T: Transport>(
 /// Read back the image's sectors (never the padding) and compare with the digests.
 fn verify_burned<T: Transport>(
     t: &mut Target<T>,
+    ctx: &JobContext<'_>,
     prep: &Prepared,
     digests: &Digests,
     shape: Shape<'_>,
-    sink: &dyn ProgressSink,
-    cancel: &Cancel,
 ) -> Result<VerifyReport, BurnError> {
     // The drive may need a moment after closing (and a media-change attention).
     let _ = t.drive.take_media_changed();
@@ -1200,8 +1238,8 @@ fn verify_burned<T: Transport>(
                 &mut DriveMedium::borrowed(&mut t.drive),
                 c,
                 prep.plan.one_x_bytes_per_sec,
-                sink,
-                cancel,
+                ctx.sink,
+                ctx.cancel,
             )
             .map_err(verify_err);
         }
@@ -1218,8 +1256,8 @@ fn verify_burned<T: Transport>(
         digests.size,
         u64::from(prep.start_lba),
         prep.plan.one_x_bytes_per_sec,
-        sink,
-        cancel,
+        ctx.sink,
+        ctx.cancel,
     )
     .map_err(verify_err)
 }
@@ -1234,27 +1272,43 @@ fn verify_err(e: verify::VerifyError) -> BurnError {
 }
 
 /// Blank an erasable medium with Immed and poll it to the end (progress from the drive).
+/// `ctx` is the job on this target's clock.
 pub fn blank_medium<T: Transport>(
     t: &mut Target<T>,
+    ctx: &JobContext<'_>,
     profile: Profile,
     kind: BlankingType,
     max: Duration,
-    sink: &dyn ProgressSink,
-    cancel: &Cancel,
 ) -> Result<(), BurnError> {
-    crate::jobs::blank::blank(&mut t.drive, &t.clock, profile, kind, max, sink, cancel)
-        .map_err(|e| e.into_burn())
+    blank::blank(
+        &mut t.drive,
+        &ctx.clock,
+        profile,
+        kind,
+        max,
+        ctx.sink,
+        ctx.cancel,
+    )
+    .map_err(BurnError::from)
 }
 
-/// Format an overwritable medium with Immed and poll it to the end.
+/// Format an overwritable medium with Immed and poll it to the end. `ctx` is the job on
+/// this target's clock.
 pub fn format_medium<T: Transport>(
     t: &mut Target<T>,
+    ctx: &JobContext<'_>,
     profile: Profile,
     full: bool,
     max: Duration,
-    sink: &dyn ProgressSink,
-    cancel: &Cancel,
 ) -> Result<(), BurnError> {
-    crate::jobs::blank::format(&mut t.drive, &t.clock, profile, full, max, sink, cancel)
-        .map_err(|e| e.into_burn())
+    blank::format(
+        &mut t.drive,
+        &ctx.clock,
+        profile,
+        full,
+        max,
+        ctx.sink,
+        ctx.cancel,
+    )
+    .map_err(BurnError::from)
 }

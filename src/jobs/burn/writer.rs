@@ -6,10 +6,8 @@
 
 use super::fifo::{Fifo, Pop};
 use super::source::SECTOR;
-use crate::clock::SharedClock;
 use crate::drive::{Drive, DriveError};
-use crate::jobs::{Cancel, Event, ProgressSink};
-use crate::scsi::SenseKey;
+use crate::jobs::{Event, JobContext};
 use crate::scsi::retry::{FailureClass, RetryPolicy};
 use crate::transport::Transport;
 use std::sync::Arc;
@@ -78,16 +76,13 @@ pub enum WriteError {
 /// FOR WRITE after a stall broke the track.
 pub fn is_underrun(e: &DriveError) -> bool {
     e.sense().is_some_and(|s| {
-        s.asc == 0x0C && matches!(s.ascq, 0x09 | 0x0A)
-            || (s.sense_key == SenseKey::ILLEGAL_REQUEST && s.asc == 0x21 && s.ascq == 0x02)
+        s.is_loss_of_streaming() || s.is_padding_blocks_added() || s.is_invalid_address_for_write()
     })
 }
 
 struct Writer<'a, T: Transport> {
     drive: &'a mut Drive<T>,
-    clock: &'a SharedClock,
-    sink: &'a dyn ProgressSink,
-    cancel: &'a Cancel,
+    ctx: &'a JobContext<'a>,
     fifo: Option<&'a Arc<Fifo>>,
     p: WriteParams,
     lba: u32,
@@ -114,12 +109,9 @@ const CHECK_EVERY: u64 = 256 * 1024;
 const PROGRESS_EVERY: u64 = 2 << 20;
 
 impl<'a, T: Transport> Writer<'a, T> {
-    #[allow(clippy::too_many_arguments)]
     fn new(
         drive: &'a mut Drive<T>,
-        clock: &'a SharedClock,
-        sink: &'a dyn ProgressSink,
-        cancel: &'a Cancel,
+        ctx: &'a JobContext<'a>,
         fifo: Option<&'a Arc<Fifo>>,
         p: WriteParams,
         regions: &Regions,
@@ -132,9 +124,7 @@ impl<'a, T: Transport> Writer<'a, T> {
         let region_left = regions[0].0;
         Writer {
             drive,
-            clock,
-            sink,
-            cancel,
+            ctx,
             fifo,
             p,
             lba: p.start_lba,
@@ -187,7 +177,7 @@ impl<'a, T: Transport> Writer<'a, T> {
         if !self.rbc {
             return Ok(());
         }
-        let start = self.clock.now();
+        let start = self.ctx.clock.now();
         loop {
             let b = match self.drive.read_buffer_capacity() {
                 Ok(b) if b.length_of_buffer > 0 => b,
@@ -219,7 +209,7 @@ impl<'a, T: Transport> Writer<'a, T> {
             if u64::from(free) >= next_bytes {
                 return Ok(());
             }
-            let waited = self.clock.now().saturating_sub(start);
+            let waited = self.ctx.clock.now().saturating_sub(start);
             if waited >= self.p.stuck_after {
                 return Err(WriteError::Stuck {
                     lba: u64::from(self.lba),
@@ -228,7 +218,8 @@ impl<'a, T: Transport> Writer<'a, T> {
             }
             self.stats.full_waits += 1;
             let need = next_bytes - u64::from(free);
-            self.clock
+            self.ctx
+                .clock
                 .sleep(self.transfer_time(need).max(Duration::from_millis(1)));
         }
     }
@@ -237,9 +228,7 @@ impl<'a, T: Transport> Writer<'a, T> {
         // 05/21/02 is an underrun only after a stall broke a track already being written;
         // on the first WRITE it is a wrong address, not an empty buffer.
         let first_write = self.done_sectors == 0 && self.lba == self.p.start_lba;
-        let bad_address = e.sense().is_some_and(|s| {
-            s.sense_key == SenseKey::ILLEGAL_REQUEST && s.asc == 0x21 && s.ascq == 0x02
-        });
+        let bad_address = e.sense().is_some_and(|s| s.is_invalid_address_for_write());
         if is_underrun(&e) && !(first_write && bad_address) {
             return WriteError::Underrun {
                 lba: e.lba.unwrap_or(u64::from(self.lba)),
@@ -254,7 +243,7 @@ impl<'a, T: Transport> Writer<'a, T> {
 
     /// One WRITE(10), repeated while the drive says "long write in progress".
     fn write(&mut self, data: &[u8]) -> Result<(), WriteError> {
-        if self.cancel.is_cancelled() {
+        if self.ctx.cancel.is_cancelled() {
             return Err(WriteError::Interrupted);
         }
         let bs = self.block_bytes();
@@ -268,11 +257,7 @@ impl<'a, T: Transport> Writer<'a, T> {
         loop {
             match self.drive.write_10(self.lba, blocks, data, false) {
                 Ok(()) => break,
-                Err(e)
-                    if e.sense().is_some_and(|s| {
-                        s.sense_key == SenseKey::NOT_READY && s.asc == 0x04 && s.ascq == 0x08
-                    }) =>
-                {
+                Err(e) if e.sense().is_some_and(|s| s.is_long_write_in_progress()) => {
                     self.stats.long_write_waits += 1;
                     if waited >= self.p.stuck_after {
                         return Err(WriteError::Stuck {
@@ -280,10 +265,10 @@ impl<'a, T: Transport> Writer<'a, T> {
                             waited,
                         });
                     }
-                    self.clock.sleep(delay);
+                    self.ctx.clock.sleep(delay);
                     waited += delay;
                     delay = (delay * 2).min(self.backoff() * 4);
-                    if self.cancel.is_cancelled() {
+                    if self.ctx.cancel.is_cancelled() {
                         return Err(WriteError::Interrupted);
                     }
                 }
@@ -308,7 +293,7 @@ impl<'a, T: Transport> Writer<'a, T> {
     }
 
     fn progress(&self) {
-        self.sink.event(&Event::Progress {
+        self.ctx.sink.event(&Event::Progress {
             done_bytes: self.progress_done.min(self.p.progress_total),
             total_bytes: self.p.progress_total,
             lba: u64::from(self.lba),
@@ -334,21 +319,18 @@ impl<'a, T: Transport> Writer<'a, T> {
 }
 
 /// Write `sectors` zero sectors from `lba` (CD SAO pregap at −150). Returns the next LBA.
-#[allow(clippy::too_many_arguments)]
 pub fn write_zeros<T: Transport>(
     drive: &mut Drive<T>,
-    clock: &SharedClock,
+    ctx: &JobContext<'_>,
     p: WriteParams,
     sectors: u64,
-    sink: &dyn ProgressSink,
-    cancel: &Cancel,
     stats: &mut DriveBufferStats,
 ) -> Result<u32, WriteError> {
     let p = WriteParams {
         written_sectors: sectors,
         ..p
     };
-    let mut w = Writer::new(drive, clock, sink, cancel, None, p, &[], *stats);
+    let mut w = Writer::new(drive, ctx, None, p, &[], *stats);
     let r = w.zeros();
     *stats = w.stats;
     r.map(|_| w.lba)
@@ -357,16 +339,13 @@ pub fn write_zeros<T: Transport>(
 /// Stream the image from the FIFO (consumer `id`) to the drive, padding the last write
 /// unit with zeros up to `written_sectors`. `regions` gives the block size of each run of
 /// sectors (CD session-at-once with audio or raw tracks); empty means 2048 throughout.
-#[allow(clippy::too_many_arguments)]
 pub fn write_stream<T: Transport>(
     drive: &mut Drive<T>,
-    clock: &SharedClock,
+    ctx: &JobContext<'_>,
     fifo: &Arc<Fifo>,
     id: usize,
     p: WriteParams,
     regions: &Regions,
-    sink: &dyn ProgressSink,
-    cancel: &Cancel,
 ) -> Result<DriveBufferStats, WriteError> {
     // 02/04/08 is answered here (counted, sized from the buffer, bounded), not by the
     // drive layer's generic back-off; a media change seen by any command ends the burn.
@@ -378,9 +357,7 @@ pub fn write_stream<T: Transport>(
     });
     let mut w = Writer::new(
         drive,
-        clock,
-        sink,
-        cancel,
+        ctx,
         Some(fifo),
         p,
         regions,
@@ -407,7 +384,7 @@ fn stream<T: Transport>(
     fifo.wait_primed();
     let mut got = 0u64;
     loop {
-        if w.cancel.is_cancelled() {
+        if w.ctx.cancel.is_cancelled() {
             return Err(WriteError::Interrupted);
         }
         let c = match fifo.pop(id) {

@@ -202,6 +202,147 @@ fn give_back(image: &File, pos: u64, len: u64) {
     }
 }
 
+/// The checker stage: one fork of `checker` per worker, chunks dealt to them in turn and
+/// collected in the same turn, so they reach the writer (`tx`) in read order. The
+/// checker's summary goes to `notes` once every fork is done.
+fn check_stage(
+    mut checker: Box<dyn Checker>,
+    work_rx: Receiver<Chunk>,
+    tx: SyncSender<Chunk>,
+    notes: Arc<Mutex<Vec<String>>>,
+) {
+    let forks: Vec<Box<dyn Checker>> = (0..checker_workers()).map(|_| checker.fork()).collect();
+    thread::scope(|sc| {
+        let mut ins = Vec::new();
+        let mut outs = Vec::new();
+        for f in forks {
+            let (in_tx, in_rx) = sync_channel::<Chunk>(1);
+            let (out_tx, out_rx) = sync_channel::<Chunk>(1);
+            sc.spawn(move || check_worker(f, in_rx, out_tx));
+            ins.push(in_tx);
+            outs.push(out_rx);
+        }
+        sc.spawn(move || collect_in_turn(outs, tx));
+        deal_in_turn(work_rx, ins);
+    });
+    if let Ok(mut v) = notes.lock() {
+        v.extend(checker.finish());
+    }
+}
+
+/// One checker worker: checks each chunk it is dealt and hands it on.
+fn check_worker(mut f: Box<dyn Checker>, in_rx: Receiver<Chunk>, out_tx: SyncSender<Chunk>) {
+    for mut ch in in_rx {
+        ch.bad = f.check(ch.first, ch.count, &mut ch.data[..], &mut ch.sub);
+        if out_tx.send(ch).is_err() {
+            break;
+        }
+    }
+}
+
+/// The collector: worker i's results, then worker i + 1's, ...; ends when the next worker
+/// in turn has stopped (its input closed and drained).
+fn collect_in_turn(outs: Vec<Receiver<Chunk>>, tx: SyncSender<Chunk>) {
+    let mut i = 0;
+    while let Ok(ch) = outs[i].recv() {
+        if tx.send(ch).is_err() {
+            break;
+        }
+        i = (i + 1) % outs.len();
+    }
+}
+
+/// The dealer: chunks from the reader to the workers in turn.
+fn deal_in_turn(work_rx: Receiver<Chunk>, ins: Vec<SyncSender<Chunk>>) {
+    let mut i = 0;
+    for ch in work_rx {
+        if ins[i].send(ch).is_err() {
+            break;
+        }
+        i = (i + 1) % ins.len();
+    }
+}
+
+/// The writer thread's state: the image (and subchannel) file, the shared map it marks,
+/// and where chunks go next (the hasher) or back (the pool, after a failed write).
+struct WriteStage {
+    image: File,
+    sub: Option<File>,
+    shared: Arc<Shared>,
+    out_bytes: u64,
+    hash_tx: SyncSender<Chunk>,
+    free_tx: SyncSender<Chunk>,
+}
+
+impl WriteStage {
+    /// Write each chunk at its place, then mark it finished (and its bad sectors) in the
+    /// map; after a failed write, only give buffers back.
+    fn run(self, write_rx: Receiver<Chunk>) {
+        let (sh, ob) = (&self.shared, self.out_bytes);
+        for ch in write_rx {
+            if sh.failed.load(Ordering::SeqCst) {
+                let _ = self.free_tx.send(ch);
+                continue;
+            }
+            let len = ch.count as usize * ob as usize;
+            let mut r = self.image.write_all_at(&ch.data[..len], ch.first * ob);
+            if r.is_ok()
+                && let Some(s) = &self.sub
+            {
+                r = s.write_all_at(&ch.sub, ch.first * 96);
+            }
+            match r {
+                Ok(()) => {
+                    if let Ok(mut m) = sh.map.lock() {
+                        m.set(
+                            ch.first * ob,
+                            u64::from(ch.count) * ob,
+                            BlockStatus::Finished,
+                        );
+                        for b in &ch.bad {
+                            m.set(b.sector * ob, ob, BlockStatus::BadSector);
+                        }
+                    }
+                    if self.hash_tx.send(ch).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    // What this chunk's write did put in the file is not claimed by the
+                    // map; on a full disk give the space back, so the final map
+                    // (everything written before) can still be saved.
+                    if matches!(e.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT)) {
+                        give_back(&self.image, ch.first * ob, len as u64);
+                    }
+                    if let Ok(mut w) = sh.write_error.lock() {
+                        *w = Some(e);
+                    }
+                    sh.failed.store(true, Ordering::SeqCst);
+                    let _ = self.free_tx.send(ch);
+                }
+            }
+        }
+    }
+}
+
+/// The hasher thread: hashes chunks that continue the hashed prefix (the rest is hashed
+/// from the file at the end) and gives every buffer back to the pool. Returns the hash so
+/// far and the sector it reached.
+fn hash_stage(hash_rx: Receiver<Chunk>, free_tx: SyncSender<Chunk>, ob: u64) -> (Sha256, u64) {
+    let mut h = Sha256::new();
+    let mut next = 0u64;
+    for ch in hash_rx {
+        if ch.first == next && ch.bad.is_empty() {
+            h.update(&ch.data[..ch.count as usize * ob as usize]);
+            next += u64::from(ch.count);
+        }
+        if free_tx.send(ch).is_err() {
+            break;
+        }
+    }
+    (h, next)
+}
+
 impl<'a> Engine<'a> {
     /// Start the pipeline threads. `map` is the map to continue (a fresh one or a loaded
     /// one), sized to the image.
@@ -234,126 +375,26 @@ impl<'a> Engine<'a> {
         let checker_notes = Arc::new(Mutex::new(Vec::new()));
         // Optional checker stage.
         let write_rx = match checker {
-            Some(mut c) => {
+            Some(c) => {
                 let (tx, rx) = sync_channel::<Chunk>(POOL);
                 let notes = checker_notes.clone();
-                threads.push(thread::spawn(move || {
-                    let forks: Vec<Box<dyn Checker>> =
-                        (0..checker_workers()).map(|_| c.fork()).collect();
-                    thread::scope(|sc| {
-                        let mut ins = Vec::new();
-                        let mut outs = Vec::new();
-                        for mut f in forks {
-                            let (in_tx, in_rx) = sync_channel::<Chunk>(1);
-                            let (out_tx, out_rx) = sync_channel::<Chunk>(1);
-                            sc.spawn(move || {
-                                for mut ch in in_rx {
-                                    ch.bad =
-                                        f.check(ch.first, ch.count, &mut ch.data[..], &mut ch.sub);
-                                    if out_tx.send(ch).is_err() {
-                                        break;
-                                    }
-                                }
-                            });
-                            ins.push(in_tx);
-                            outs.push(out_rx);
-                        }
-                        // Collector: worker i's results, then worker i + 1's, ...; ends when
-                        // the next worker in turn has stopped (its input closed and drained).
-                        sc.spawn(move || {
-                            let mut i = 0;
-                            while let Ok(ch) = outs[i].recv() {
-                                if tx.send(ch).is_err() {
-                                    break;
-                                }
-                                i = (i + 1) % outs.len();
-                            }
-                        });
-                        // Dealer.
-                        let mut i = 0;
-                        for ch in work_rx {
-                            if ins[i].send(ch).is_err() {
-                                break;
-                            }
-                            i = (i + 1) % ins.len();
-                        }
-                    });
-                    if let Ok(mut v) = notes.lock() {
-                        v.extend(c.finish());
-                    }
-                }));
+                threads.push(thread::spawn(move || check_stage(c, work_rx, tx, notes)));
                 rx
             }
             None => work_rx,
         };
-        // Writer.
         let (hash_tx, hash_rx) = sync_channel::<Chunk>(POOL);
-        let image = out.image.try_clone()?;
-        let sub = out.sub;
-        let sh = shared.clone();
         let ob = plan.out_bytes as u64;
-        let free_tx_w = free_tx.clone();
-        threads.push(thread::spawn(move || {
-            for ch in write_rx {
-                if sh.failed.load(Ordering::SeqCst) {
-                    let _ = free_tx_w.send(ch);
-                    continue;
-                }
-                let len = ch.count as usize * ob as usize;
-                let mut r = image.write_all_at(&ch.data[..len], ch.first * ob);
-                if r.is_ok()
-                    && let Some(s) = &sub
-                {
-                    r = s.write_all_at(&ch.sub, ch.first * 96);
-                }
-                match r {
-                    Ok(()) => {
-                        if let Ok(mut m) = sh.map.lock() {
-                            m.set(
-                                ch.first * ob,
-                                u64::from(ch.count) * ob,
-                                BlockStatus::Finished,
-                            );
-                            for b in &ch.bad {
-                                m.set(b.sector * ob, ob, BlockStatus::BadSector);
-                            }
-                        }
-                        if hash_tx.send(ch).is_err() {
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        // What this chunk's write did put in the file is not claimed by
-                        // the map; on a full disk give the space back, so the final map
-                        // (everything written before) can still be saved.
-                        if matches!(e.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT)) {
-                            give_back(&image, ch.first * ob, len as u64);
-                        }
-                        if let Ok(mut w) = sh.write_error.lock() {
-                            *w = Some(e);
-                        }
-                        sh.failed.store(true, Ordering::SeqCst);
-                        let _ = free_tx_w.send(ch);
-                    }
-                }
-            }
-        }));
-        // Hasher: hashes chunks that continue the hashed prefix; the rest is hashed from
-        // the file at the end.
-        let hasher = thread::spawn(move || {
-            let mut h = Sha256::new();
-            let mut next = 0u64;
-            for ch in hash_rx {
-                if ch.first == next && ch.bad.is_empty() {
-                    h.update(&ch.data[..ch.count as usize * ob as usize]);
-                    next += u64::from(ch.count);
-                }
-                if free_tx.send(ch).is_err() {
-                    break;
-                }
-            }
-            (h, next)
-        });
+        let writer = WriteStage {
+            image: out.image.try_clone()?,
+            sub: out.sub,
+            shared: shared.clone(),
+            out_bytes: ob,
+            hash_tx,
+            free_tx: free_tx.clone(),
+        };
+        threads.push(thread::spawn(move || writer.run(write_rx)));
+        let hasher = thread::spawn(move || hash_stage(hash_rx, free_tx, ob));
         Ok(Engine {
             plan,
             shared,
