@@ -57,12 +57,17 @@ fn summary_text(r: &RipReport) -> String {
     for n in r.size.notes.iter().chain(&r.left_out).chain(&r.notes) {
         s.push_str(&format!("  note:       {n}\n"));
     }
-    s.push_str(&format!(
-        "  time:       {:.1} s, {:.1} MB/s read ({:.1}x)\n",
-        secs,
-        rate / 1e6,
-        rate / r.one_x as f64
-    ));
+    // The emulated drive's virtual clock does not move while it reads: no rate to show.
+    if r.elapsed.is_zero() {
+        s.push_str("  time:       0.0 s on the drive's clock\n");
+    } else {
+        s.push_str(&format!(
+            "  time:       {:.1} s, {:.1} MB/s read ({:.1}x)\n",
+            secs,
+            rate / 1e6,
+            rate / r.one_x as f64
+        ));
+    }
     match &r.sha256 {
         Some(h) => s.push_str(&format!(
             "  sha256:     {h} ({})\n",

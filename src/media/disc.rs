@@ -60,6 +60,8 @@ pub trait Disc: SectorSource {
     fn set_speed(&mut self, family: Family, speed: Speed) -> Result<bool, MediaError>;
     /// Wait (on the job's clock) before reading again from a drive that is busy.
     fn wait(&mut self, d: std::time::Duration);
+    /// The clock the drive and the job share (virtual for the emulated drive in tests).
+    fn clock(&self) -> crate::clock::SharedClock;
     /// Device name for messages.
     fn name(&self) -> String;
 }

@@ -242,6 +242,10 @@ impl<T: Transport> Disc for DriveMedium<'_, T> {
         self.drive().clock().sleep(d)
     }
 
+    fn clock(&self) -> crate::clock::SharedClock {
+        self.drive_ref().clock().clone()
+    }
+
     fn name(&self) -> String {
         self.drive_ref().transport().name().to_string()
     }

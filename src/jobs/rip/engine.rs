@@ -17,7 +17,8 @@
 //! edges of each failed block), scraping (every sector left inside), retrying (`retries`
 //! passes over the bad sectors).
 
-use crate::jobs::{Cancel, Event, ProgressSink};
+use crate::clock::SharedClock;
+use crate::jobs::{Cancel, Event, JobContext, ProgressSink};
 use crate::mapfile::{BlockStatus, Mapfile, Phase};
 use crate::media::{Disc, Lba, MediaError, ReadFault, ReadMode};
 use sha2::{Digest, Sha256};
@@ -28,7 +29,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A run of image sectors that lies on the disc at `disc_lba` (raw rips of several tracks
 /// have one per track; cooked rips have one).
@@ -169,6 +170,8 @@ pub struct Engine<'a> {
     shared: Arc<Shared>,
     sink: &'a dyn ProgressSink,
     cancel: &'a Cancel,
+    /// The job's clock: when the map was last saved and progress last told.
+    clock: SharedClock,
     out_map: PathBuf,
     map_header: Vec<String>,
     free_rx: Receiver<Chunk>,
@@ -176,8 +179,8 @@ pub struct Engine<'a> {
     threads: Vec<thread::JoinHandle<()>>,
     hasher: Option<thread::JoinHandle<(Sha256, u64)>>,
     checker_notes: Arc<Mutex<Vec<String>>>,
-    last_save: Instant,
-    last_progress: Instant,
+    last_save: Duration,
+    last_progress: Option<Duration>,
     others_in_a_row: u32,
     bytes_read: u64,
     image: File,
@@ -351,8 +354,7 @@ impl<'a> Engine<'a> {
         map: Mapfile,
         out: Output,
         checker: Option<Box<dyn Checker>>,
-        sink: &'a dyn ProgressSink,
-        cancel: &'a Cancel,
+        ctx: &JobContext<'a>,
     ) -> std::io::Result<Engine<'a>> {
         let shared = Arc::new(Shared {
             map: Mutex::new(map),
@@ -398,8 +400,9 @@ impl<'a> Engine<'a> {
         Ok(Engine {
             plan,
             shared,
-            sink,
-            cancel,
+            sink: ctx.sink,
+            cancel: ctx.cancel,
+            clock: ctx.clock.clone(),
             out_map: out.map_path,
             map_header: out.map_header,
             free_rx,
@@ -407,8 +410,8 @@ impl<'a> Engine<'a> {
             threads,
             hasher: Some(hasher),
             checker_notes,
-            last_save: Instant::now(),
-            last_progress: Instant::now() - Duration::from_secs(1),
+            last_save: ctx.clock.now(),
+            last_progress: None,
             others_in_a_row: 0,
             bytes_read: 0,
             image: out.image,
@@ -439,7 +442,7 @@ impl<'a> Engine<'a> {
 
     fn save_map(&mut self) -> Result<(), EngineError> {
         let m = self.map_lock().clone();
-        self.last_save = Instant::now();
+        self.last_save = self.clock.now();
         m.save(&self.out_map, &self.map_header)
             .map_err(|source| EngineError::Map {
                 path: self.out_map.clone(),
@@ -492,10 +495,15 @@ impl<'a> Engine<'a> {
         sector: u64,
         force: bool,
     ) -> Result<(), EngineError> {
-        if !force && self.last_progress.elapsed() < Duration::from_millis(200) {
+        let now = self.clock.now();
+        if !force
+            && self
+                .last_progress
+                .is_some_and(|t| now.saturating_sub(t) < Duration::from_millis(200))
+        {
             return Ok(());
         }
-        self.last_progress = Instant::now();
+        self.last_progress = Some(now);
         let ob = ss(&self.plan);
         let errors = self.errors_now();
         let lba = self.disc_lba(sector).map(|x| x.0).unwrap_or(sector);
@@ -509,7 +517,7 @@ impl<'a> Engine<'a> {
             drive_buffer_fill: None,
         });
         self.map_lock().current_pos = sector * ob;
-        if self.last_save.elapsed() >= self.plan.save_every {
+        if now.saturating_sub(self.last_save) >= self.plan.save_every {
             self.save_map()?;
         }
         Ok(())

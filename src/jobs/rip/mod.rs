@@ -13,7 +13,7 @@ pub mod engine;
 pub mod raw;
 pub mod size;
 
-use crate::jobs::{Cancel, Event, ProgressSink};
+use crate::jobs::{Cancel, Event, JobContext, ProgressSink};
 use crate::mapfile::{MapError, Mapfile};
 use crate::media::{Disc, Lba, MediaError, MediumInfo, ReadFault, ReadMode, SectorSource, Track};
 use crate::scsi::{Family, Speed};
@@ -24,7 +24,7 @@ use size::{Decision, Sources};
 use std::collections::BTreeMap;
 use std::fs::{self, OpenOptions};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -674,7 +674,8 @@ pub fn rip(
     sink: &dyn ProgressSink,
     cancel: &Cancel,
 ) -> Result<RipReport, RipError> {
-    let started = Instant::now();
+    let clock = src.clock();
+    let started = clock.now();
     let paths = Paths::for_out(&opts.out, opts.raw, opts.subchannel);
     // With --resume, the map is checked first (syntax now, disc identity once the disc is
     // known), so a wrong or broken map is named as such rather than as "OUT exists".
@@ -731,8 +732,12 @@ pub fn rip(
         map_path: paths.map.clone(),
         map_header: header,
     };
-    let engine =
-        Engine::new(plan, map, output, checker, sink, cancel).map_err(io(&paths.partial))?;
+    let ctx = JobContext {
+        clock: clock.clone(),
+        sink,
+        cancel,
+    };
+    let engine = Engine::new(plan, map, output, checker, &ctx).map_err(io(&paths.partial))?;
     let er = engine.run(src).map_err(|e| engine_error(e, &paths))?;
     let mut notes = er.checker_notes;
     let unreadable = disc_ranges(&er.bad_ranges, &layout.segments);
@@ -761,7 +766,7 @@ pub fn rip(
         left_out: layout.left_out,
         sha256: sha,
         unreadable,
-        elapsed: started.elapsed(),
+        elapsed: clock.now().saturating_sub(started),
         bytes_read: er.bytes_read,
         notes,
         damaged_files,

@@ -6,6 +6,7 @@ use crate::jobs::NoProgress;
 use crate::media::{Lba, MediumInfo};
 use crate::scsi::retry::FailureClass;
 use std::collections::HashMap;
+use std::time::Instant;
 
 /// A failed read of class `class` (as the drive layer would have classified its sense).
 fn failure(class: FailureClass, what: impl Into<String>) -> MediaError {
@@ -196,6 +197,9 @@ impl Disc for Scripted {
     }
     fn wait(&mut self, _: Duration) {
         self.waits += 1;
+    }
+    fn clock(&self) -> crate::clock::SharedClock {
+        crate::clock::RealClock::shared()
     }
     fn name(&self) -> String {
         "scripted".into()
@@ -447,6 +451,9 @@ impl Disc for Pattern {
         Ok(false)
     }
     fn wait(&mut self, _: Duration) {}
+    fn clock(&self) -> crate::clock::SharedClock {
+        crate::clock::RealClock::shared()
+    }
     fn name(&self) -> String {
         "pattern".into()
     }
