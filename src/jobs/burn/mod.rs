@@ -12,9 +12,6 @@ pub mod plan;
 pub mod source;
 pub mod writer;
 
-#[cfg(test)]
-mod tests;
-
 use self::cue::CueImage;
 use self::fifo::{Chunk, Fifo, FifoStats};
 use self::plan::{Choices, Close, Mode, Plan, PlanError};

@@ -69,6 +69,9 @@ pub enum WriteError {
     Source(String),
     #[error("interrupted")]
     Interrupted,
+    /// The next write would pass the last LBA WRITE(10) can address (never wraps).
+    #[error("LBA {lba}: the next write would pass the 32-bit address range of WRITE(10)")]
+    AddressRange { lba: u64 },
 }
 
 /// True for the sense codes a drive uses when its buffer ran dry (MMC-6 Annex F):
@@ -275,7 +278,12 @@ impl<'a, T: Transport> Writer<'a, T> {
                 Err(e) => return Err(self.classify(e)),
             }
         }
-        self.lba = self.lba.wrapping_add(u32::from(blocks));
+        self.lba = self
+            .lba
+            .checked_add(u32::from(blocks))
+            .ok_or(WriteError::AddressRange {
+                lba: u64::from(self.lba),
+            })?;
         self.done_sectors += u64::from(blocks);
         self.region_left = self.region_left.saturating_sub(u64::from(blocks));
         while self.region_left == 0 && self.region < self.regions.len() {
