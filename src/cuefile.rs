@@ -179,246 +179,300 @@ pub fn file_names(text: &str) -> Vec<&str> {
 
 /// Parse a cue sheet. Errors name the line.
 pub fn parse(text: &str) -> Result<CueSheet, CueError> {
-    let mut sheet = CueSheet::default();
-    let mut cdtext_noted = false;
+    let mut p = Parser::default();
     // LF, CRLF and a lone CR (old Mac sheets) all end a line.
     let normal = text.replace("\r\n", "\n").replace('\r', "\n");
     for (i, raw) in normal.split('\n').enumerate() {
-        let line = i + 1;
         let l = raw.trim_start_matches('\u{feff}').trim();
         if l.is_empty() {
             continue;
         }
         let Some((kw, rest)) = word(l) else { continue };
-        let kw = kw.to_ascii_uppercase();
-        let args: Vec<&str> = rest.split_whitespace().collect();
-        match kw.as_str() {
-            "REM" => {
-                if args
-                    .first()
-                    .is_some_and(|a| a.eq_ignore_ascii_case("SESSION"))
-                {
-                    let n = number(args.get(1).copied().unwrap_or(""), line, "session", 99)?;
-                    if n > 1 {
-                        return err(
-                            line,
-                            format!(
-                                "REM SESSION {n:02}: a multi-session cue sheet cannot be burned \
-                                 in one session-at-once write"
-                            ),
-                        );
-                    }
-                }
-            }
-            "TITLE" | "PERFORMER" | "SONGWRITER" | "CDTEXTFILE" => {
-                if !cdtext_noted {
-                    cdtext_noted = true;
-                    sheet.warnings.push(format!(
-                        "line {line}: {kw} and other CD-Text lines are not written to the disc"
-                    ));
-                }
-            }
-            "CATALOG" => {
-                if !sheet.tracks.is_empty() {
-                    return err(line, "CATALOG must come before the first TRACK");
-                }
-                let c = args.first().copied().unwrap_or("");
-                if c.len() != 13 || !c.bytes().all(|b| b.is_ascii_digit()) {
-                    return err(line, format!("CATALOG {c:?} is not 13 digits"));
-                }
-                let mut a = [0u8; 13];
-                a.copy_from_slice(c.as_bytes());
-                sheet.catalog = Some(a);
-            }
-            "FILE" => {
-                let Some((name, after)) = word(rest) else {
-                    return err(line, "FILE without a name");
-                };
-                if name.is_empty() {
-                    return err(line, "FILE with an empty name");
-                }
-                let ty = after.split_whitespace().next().unwrap_or("");
-                let file_type = match ty.to_ascii_uppercase().as_str() {
-                    "BINARY" => FileType::Binary,
-                    "MOTOROLA" => FileType::Motorola,
-                    "WAVE" | "MP3" | "AIFF" => {
-                        return err(
-                            line,
-                            format!(
-                                "FILE type {ty} is not supported: convert it to raw 44.1 kHz \
-                                 16-bit stereo samples and name it BINARY"
-                            ),
-                        );
-                    }
-                    "" => return err(line, "FILE without a type (BINARY or MOTOROLA)"),
-                    _ => return err(line, format!("unknown FILE type {ty:?}")),
-                };
-                sheet.files.push(CueFile {
-                    name: name.to_string(),
-                    file_type,
-                    line,
-                });
-            }
-            "TRACK" => {
-                if sheet.files.is_empty() {
-                    return err(line, "TRACK before any FILE");
-                }
-                if let Some(t) = sheet.tracks.last() {
-                    finish_track(t)?;
-                }
-                let n = number(
-                    args.first().copied().unwrap_or(""),
-                    line,
-                    "track number",
-                    99,
-                )?;
-                let want = sheet.tracks.len() as u64 + 1;
-                if n != want {
-                    return err(line, format!("TRACK {n:02} where track {want:02} is due"));
-                }
-                let m = args.get(1).copied().unwrap_or("");
-                let mode = match m.to_ascii_uppercase().as_str() {
-                    "AUDIO" => TrackMode::Audio,
-                    "MODE1/2048" => TrackMode::Mode1Cooked,
-                    "MODE1/2352" => TrackMode::Mode1Raw,
-                    "MODE2/2352" => TrackMode::Mode2Raw,
-                    "" => return err(line, format!("TRACK {n:02} without a mode")),
-                    "MODE2/2336" | "CDG" | "CDI/2336" | "CDI/2352" => {
-                        return err(
-                            line,
-                            format!(
-                                "TRACK {n:02} {m}: 2336-byte mode 2, CD+G and CD-i tracks are not \
-                                 supported (AUDIO, MODE1/2048, MODE1/2352 and MODE2/2352 are)"
-                            ),
-                        );
-                    }
-                    _ => return err(line, format!("TRACK {n:02}: unknown mode {m:?}")),
-                };
-                sheet.tracks.push(CueTrack {
-                    number: n as u8,
-                    mode,
-                    file: sheet.files.len() - 1,
-                    flags: Flags::default(),
-                    isrc: None,
-                    pregap: 0,
-                    postgap: 0,
-                    indexes: Vec::new(),
-                    line,
-                });
-            }
-            "INDEX" => {
-                let nfiles = sheet.files.len();
-                let Some(t) = sheet.tracks.last_mut() else {
-                    return err(line, "INDEX before any TRACK");
-                };
-                let n = number(
-                    args.first().copied().unwrap_or(""),
-                    line,
-                    "index number",
-                    99,
-                )?;
-                let at = msf(args.get(1).copied().unwrap_or(""), line)?;
-                if t.postgap > 0 {
-                    return err(line, "INDEX after POSTGAP");
-                }
-                match t.indexes.last() {
-                    None if n > 1 => {
-                        return err(
-                            line,
-                            format!("INDEX {n:02} is the track's first (00 or 01)"),
-                        );
-                    }
-                    Some(&(p, _)) if u64::from(p) + 1 != n => {
-                        return err(line, format!("INDEX {n:02} after INDEX {p:02}"));
-                    }
-                    _ => {}
-                }
-                if t.indexes.is_empty() && t.file != nfiles - 1 {
-                    // A FILE line between TRACK and its first INDEX: the track is in that file.
-                    t.file = nfiles - 1;
-                } else if t.file != nfiles - 1 {
-                    return err(
-                        line,
-                        format!(
-                            "TRACK {:02} has indexes in two FILEs (a pregap at the end of the \
-                             previous file): not supported; give each track's indexes one FILE",
-                            t.number
-                        ),
-                    );
-                }
-                t.indexes.push((n as u8, at));
-            }
-            "PREGAP" | "POSTGAP" => {
-                let Some(t) = sheet.tracks.last_mut() else {
-                    return err(line, format!("{kw} before any TRACK"));
-                };
-                let f = msf(args.first().copied().unwrap_or(""), line)?;
-                let f = u32::try_from(f).map_err(|_| CueError {
-                    line,
-                    message: format!("{kw} too long"),
-                })?;
-                if kw == "PREGAP" {
-                    if !t.indexes.is_empty() {
-                        return err(line, "PREGAP must come before the track's first INDEX");
-                    }
-                    t.pregap = f;
-                } else {
-                    if t.indexes.is_empty() {
-                        return err(line, "POSTGAP must come after the track's INDEX lines");
-                    }
-                    t.postgap = f;
-                }
-            }
-            "FLAGS" => {
-                let Some(t) = sheet.tracks.last_mut() else {
-                    return err(line, "FLAGS before any TRACK");
-                };
-                for a in &args {
-                    match a.to_ascii_uppercase().as_str() {
-                        "DCP" => t.flags.dcp = true,
-                        "4CH" => t.flags.four_channel = true,
-                        "PRE" => t.flags.pre_emphasis = true,
-                        "SCMS" => t.flags.scms = true,
-                        // cdrdao writes this for data tracks; it is what the mode says.
-                        "DATA" => {}
-                        _ => return err(line, format!("unknown flag {a:?}")),
-                    }
-                }
-                if !t.mode.is_audio() && (t.flags.four_channel || t.flags.pre_emphasis) {
-                    return err(line, "FLAGS 4CH and PRE apply to audio tracks only");
-                }
-            }
-            "ISRC" => {
-                let Some(t) = sheet.tracks.last_mut() else {
-                    return err(line, "ISRC before any TRACK");
-                };
-                let c = args.first().copied().unwrap_or("").as_bytes();
-                let ok = c.len() == 12
-                    && c[..5]
-                        .iter()
-                        .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
-                    && c[5..].iter().all(|b| b.is_ascii_digit());
-                if !ok {
-                    return err(
-                        line,
-                        "ISRC must be 12 characters: 5 letters or digits, then 7 digits",
-                    );
-                }
-                if !t.mode.is_audio() {
-                    return err(line, "ISRC applies to audio tracks only");
-                }
-                let mut a = [0u8; 12];
-                a.copy_from_slice(c);
-                t.isrc = Some(a);
-            }
-            _ => return err(line, format!("unknown command {kw:?}")),
-        }
+        p.command(&Line {
+            line: i + 1,
+            kw: kw.to_ascii_uppercase(),
+            rest,
+            args: rest.split_whitespace().collect(),
+        })?;
     }
-    match sheet.tracks.last() {
+    match p.sheet.tracks.last() {
         Some(t) => finish_track(t)?,
         None => return err(0, "no TRACK in the cue sheet"),
     }
-    Ok(sheet)
+    Ok(p.sheet)
+}
+
+/// One command line of a sheet: its number, keyword (upper case), and what follows it.
+struct Line<'a> {
+    line: usize,
+    kw: String,
+    rest: &'a str,
+    args: Vec<&'a str>,
+}
+
+impl Line<'_> {
+    /// Argument `i`, or "" where the line has fewer (each command says what is missing).
+    fn arg(&self, i: usize) -> &str {
+        self.args.get(i).copied().unwrap_or("")
+    }
+}
+
+/// The sheet read so far: commands apply to the last FILE and TRACK.
+#[derive(Default)]
+struct Parser {
+    sheet: CueSheet,
+    /// CD-Text is noted once, not once a line.
+    cdtext_noted: bool,
+}
+
+impl Parser {
+    fn command(&mut self, l: &Line) -> Result<(), CueError> {
+        match l.kw.as_str() {
+            "REM" => rem(l),
+            "TITLE" | "PERFORMER" | "SONGWRITER" | "CDTEXTFILE" => {
+                if !self.cdtext_noted {
+                    self.cdtext_noted = true;
+                    self.sheet.warnings.push(format!(
+                        "line {}: {} and other CD-Text lines are not written to the disc",
+                        l.line, l.kw
+                    ));
+                }
+                Ok(())
+            }
+            "CATALOG" => self.catalog(l),
+            "FILE" => self.file(l),
+            "TRACK" => self.track(l),
+            "INDEX" => self.index(l),
+            "PREGAP" | "POSTGAP" => self.gap(l),
+            "FLAGS" => self.flags(l),
+            "ISRC" => self.isrc(l),
+            _ => err(l.line, format!("unknown command {:?}", l.kw)),
+        }
+    }
+
+    /// The track the line belongs to: the last one.
+    fn last_track(&mut self, l: &Line) -> Result<&mut CueTrack, CueError> {
+        match self.sheet.tracks.last_mut() {
+            Some(t) => Ok(t),
+            None => err(l.line, format!("{} before any TRACK", l.kw)),
+        }
+    }
+
+    fn catalog(&mut self, l: &Line) -> Result<(), CueError> {
+        if !self.sheet.tracks.is_empty() {
+            return err(l.line, "CATALOG must come before the first TRACK");
+        }
+        let c = l.arg(0);
+        if c.len() != 13 || !c.bytes().all(|b| b.is_ascii_digit()) {
+            return err(l.line, format!("CATALOG {c:?} is not 13 digits"));
+        }
+        let mut a = [0u8; 13];
+        a.copy_from_slice(c.as_bytes());
+        self.sheet.catalog = Some(a);
+        Ok(())
+    }
+
+    fn file(&mut self, l: &Line) -> Result<(), CueError> {
+        let Some((name, after)) = word(l.rest) else {
+            return err(l.line, "FILE without a name");
+        };
+        if name.is_empty() {
+            return err(l.line, "FILE with an empty name");
+        }
+        let ty = after.split_whitespace().next().unwrap_or("");
+        self.sheet.files.push(CueFile {
+            name: name.to_string(),
+            file_type: file_type(ty, l.line)?,
+            line: l.line,
+        });
+        Ok(())
+    }
+
+    fn track(&mut self, l: &Line) -> Result<(), CueError> {
+        let line = l.line;
+        if self.sheet.files.is_empty() {
+            return err(line, "TRACK before any FILE");
+        }
+        if let Some(t) = self.sheet.tracks.last() {
+            finish_track(t)?;
+        }
+        let n = number(l.arg(0), line, "track number", 99)?;
+        let want = self.sheet.tracks.len() as u64 + 1;
+        if n != want {
+            return err(line, format!("TRACK {n:02} where track {want:02} is due"));
+        }
+        let mode = track_mode(l.arg(1), n, line)?;
+        self.sheet.tracks.push(CueTrack {
+            number: n as u8,
+            mode,
+            file: self.sheet.files.len() - 1,
+            flags: Flags::default(),
+            isrc: None,
+            pregap: 0,
+            postgap: 0,
+            indexes: Vec::new(),
+            line,
+        });
+        Ok(())
+    }
+
+    fn index(&mut self, l: &Line) -> Result<(), CueError> {
+        let line = l.line;
+        let nfiles = self.sheet.files.len();
+        let t = self.last_track(l)?;
+        let n = number(l.arg(0), line, "index number", 99)?;
+        let at = msf(l.arg(1), line)?;
+        if t.postgap > 0 {
+            return err(line, "INDEX after POSTGAP");
+        }
+        match t.indexes.last() {
+            None if n > 1 => {
+                return err(
+                    line,
+                    format!("INDEX {n:02} is the track's first (00 or 01)"),
+                );
+            }
+            Some(&(p, _)) if u64::from(p) + 1 != n => {
+                return err(line, format!("INDEX {n:02} after INDEX {p:02}"));
+            }
+            _ => {}
+        }
+        if t.indexes.is_empty() && t.file != nfiles - 1 {
+            // A FILE line between TRACK and its first INDEX: the track is in that file.
+            t.file = nfiles - 1;
+        } else if t.file != nfiles - 1 {
+            return err(
+                line,
+                format!(
+                    "TRACK {:02} has indexes in two FILEs (a pregap at the end of the \
+                     previous file): not supported; give each track's indexes one FILE",
+                    t.number
+                ),
+            );
+        }
+        t.indexes.push((n as u8, at));
+        Ok(())
+    }
+
+    /// PREGAP or POSTGAP: sectors generated before or after the track's data.
+    fn gap(&mut self, l: &Line) -> Result<(), CueError> {
+        let line = l.line;
+        let t = self.last_track(l)?;
+        let f = msf(l.arg(0), line)?;
+        let f = u32::try_from(f).map_err(|_| CueError {
+            line,
+            message: format!("{} too long", l.kw),
+        })?;
+        if l.kw == "PREGAP" {
+            if !t.indexes.is_empty() {
+                return err(line, "PREGAP must come before the track's first INDEX");
+            }
+            t.pregap = f;
+        } else {
+            if t.indexes.is_empty() {
+                return err(line, "POSTGAP must come after the track's INDEX lines");
+            }
+            t.postgap = f;
+        }
+        Ok(())
+    }
+
+    fn flags(&mut self, l: &Line) -> Result<(), CueError> {
+        let t = self.last_track(l)?;
+        for a in &l.args {
+            match a.to_ascii_uppercase().as_str() {
+                "DCP" => t.flags.dcp = true,
+                "4CH" => t.flags.four_channel = true,
+                "PRE" => t.flags.pre_emphasis = true,
+                "SCMS" => t.flags.scms = true,
+                // cdrdao writes this for data tracks; it is what the mode says.
+                "DATA" => {}
+                _ => return err(l.line, format!("unknown flag {a:?}")),
+            }
+        }
+        if !t.mode.is_audio() && (t.flags.four_channel || t.flags.pre_emphasis) {
+            return err(l.line, "FLAGS 4CH and PRE apply to audio tracks only");
+        }
+        Ok(())
+    }
+
+    fn isrc(&mut self, l: &Line) -> Result<(), CueError> {
+        let t = self.last_track(l)?;
+        let c = l.arg(0).as_bytes();
+        let ok = c.len() == 12
+            && c[..5]
+                .iter()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+            && c[5..].iter().all(|b| b.is_ascii_digit());
+        if !ok {
+            return err(
+                l.line,
+                "ISRC must be 12 characters: 5 letters or digits, then 7 digits",
+            );
+        }
+        if !t.mode.is_audio() {
+            return err(l.line, "ISRC applies to audio tracks only");
+        }
+        let mut a = [0u8; 12];
+        a.copy_from_slice(c);
+        t.isrc = Some(a);
+        Ok(())
+    }
+}
+
+/// REM is a comment, except REM SESSION: a second session cannot be written in one go.
+fn rem(l: &Line) -> Result<(), CueError> {
+    if l.args
+        .first()
+        .is_some_and(|a| a.eq_ignore_ascii_case("SESSION"))
+    {
+        let n = number(l.arg(1), l.line, "session", 99)?;
+        if n > 1 {
+            return err(
+                l.line,
+                format!(
+                    "REM SESSION {n:02}: a multi-session cue sheet cannot be burned \
+                     in one session-at-once write"
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn file_type(ty: &str, line: usize) -> Result<FileType, CueError> {
+    match ty.to_ascii_uppercase().as_str() {
+        "BINARY" => Ok(FileType::Binary),
+        "MOTOROLA" => Ok(FileType::Motorola),
+        "WAVE" | "MP3" | "AIFF" => err(
+            line,
+            format!(
+                "FILE type {ty} is not supported: convert it to raw 44.1 kHz \
+                 16-bit stereo samples and name it BINARY"
+            ),
+        ),
+        "" => err(line, "FILE without a type (BINARY or MOTOROLA)"),
+        _ => err(line, format!("unknown FILE type {ty:?}")),
+    }
+}
+
+/// The mode word `m` of TRACK `n`.
+fn track_mode(m: &str, n: u64, line: usize) -> Result<TrackMode, CueError> {
+    match m.to_ascii_uppercase().as_str() {
+        "AUDIO" => Ok(TrackMode::Audio),
+        "MODE1/2048" => Ok(TrackMode::Mode1Cooked),
+        "MODE1/2352" => Ok(TrackMode::Mode1Raw),
+        "MODE2/2352" => Ok(TrackMode::Mode2Raw),
+        "" => err(line, format!("TRACK {n:02} without a mode")),
+        "MODE2/2336" | "CDG" | "CDI/2336" | "CDI/2352" => err(
+            line,
+            format!(
+                "TRACK {n:02} {m}: 2336-byte mode 2, CD+G and CD-i tracks are not \
+                 supported (AUDIO, MODE1/2048, MODE1/2352 and MODE2/2352 are)"
+            ),
+        ),
+        _ => err(line, format!("TRACK {n:02}: unknown mode {m:?}")),
+    }
 }
 
 fn finish_track(t: &CueTrack) -> Result<(), CueError> {
