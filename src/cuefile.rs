@@ -547,49 +547,67 @@ impl Layout {
 /// LBA −150 (generated where the file holds less). Every file must be whole sectors of its
 /// tracks' size and hold every index.
 pub fn layout(sheet: &CueSheet, sizes: &[u64]) -> Result<Layout, CueError> {
-    let mut tracks = Vec::new();
-    let mut extents = Vec::new();
-    let mut lba: i64 = -150;
+    let mut s = Session {
+        sheet,
+        sizes,
+        tracks: Vec::new(),
+        extents: Vec::new(),
+        lba: -150,
+    };
     for (k, t) in sheet.tracks.iter().enumerate() {
-        let f = &sheet.files[t.file];
-        let size = sizes.get(t.file).copied().unwrap_or(0);
+        let span = s.file_span(k)?;
+        check_indexes(t, &sheet.files[t.file], span.sectors)?;
+        let gap = generated_pregap(k, t)?;
+        s.place(k, gap, span);
+        if s.lba > 99 * 60 * 75 {
+            return err(t.line, "the session is longer than 99 minutes");
+        }
+    }
+    Ok(Layout {
+        catalog: sheet.catalog,
+        tracks: s.tracks,
+        extents: s.extents,
+        leadout: s.lba,
+    })
+}
+
+/// A track's sectors in its file.
+#[derive(Clone, Copy)]
+struct FileSpan {
+    /// Byte where the track's first index is.
+    offset: u64,
+    sectors: u64,
+}
+
+/// The session laid out so far: tracks placed, their extents, the next LBA.
+struct Session<'a> {
+    sheet: &'a CueSheet,
+    sizes: &'a [u64],
+    tracks: Vec<TrackLayout>,
+    extents: Vec<Extent>,
+    lba: i64,
+}
+
+impl Session<'_> {
+    /// Where track `k`'s sectors are in its file; the file must hold all of them.
+    fn file_span(&self, k: usize) -> Result<FileSpan, CueError> {
+        let t = &self.sheet.tracks[k];
+        let f = &self.sheet.files[t.file];
+        let size = self.sizes.get(t.file).copied().unwrap_or(0);
         let ss = t.mode.sector_bytes();
-        // Byte where the track's first index is in its file: the previous track in the same
-        // file ends there (its own sector size counted).
-        let first = t.indexes[0].1;
-        let start_byte = match k.checked_sub(1).map(|p| &sheet.tracks[p]) {
-            Some(p) if p.file == t.file => {
-                let pf = p.indexes[0].1;
-                if first < pf {
-                    return err(t.line, "INDEX positions go back in the file");
-                }
-                let prev = tracks_start_byte(&extents, k - 1);
-                prev + (first - pf) * p.mode.sector_bytes()
-            }
-            _ => {
-                if first != 0 {
-                    return err(
-                        t.line,
-                        format!(
-                            "TRACK {:02} is the first in FILE {:?}: its first INDEX must be 00:00:00",
-                            t.number, f.name
-                        ),
-                    );
-                }
-                0
-            }
-        };
+        let start_byte = self.start_byte(k)?;
+        let next_in_file = self.sheet.tracks.get(k + 1).filter(|n| n.file == t.file);
         // The track's sectors in the file: to the next track's first index in the same
         // file, or to the end of the file.
-        let sectors = match sheet.tracks.get(k + 1) {
-            Some(n) if n.file == t.file => {
+        let sectors = match next_in_file {
+            Some(n) => {
                 let nf = n.indexes[0].1;
-                if nf < first {
+                if nf < t.indexes[0].1 {
                     return err(n.line, "INDEX positions go back in the file");
                 }
-                nf - first
+                nf - t.indexes[0].1
             }
-            _ => {
+            None => {
                 let left = size.saturating_sub(start_byte);
                 if size < start_byte || left % ss != 0 {
                     return err(
@@ -606,10 +624,7 @@ pub fn layout(sheet: &CueSheet, sizes: &[u64]) -> Result<Layout, CueError> {
         if start_byte + sectors * ss > size {
             // Where the next track's first index lies past the end of the file, that line
             // is the one to fix.
-            let line = match sheet.tracks.get(k + 1) {
-                Some(n) if n.file == t.file => n.line,
-                _ => t.line,
-            };
+            let line = next_in_file.map_or(t.line, |n| n.line);
             return err(
                 line,
                 format!(
@@ -618,75 +633,62 @@ pub fn layout(sheet: &CueSheet, sizes: &[u64]) -> Result<Layout, CueError> {
                 ),
             );
         }
-        for w in t.indexes.windows(2) {
-            if w[1].1 <= w[0].1 {
-                return err(
-                    t.line,
-                    format!(
-                        "TRACK {:02}: INDEX {:02} is not after INDEX {:02}",
-                        t.number, w[1].0, w[0].0
-                    ),
-                );
+        Ok(FileSpan {
+            offset: start_byte,
+            sectors,
+        })
+    }
+
+    /// Byte where track `k`'s first index is in its file: the previous track in the same
+    /// file ends there (its own sector size counted).
+    fn start_byte(&self, k: usize) -> Result<u64, CueError> {
+        let t = &self.sheet.tracks[k];
+        let first = t.indexes[0].1;
+        match k.checked_sub(1).map(|p| &self.sheet.tracks[p]) {
+            Some(p) if p.file == t.file => {
+                let pf = p.indexes[0].1;
+                if first < pf {
+                    return err(t.line, "INDEX positions go back in the file");
+                }
+                let prev = tracks_start_byte(&self.extents, k - 1);
+                Ok(prev + (first - pf) * p.mode.sector_bytes())
+            }
+            _ => {
+                if first != 0 {
+                    return err(
+                        t.line,
+                        format!(
+                            "TRACK {:02} is the first in FILE {:?}: its first INDEX must be 00:00:00",
+                            t.number, self.sheet.files[t.file].name
+                        ),
+                    );
+                }
+                Ok(0)
             }
         }
-        let last = t.indexes[t.indexes.len() - 1];
-        if last.1 - first >= sectors {
-            return err(
-                t.line,
-                format!(
-                    "TRACK {:02}: INDEX {:02} is past the track's end in {:?}",
-                    t.number, last.0, f.name
-                ),
-            );
-        }
-        let file_pregap = t
-            .indexes
-            .iter()
-            .find(|i| i.0 == 1)
-            .map(|i| i.1 - first)
-            .unwrap_or(0);
-        // Track 1 starts at LBA −150 with at least 150 sectors of pregap.
-        let mut gap = u64::from(t.pregap);
-        if k == 0 && gap + file_pregap < 150 {
-            gap = 150 - file_pregap;
-        }
-        if k == 0 && gap + file_pregap > 150 {
-            // Track 1 would start after LBA 0, with audio hidden in its pregap.
-            return err(
-                t.line,
-                "TRACK 01: a pregap over 2 seconds (a hidden track before INDEX 01) is not supported",
-            );
-        }
-        let region_start = lba;
+    }
+
+    /// Places track `k` at the next LBA: `gap` generated sectors, its file data, its
+    /// postgap; its index points on the disc.
+    fn place(&mut self, k: usize, gap: u64, span: FileSpan) {
+        let t = &self.sheet.tracks[k];
+        let region_start = self.lba;
         if gap > 0 {
-            extents.push(Extent {
-                lba,
-                sectors: gap,
-                track: k,
-                source: Source::Gap,
-            });
-            lba += gap as i64;
+            self.extend(k, gap, Source::Gap);
         }
-        let data_lba = lba;
-        extents.push(Extent {
-            lba,
-            sectors,
-            track: k,
-            source: Source::File {
+        let data_lba = self.lba;
+        self.extend(
+            k,
+            span.sectors,
+            Source::File {
                 file: t.file,
-                offset: start_byte,
+                offset: span.offset,
             },
-        });
-        lba += sectors as i64;
+        );
         if t.postgap > 0 {
-            extents.push(Extent {
-                lba,
-                sectors: u64::from(t.postgap),
-                track: k,
-                source: Source::Gap,
-            });
-            lba += i64::from(t.postgap);
+            self.extend(k, u64::from(t.postgap), Source::Gap);
         }
+        let first = t.indexes[0].1;
         let mut indexes = Vec::new();
         if gap > 0 && !t.indexes.iter().any(|i| i.0 == 0) {
             indexes.push((0, region_start));
@@ -704,26 +706,79 @@ pub fn layout(sheet: &CueSheet, sizes: &[u64]) -> Result<Layout, CueError> {
             .find(|i| i.0 == 1)
             .map(|i| i.1)
             .unwrap_or(data_lba);
-        tracks.push(TrackLayout {
+        self.tracks.push(TrackLayout {
             number: t.number,
             mode: t.mode,
             flags: t.flags,
             isrc: t.isrc,
             indexes,
             start,
-            end: lba,
+            end: self.lba,
             file: t.file,
         });
-        if lba > 99 * 60 * 75 {
-            return err(t.line, "the session is longer than 99 minutes");
+    }
+
+    /// `sectors` of track `k` from `source` at the next LBA.
+    fn extend(&mut self, k: usize, sectors: u64, source: Source) {
+        self.extents.push(Extent {
+            lba: self.lba,
+            sectors,
+            track: k,
+            source,
+        });
+        self.lba += sectors as i64;
+    }
+}
+
+/// Every index of `t` after the one before it, and inside the track's `sectors`.
+fn check_indexes(t: &CueTrack, f: &CueFile, sectors: u64) -> Result<(), CueError> {
+    for w in t.indexes.windows(2) {
+        if w[1].1 <= w[0].1 {
+            return err(
+                t.line,
+                format!(
+                    "TRACK {:02}: INDEX {:02} is not after INDEX {:02}",
+                    t.number, w[1].0, w[0].0
+                ),
+            );
         }
     }
-    Ok(Layout {
-        catalog: sheet.catalog,
-        tracks,
-        extents,
-        leadout: lba,
-    })
+    let last = t.indexes[t.indexes.len() - 1];
+    if last.1 - t.indexes[0].1 >= sectors {
+        return err(
+            t.line,
+            format!(
+                "TRACK {:02}: INDEX {:02} is past the track's end in {:?}",
+                t.number, last.0, f.name
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Sectors generated before track `k`'s file data: its PREGAP, and for track 1 what its
+/// file holds less than the 150 sectors from LBA −150 to 0.
+fn generated_pregap(k: usize, t: &CueTrack) -> Result<u64, CueError> {
+    let first = t.indexes[0].1;
+    let file_pregap = t
+        .indexes
+        .iter()
+        .find(|i| i.0 == 1)
+        .map(|i| i.1 - first)
+        .unwrap_or(0);
+    // Track 1 starts at LBA −150 with at least 150 sectors of pregap.
+    let mut gap = u64::from(t.pregap);
+    if k == 0 && gap + file_pregap < 150 {
+        gap = 150 - file_pregap;
+    }
+    if k == 0 && gap + file_pregap > 150 {
+        // Track 1 would start after LBA 0, with audio hidden in its pregap.
+        return err(
+            t.line,
+            "TRACK 01: a pregap over 2 seconds (a hidden track before INDEX 01) is not supported",
+        );
+    }
+    Ok(gap)
 }
 
 /// Byte offset in its file where track `k`'s file data begins (from the extents laid out).
