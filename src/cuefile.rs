@@ -179,246 +179,300 @@ pub fn file_names(text: &str) -> Vec<&str> {
 
 /// Parse a cue sheet. Errors name the line.
 pub fn parse(text: &str) -> Result<CueSheet, CueError> {
-    let mut sheet = CueSheet::default();
-    let mut cdtext_noted = false;
+    let mut p = Parser::default();
     // LF, CRLF and a lone CR (old Mac sheets) all end a line.
     let normal = text.replace("\r\n", "\n").replace('\r', "\n");
     for (i, raw) in normal.split('\n').enumerate() {
-        let line = i + 1;
         let l = raw.trim_start_matches('\u{feff}').trim();
         if l.is_empty() {
             continue;
         }
         let Some((kw, rest)) = word(l) else { continue };
-        let kw = kw.to_ascii_uppercase();
-        let args: Vec<&str> = rest.split_whitespace().collect();
-        match kw.as_str() {
-            "REM" => {
-                if args
-                    .first()
-                    .is_some_and(|a| a.eq_ignore_ascii_case("SESSION"))
-                {
-                    let n = number(args.get(1).copied().unwrap_or(""), line, "session", 99)?;
-                    if n > 1 {
-                        return err(
-                            line,
-                            format!(
-                                "REM SESSION {n:02}: a multi-session cue sheet cannot be burned \
-                                 in one session-at-once write"
-                            ),
-                        );
-                    }
-                }
-            }
-            "TITLE" | "PERFORMER" | "SONGWRITER" | "CDTEXTFILE" => {
-                if !cdtext_noted {
-                    cdtext_noted = true;
-                    sheet.warnings.push(format!(
-                        "line {line}: {kw} and other CD-Text lines are not written to the disc"
-                    ));
-                }
-            }
-            "CATALOG" => {
-                if !sheet.tracks.is_empty() {
-                    return err(line, "CATALOG must come before the first TRACK");
-                }
-                let c = args.first().copied().unwrap_or("");
-                if c.len() != 13 || !c.bytes().all(|b| b.is_ascii_digit()) {
-                    return err(line, format!("CATALOG {c:?} is not 13 digits"));
-                }
-                let mut a = [0u8; 13];
-                a.copy_from_slice(c.as_bytes());
-                sheet.catalog = Some(a);
-            }
-            "FILE" => {
-                let Some((name, after)) = word(rest) else {
-                    return err(line, "FILE without a name");
-                };
-                if name.is_empty() {
-                    return err(line, "FILE with an empty name");
-                }
-                let ty = after.split_whitespace().next().unwrap_or("");
-                let file_type = match ty.to_ascii_uppercase().as_str() {
-                    "BINARY" => FileType::Binary,
-                    "MOTOROLA" => FileType::Motorola,
-                    "WAVE" | "MP3" | "AIFF" => {
-                        return err(
-                            line,
-                            format!(
-                                "FILE type {ty} is not supported: convert it to raw 44.1 kHz \
-                                 16-bit stereo samples and name it BINARY"
-                            ),
-                        );
-                    }
-                    "" => return err(line, "FILE without a type (BINARY or MOTOROLA)"),
-                    _ => return err(line, format!("unknown FILE type {ty:?}")),
-                };
-                sheet.files.push(CueFile {
-                    name: name.to_string(),
-                    file_type,
-                    line,
-                });
-            }
-            "TRACK" => {
-                if sheet.files.is_empty() {
-                    return err(line, "TRACK before any FILE");
-                }
-                if let Some(t) = sheet.tracks.last() {
-                    finish_track(t)?;
-                }
-                let n = number(
-                    args.first().copied().unwrap_or(""),
-                    line,
-                    "track number",
-                    99,
-                )?;
-                let want = sheet.tracks.len() as u64 + 1;
-                if n != want {
-                    return err(line, format!("TRACK {n:02} where track {want:02} is due"));
-                }
-                let m = args.get(1).copied().unwrap_or("");
-                let mode = match m.to_ascii_uppercase().as_str() {
-                    "AUDIO" => TrackMode::Audio,
-                    "MODE1/2048" => TrackMode::Mode1Cooked,
-                    "MODE1/2352" => TrackMode::Mode1Raw,
-                    "MODE2/2352" => TrackMode::Mode2Raw,
-                    "" => return err(line, format!("TRACK {n:02} without a mode")),
-                    "MODE2/2336" | "CDG" | "CDI/2336" | "CDI/2352" => {
-                        return err(
-                            line,
-                            format!(
-                                "TRACK {n:02} {m}: 2336-byte mode 2, CD+G and CD-i tracks are not \
-                                 supported (AUDIO, MODE1/2048, MODE1/2352 and MODE2/2352 are)"
-                            ),
-                        );
-                    }
-                    _ => return err(line, format!("TRACK {n:02}: unknown mode {m:?}")),
-                };
-                sheet.tracks.push(CueTrack {
-                    number: n as u8,
-                    mode,
-                    file: sheet.files.len() - 1,
-                    flags: Flags::default(),
-                    isrc: None,
-                    pregap: 0,
-                    postgap: 0,
-                    indexes: Vec::new(),
-                    line,
-                });
-            }
-            "INDEX" => {
-                let nfiles = sheet.files.len();
-                let Some(t) = sheet.tracks.last_mut() else {
-                    return err(line, "INDEX before any TRACK");
-                };
-                let n = number(
-                    args.first().copied().unwrap_or(""),
-                    line,
-                    "index number",
-                    99,
-                )?;
-                let at = msf(args.get(1).copied().unwrap_or(""), line)?;
-                if t.postgap > 0 {
-                    return err(line, "INDEX after POSTGAP");
-                }
-                match t.indexes.last() {
-                    None if n > 1 => {
-                        return err(
-                            line,
-                            format!("INDEX {n:02} is the track's first (00 or 01)"),
-                        );
-                    }
-                    Some(&(p, _)) if u64::from(p) + 1 != n => {
-                        return err(line, format!("INDEX {n:02} after INDEX {p:02}"));
-                    }
-                    _ => {}
-                }
-                if t.indexes.is_empty() && t.file != nfiles - 1 {
-                    // A FILE line between TRACK and its first INDEX: the track is in that file.
-                    t.file = nfiles - 1;
-                } else if t.file != nfiles - 1 {
-                    return err(
-                        line,
-                        format!(
-                            "TRACK {:02} has indexes in two FILEs (a pregap at the end of the \
-                             previous file): not supported; give each track's indexes one FILE",
-                            t.number
-                        ),
-                    );
-                }
-                t.indexes.push((n as u8, at));
-            }
-            "PREGAP" | "POSTGAP" => {
-                let Some(t) = sheet.tracks.last_mut() else {
-                    return err(line, format!("{kw} before any TRACK"));
-                };
-                let f = msf(args.first().copied().unwrap_or(""), line)?;
-                let f = u32::try_from(f).map_err(|_| CueError {
-                    line,
-                    message: format!("{kw} too long"),
-                })?;
-                if kw == "PREGAP" {
-                    if !t.indexes.is_empty() {
-                        return err(line, "PREGAP must come before the track's first INDEX");
-                    }
-                    t.pregap = f;
-                } else {
-                    if t.indexes.is_empty() {
-                        return err(line, "POSTGAP must come after the track's INDEX lines");
-                    }
-                    t.postgap = f;
-                }
-            }
-            "FLAGS" => {
-                let Some(t) = sheet.tracks.last_mut() else {
-                    return err(line, "FLAGS before any TRACK");
-                };
-                for a in &args {
-                    match a.to_ascii_uppercase().as_str() {
-                        "DCP" => t.flags.dcp = true,
-                        "4CH" => t.flags.four_channel = true,
-                        "PRE" => t.flags.pre_emphasis = true,
-                        "SCMS" => t.flags.scms = true,
-                        // cdrdao writes this for data tracks; it is what the mode says.
-                        "DATA" => {}
-                        _ => return err(line, format!("unknown flag {a:?}")),
-                    }
-                }
-                if !t.mode.is_audio() && (t.flags.four_channel || t.flags.pre_emphasis) {
-                    return err(line, "FLAGS 4CH and PRE apply to audio tracks only");
-                }
-            }
-            "ISRC" => {
-                let Some(t) = sheet.tracks.last_mut() else {
-                    return err(line, "ISRC before any TRACK");
-                };
-                let c = args.first().copied().unwrap_or("").as_bytes();
-                let ok = c.len() == 12
-                    && c[..5]
-                        .iter()
-                        .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
-                    && c[5..].iter().all(|b| b.is_ascii_digit());
-                if !ok {
-                    return err(
-                        line,
-                        "ISRC must be 12 characters: 5 letters or digits, then 7 digits",
-                    );
-                }
-                if !t.mode.is_audio() {
-                    return err(line, "ISRC applies to audio tracks only");
-                }
-                let mut a = [0u8; 12];
-                a.copy_from_slice(c);
-                t.isrc = Some(a);
-            }
-            _ => return err(line, format!("unknown command {kw:?}")),
-        }
+        p.command(&Line {
+            line: i + 1,
+            kw: kw.to_ascii_uppercase(),
+            rest,
+            args: rest.split_whitespace().collect(),
+        })?;
     }
-    match sheet.tracks.last() {
+    match p.sheet.tracks.last() {
         Some(t) => finish_track(t)?,
         None => return err(0, "no TRACK in the cue sheet"),
     }
-    Ok(sheet)
+    Ok(p.sheet)
+}
+
+/// One command line of a sheet: its number, keyword (upper case), and what follows it.
+struct Line<'a> {
+    line: usize,
+    kw: String,
+    rest: &'a str,
+    args: Vec<&'a str>,
+}
+
+impl Line<'_> {
+    /// Argument `i`, or "" where the line has fewer (each command says what is missing).
+    fn arg(&self, i: usize) -> &str {
+        self.args.get(i).copied().unwrap_or("")
+    }
+}
+
+/// The sheet read so far: commands apply to the last FILE and TRACK.
+#[derive(Default)]
+struct Parser {
+    sheet: CueSheet,
+    /// CD-Text is noted once, not once a line.
+    cdtext_noted: bool,
+}
+
+impl Parser {
+    fn command(&mut self, l: &Line) -> Result<(), CueError> {
+        match l.kw.as_str() {
+            "REM" => rem(l),
+            "TITLE" | "PERFORMER" | "SONGWRITER" | "CDTEXTFILE" => {
+                if !self.cdtext_noted {
+                    self.cdtext_noted = true;
+                    self.sheet.warnings.push(format!(
+                        "line {}: {} and other CD-Text lines are not written to the disc",
+                        l.line, l.kw
+                    ));
+                }
+                Ok(())
+            }
+            "CATALOG" => self.catalog(l),
+            "FILE" => self.file(l),
+            "TRACK" => self.track(l),
+            "INDEX" => self.index(l),
+            "PREGAP" | "POSTGAP" => self.gap(l),
+            "FLAGS" => self.flags(l),
+            "ISRC" => self.isrc(l),
+            _ => err(l.line, format!("unknown command {:?}", l.kw)),
+        }
+    }
+
+    /// The track the line belongs to: the last one.
+    fn last_track(&mut self, l: &Line) -> Result<&mut CueTrack, CueError> {
+        match self.sheet.tracks.last_mut() {
+            Some(t) => Ok(t),
+            None => err(l.line, format!("{} before any TRACK", l.kw)),
+        }
+    }
+
+    fn catalog(&mut self, l: &Line) -> Result<(), CueError> {
+        if !self.sheet.tracks.is_empty() {
+            return err(l.line, "CATALOG must come before the first TRACK");
+        }
+        let c = l.arg(0);
+        if c.len() != 13 || !c.bytes().all(|b| b.is_ascii_digit()) {
+            return err(l.line, format!("CATALOG {c:?} is not 13 digits"));
+        }
+        let mut a = [0u8; 13];
+        a.copy_from_slice(c.as_bytes());
+        self.sheet.catalog = Some(a);
+        Ok(())
+    }
+
+    fn file(&mut self, l: &Line) -> Result<(), CueError> {
+        let Some((name, after)) = word(l.rest) else {
+            return err(l.line, "FILE without a name");
+        };
+        if name.is_empty() {
+            return err(l.line, "FILE with an empty name");
+        }
+        let ty = after.split_whitespace().next().unwrap_or("");
+        self.sheet.files.push(CueFile {
+            name: name.to_string(),
+            file_type: file_type(ty, l.line)?,
+            line: l.line,
+        });
+        Ok(())
+    }
+
+    fn track(&mut self, l: &Line) -> Result<(), CueError> {
+        let line = l.line;
+        if self.sheet.files.is_empty() {
+            return err(line, "TRACK before any FILE");
+        }
+        if let Some(t) = self.sheet.tracks.last() {
+            finish_track(t)?;
+        }
+        let n = number(l.arg(0), line, "track number", 99)?;
+        let want = self.sheet.tracks.len() as u64 + 1;
+        if n != want {
+            return err(line, format!("TRACK {n:02} where track {want:02} is due"));
+        }
+        let mode = track_mode(l.arg(1), n, line)?;
+        self.sheet.tracks.push(CueTrack {
+            number: n as u8,
+            mode,
+            file: self.sheet.files.len() - 1,
+            flags: Flags::default(),
+            isrc: None,
+            pregap: 0,
+            postgap: 0,
+            indexes: Vec::new(),
+            line,
+        });
+        Ok(())
+    }
+
+    fn index(&mut self, l: &Line) -> Result<(), CueError> {
+        let line = l.line;
+        let nfiles = self.sheet.files.len();
+        let t = self.last_track(l)?;
+        let n = number(l.arg(0), line, "index number", 99)?;
+        let at = msf(l.arg(1), line)?;
+        if t.postgap > 0 {
+            return err(line, "INDEX after POSTGAP");
+        }
+        match t.indexes.last() {
+            None if n > 1 => {
+                return err(
+                    line,
+                    format!("INDEX {n:02} is the track's first (00 or 01)"),
+                );
+            }
+            Some(&(p, _)) if u64::from(p) + 1 != n => {
+                return err(line, format!("INDEX {n:02} after INDEX {p:02}"));
+            }
+            _ => {}
+        }
+        if t.indexes.is_empty() && t.file != nfiles - 1 {
+            // A FILE line between TRACK and its first INDEX: the track is in that file.
+            t.file = nfiles - 1;
+        } else if t.file != nfiles - 1 {
+            return err(
+                line,
+                format!(
+                    "TRACK {:02} has indexes in two FILEs (a pregap at the end of the \
+                     previous file): not supported; give each track's indexes one FILE",
+                    t.number
+                ),
+            );
+        }
+        t.indexes.push((n as u8, at));
+        Ok(())
+    }
+
+    /// PREGAP or POSTGAP: sectors generated before or after the track's data.
+    fn gap(&mut self, l: &Line) -> Result<(), CueError> {
+        let line = l.line;
+        let t = self.last_track(l)?;
+        let f = msf(l.arg(0), line)?;
+        let f = u32::try_from(f).map_err(|_| CueError {
+            line,
+            message: format!("{} too long", l.kw),
+        })?;
+        if l.kw == "PREGAP" {
+            if !t.indexes.is_empty() {
+                return err(line, "PREGAP must come before the track's first INDEX");
+            }
+            t.pregap = f;
+        } else {
+            if t.indexes.is_empty() {
+                return err(line, "POSTGAP must come after the track's INDEX lines");
+            }
+            t.postgap = f;
+        }
+        Ok(())
+    }
+
+    fn flags(&mut self, l: &Line) -> Result<(), CueError> {
+        let t = self.last_track(l)?;
+        for a in &l.args {
+            match a.to_ascii_uppercase().as_str() {
+                "DCP" => t.flags.dcp = true,
+                "4CH" => t.flags.four_channel = true,
+                "PRE" => t.flags.pre_emphasis = true,
+                "SCMS" => t.flags.scms = true,
+                // cdrdao writes this for data tracks; it is what the mode says.
+                "DATA" => {}
+                _ => return err(l.line, format!("unknown flag {a:?}")),
+            }
+        }
+        if !t.mode.is_audio() && (t.flags.four_channel || t.flags.pre_emphasis) {
+            return err(l.line, "FLAGS 4CH and PRE apply to audio tracks only");
+        }
+        Ok(())
+    }
+
+    fn isrc(&mut self, l: &Line) -> Result<(), CueError> {
+        let t = self.last_track(l)?;
+        let c = l.arg(0).as_bytes();
+        let ok = c.len() == 12
+            && c[..5]
+                .iter()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+            && c[5..].iter().all(|b| b.is_ascii_digit());
+        if !ok {
+            return err(
+                l.line,
+                "ISRC must be 12 characters: 5 letters or digits, then 7 digits",
+            );
+        }
+        if !t.mode.is_audio() {
+            return err(l.line, "ISRC applies to audio tracks only");
+        }
+        let mut a = [0u8; 12];
+        a.copy_from_slice(c);
+        t.isrc = Some(a);
+        Ok(())
+    }
+}
+
+/// REM is a comment, except REM SESSION: a second session cannot be written in one go.
+fn rem(l: &Line) -> Result<(), CueError> {
+    if l.args
+        .first()
+        .is_some_and(|a| a.eq_ignore_ascii_case("SESSION"))
+    {
+        let n = number(l.arg(1), l.line, "session", 99)?;
+        if n > 1 {
+            return err(
+                l.line,
+                format!(
+                    "REM SESSION {n:02}: a multi-session cue sheet cannot be burned \
+                     in one session-at-once write"
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn file_type(ty: &str, line: usize) -> Result<FileType, CueError> {
+    match ty.to_ascii_uppercase().as_str() {
+        "BINARY" => Ok(FileType::Binary),
+        "MOTOROLA" => Ok(FileType::Motorola),
+        "WAVE" | "MP3" | "AIFF" => err(
+            line,
+            format!(
+                "FILE type {ty} is not supported: convert it to raw 44.1 kHz \
+                 16-bit stereo samples and name it BINARY"
+            ),
+        ),
+        "" => err(line, "FILE without a type (BINARY or MOTOROLA)"),
+        _ => err(line, format!("unknown FILE type {ty:?}")),
+    }
+}
+
+/// The mode word `m` of TRACK `n`.
+fn track_mode(m: &str, n: u64, line: usize) -> Result<TrackMode, CueError> {
+    match m.to_ascii_uppercase().as_str() {
+        "AUDIO" => Ok(TrackMode::Audio),
+        "MODE1/2048" => Ok(TrackMode::Mode1Cooked),
+        "MODE1/2352" => Ok(TrackMode::Mode1Raw),
+        "MODE2/2352" => Ok(TrackMode::Mode2Raw),
+        "" => err(line, format!("TRACK {n:02} without a mode")),
+        "MODE2/2336" | "CDG" | "CDI/2336" | "CDI/2352" => err(
+            line,
+            format!(
+                "TRACK {n:02} {m}: 2336-byte mode 2, CD+G and CD-i tracks are not \
+                 supported (AUDIO, MODE1/2048, MODE1/2352 and MODE2/2352 are)"
+            ),
+        ),
+        _ => err(line, format!("TRACK {n:02}: unknown mode {m:?}")),
+    }
 }
 
 fn finish_track(t: &CueTrack) -> Result<(), CueError> {
@@ -493,49 +547,67 @@ impl Layout {
 /// LBA −150 (generated where the file holds less). Every file must be whole sectors of its
 /// tracks' size and hold every index.
 pub fn layout(sheet: &CueSheet, sizes: &[u64]) -> Result<Layout, CueError> {
-    let mut tracks = Vec::new();
-    let mut extents = Vec::new();
-    let mut lba: i64 = -150;
+    let mut s = Session {
+        sheet,
+        sizes,
+        tracks: Vec::new(),
+        extents: Vec::new(),
+        lba: -150,
+    };
     for (k, t) in sheet.tracks.iter().enumerate() {
-        let f = &sheet.files[t.file];
-        let size = sizes.get(t.file).copied().unwrap_or(0);
+        let span = s.file_span(k)?;
+        check_indexes(t, &sheet.files[t.file], span.sectors)?;
+        let gap = generated_pregap(k, t)?;
+        s.place(k, gap, span);
+        if s.lba > 99 * 60 * 75 {
+            return err(t.line, "the session is longer than 99 minutes");
+        }
+    }
+    Ok(Layout {
+        catalog: sheet.catalog,
+        tracks: s.tracks,
+        extents: s.extents,
+        leadout: s.lba,
+    })
+}
+
+/// A track's sectors in its file.
+#[derive(Clone, Copy)]
+struct FileSpan {
+    /// Byte where the track's first index is.
+    offset: u64,
+    sectors: u64,
+}
+
+/// The session laid out so far: tracks placed, their extents, the next LBA.
+struct Session<'a> {
+    sheet: &'a CueSheet,
+    sizes: &'a [u64],
+    tracks: Vec<TrackLayout>,
+    extents: Vec<Extent>,
+    lba: i64,
+}
+
+impl Session<'_> {
+    /// Where track `k`'s sectors are in its file; the file must hold all of them.
+    fn file_span(&self, k: usize) -> Result<FileSpan, CueError> {
+        let t = &self.sheet.tracks[k];
+        let f = &self.sheet.files[t.file];
+        let size = self.sizes.get(t.file).copied().unwrap_or(0);
         let ss = t.mode.sector_bytes();
-        // Byte where the track's first index is in its file: the previous track in the same
-        // file ends there (its own sector size counted).
-        let first = t.indexes[0].1;
-        let start_byte = match k.checked_sub(1).map(|p| &sheet.tracks[p]) {
-            Some(p) if p.file == t.file => {
-                let pf = p.indexes[0].1;
-                if first < pf {
-                    return err(t.line, "INDEX positions go back in the file");
-                }
-                let prev = tracks_start_byte(&extents, k - 1);
-                prev + (first - pf) * p.mode.sector_bytes()
-            }
-            _ => {
-                if first != 0 {
-                    return err(
-                        t.line,
-                        format!(
-                            "TRACK {:02} is the first in FILE {:?}: its first INDEX must be 00:00:00",
-                            t.number, f.name
-                        ),
-                    );
-                }
-                0
-            }
-        };
+        let start_byte = self.start_byte(k)?;
+        let next_in_file = self.sheet.tracks.get(k + 1).filter(|n| n.file == t.file);
         // The track's sectors in the file: to the next track's first index in the same
         // file, or to the end of the file.
-        let sectors = match sheet.tracks.get(k + 1) {
-            Some(n) if n.file == t.file => {
+        let sectors = match next_in_file {
+            Some(n) => {
                 let nf = n.indexes[0].1;
-                if nf < first {
+                if nf < t.indexes[0].1 {
                     return err(n.line, "INDEX positions go back in the file");
                 }
-                nf - first
+                nf - t.indexes[0].1
             }
-            _ => {
+            None => {
                 let left = size.saturating_sub(start_byte);
                 if size < start_byte || left % ss != 0 {
                     return err(
@@ -552,10 +624,7 @@ pub fn layout(sheet: &CueSheet, sizes: &[u64]) -> Result<Layout, CueError> {
         if start_byte + sectors * ss > size {
             // Where the next track's first index lies past the end of the file, that line
             // is the one to fix.
-            let line = match sheet.tracks.get(k + 1) {
-                Some(n) if n.file == t.file => n.line,
-                _ => t.line,
-            };
+            let line = next_in_file.map_or(t.line, |n| n.line);
             return err(
                 line,
                 format!(
@@ -564,75 +633,62 @@ pub fn layout(sheet: &CueSheet, sizes: &[u64]) -> Result<Layout, CueError> {
                 ),
             );
         }
-        for w in t.indexes.windows(2) {
-            if w[1].1 <= w[0].1 {
-                return err(
-                    t.line,
-                    format!(
-                        "TRACK {:02}: INDEX {:02} is not after INDEX {:02}",
-                        t.number, w[1].0, w[0].0
-                    ),
-                );
+        Ok(FileSpan {
+            offset: start_byte,
+            sectors,
+        })
+    }
+
+    /// Byte where track `k`'s first index is in its file: the previous track in the same
+    /// file ends there (its own sector size counted).
+    fn start_byte(&self, k: usize) -> Result<u64, CueError> {
+        let t = &self.sheet.tracks[k];
+        let first = t.indexes[0].1;
+        match k.checked_sub(1).map(|p| &self.sheet.tracks[p]) {
+            Some(p) if p.file == t.file => {
+                let pf = p.indexes[0].1;
+                if first < pf {
+                    return err(t.line, "INDEX positions go back in the file");
+                }
+                let prev = tracks_start_byte(&self.extents, k - 1);
+                Ok(prev + (first - pf) * p.mode.sector_bytes())
+            }
+            _ => {
+                if first != 0 {
+                    return err(
+                        t.line,
+                        format!(
+                            "TRACK {:02} is the first in FILE {:?}: its first INDEX must be 00:00:00",
+                            t.number, self.sheet.files[t.file].name
+                        ),
+                    );
+                }
+                Ok(0)
             }
         }
-        let last = t.indexes[t.indexes.len() - 1];
-        if last.1 - first >= sectors {
-            return err(
-                t.line,
-                format!(
-                    "TRACK {:02}: INDEX {:02} is past the track's end in {:?}",
-                    t.number, last.0, f.name
-                ),
-            );
-        }
-        let file_pregap = t
-            .indexes
-            .iter()
-            .find(|i| i.0 == 1)
-            .map(|i| i.1 - first)
-            .unwrap_or(0);
-        // Track 1 starts at LBA −150 with at least 150 sectors of pregap.
-        let mut gap = u64::from(t.pregap);
-        if k == 0 && gap + file_pregap < 150 {
-            gap = 150 - file_pregap;
-        }
-        if k == 0 && gap + file_pregap > 150 {
-            // Track 1 would start after LBA 0, with audio hidden in its pregap.
-            return err(
-                t.line,
-                "TRACK 01: a pregap over 2 seconds (a hidden track before INDEX 01) is not supported",
-            );
-        }
-        let region_start = lba;
+    }
+
+    /// Places track `k` at the next LBA: `gap` generated sectors, its file data, its
+    /// postgap; its index points on the disc.
+    fn place(&mut self, k: usize, gap: u64, span: FileSpan) {
+        let t = &self.sheet.tracks[k];
+        let region_start = self.lba;
         if gap > 0 {
-            extents.push(Extent {
-                lba,
-                sectors: gap,
-                track: k,
-                source: Source::Gap,
-            });
-            lba += gap as i64;
+            self.extend(k, gap, Source::Gap);
         }
-        let data_lba = lba;
-        extents.push(Extent {
-            lba,
-            sectors,
-            track: k,
-            source: Source::File {
+        let data_lba = self.lba;
+        self.extend(
+            k,
+            span.sectors,
+            Source::File {
                 file: t.file,
-                offset: start_byte,
+                offset: span.offset,
             },
-        });
-        lba += sectors as i64;
+        );
         if t.postgap > 0 {
-            extents.push(Extent {
-                lba,
-                sectors: u64::from(t.postgap),
-                track: k,
-                source: Source::Gap,
-            });
-            lba += i64::from(t.postgap);
+            self.extend(k, u64::from(t.postgap), Source::Gap);
         }
+        let first = t.indexes[0].1;
         let mut indexes = Vec::new();
         if gap > 0 && !t.indexes.iter().any(|i| i.0 == 0) {
             indexes.push((0, region_start));
@@ -650,26 +706,79 @@ pub fn layout(sheet: &CueSheet, sizes: &[u64]) -> Result<Layout, CueError> {
             .find(|i| i.0 == 1)
             .map(|i| i.1)
             .unwrap_or(data_lba);
-        tracks.push(TrackLayout {
+        self.tracks.push(TrackLayout {
             number: t.number,
             mode: t.mode,
             flags: t.flags,
             isrc: t.isrc,
             indexes,
             start,
-            end: lba,
+            end: self.lba,
             file: t.file,
         });
-        if lba > 99 * 60 * 75 {
-            return err(t.line, "the session is longer than 99 minutes");
+    }
+
+    /// `sectors` of track `k` from `source` at the next LBA.
+    fn extend(&mut self, k: usize, sectors: u64, source: Source) {
+        self.extents.push(Extent {
+            lba: self.lba,
+            sectors,
+            track: k,
+            source,
+        });
+        self.lba += sectors as i64;
+    }
+}
+
+/// Every index of `t` after the one before it, and inside the track's `sectors`.
+fn check_indexes(t: &CueTrack, f: &CueFile, sectors: u64) -> Result<(), CueError> {
+    for w in t.indexes.windows(2) {
+        if w[1].1 <= w[0].1 {
+            return err(
+                t.line,
+                format!(
+                    "TRACK {:02}: INDEX {:02} is not after INDEX {:02}",
+                    t.number, w[1].0, w[0].0
+                ),
+            );
         }
     }
-    Ok(Layout {
-        catalog: sheet.catalog,
-        tracks,
-        extents,
-        leadout: lba,
-    })
+    let last = t.indexes[t.indexes.len() - 1];
+    if last.1 - t.indexes[0].1 >= sectors {
+        return err(
+            t.line,
+            format!(
+                "TRACK {:02}: INDEX {:02} is past the track's end in {:?}",
+                t.number, last.0, f.name
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Sectors generated before track `k`'s file data: its PREGAP, and for track 1 what its
+/// file holds less than the 150 sectors from LBA −150 to 0.
+fn generated_pregap(k: usize, t: &CueTrack) -> Result<u64, CueError> {
+    let first = t.indexes[0].1;
+    let file_pregap = t
+        .indexes
+        .iter()
+        .find(|i| i.0 == 1)
+        .map(|i| i.1 - first)
+        .unwrap_or(0);
+    // Track 1 starts at LBA −150 with at least 150 sectors of pregap.
+    let mut gap = u64::from(t.pregap);
+    if k == 0 && gap + file_pregap < 150 {
+        gap = 150 - file_pregap;
+    }
+    if k == 0 && gap + file_pregap > 150 {
+        // Track 1 would start after LBA 0, with audio hidden in its pregap.
+        return err(
+            t.line,
+            "TRACK 01: a pregap over 2 seconds (a hidden track before INDEX 01) is not supported",
+        );
+    }
+    Ok(gap)
 }
 
 /// Byte offset in its file where track `k`'s file data begins (from the extents laid out).

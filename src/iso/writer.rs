@@ -870,6 +870,20 @@ impl Sink {
         Ok(())
     }
 
+    /// Checks the image ends at `total` sectors, gives the file its length (a trailing hole
+    /// included) and makes it durable; returns the SHA-256 in hex.
+    fn finish(self, total: u64) -> Result<String> {
+        self.expect_lba(total, "end of image")?;
+        self.f.set_len(self.pos).map_err(io_err(&self.path))?;
+        self.f.sync_all().map_err(io_err(&self.path))?;
+        Ok(self
+            .hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect())
+    }
+
     fn expect_lba(&self, lba: u64, what: &str) -> Result<()> {
         if self.pos != lba * S {
             return Err(IsoError::Create(format!(
@@ -918,42 +932,8 @@ pub fn create_image(
     opts: &CreateOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<CreateReport> {
-    let out_name = out
-        .file_name()
-        .ok_or_else(|| IsoError::BadArgument(format!("{}: not a file name", out.display())))?
-        .to_os_string();
     // Check the arguments before scanning a (possibly large) tree.
-    let out_dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if !fs::metadata(out_dir).is_ok_and(|m| m.is_dir()) {
-        return Err(IsoError::BadArgument(format!(
-            "{}: no such directory for the output",
-            out_dir.display()
-        )));
-    }
-    if !fs::metadata(src_dir).is_ok_and(|m| m.is_dir()) {
-        return Err(IsoError::BadArgument(
-            if fs::symlink_metadata(src_dir).is_ok() {
-                format!("{} is not a directory", src_dir.display())
-            } else {
-                format!("{}: no such directory", src_dir.display())
-            },
-        ));
-    }
-    let sha_path = {
-        let mut s = out_name.clone();
-        s.push(".sha256");
-        out.with_file_name(s)
-    };
-    if !opts.force {
-        for p in [out, sha_path.as_path()] {
-            if fs::symlink_metadata(p).is_ok() {
-                return Err(IsoError::Exists(p.to_path_buf()));
-            }
-        }
-    }
+    let dest = Output::check(src_dir, out, opts.force)?;
     let volume_id = match &opts.volume_id {
         Some(v) if v.chars().count() > 32 || v.chars().any(|c| !(' '..='~').contains(&c)) => {
             return Err(IsoError::BadArgument(format!(
@@ -971,7 +951,6 @@ pub fn create_image(
 
     let mut skipped = Vec::new();
     let mut nodes = scan(src_dir, opts.rock_ridge, &mut skipped)?;
-    let trees: Vec<usize> = if opts.joliet { vec![0, 1] } else { vec![0] };
     for d in 0..nodes.len() {
         if nodes[d].is_dir() {
             assign_iso_ids(&mut nodes, d);
@@ -980,172 +959,365 @@ pub fn create_image(
             }
         }
     }
+    let plan = Plan::new(&mut nodes, opts)?;
 
-    // Phase 1: records and sizes (independent of LBAs).
-    let mut arena = Arena::default();
-    let orders: Vec<Vec<usize>> = trees.iter().map(|&t| bfs(&nodes, t)).collect();
-    let mut recs: Vec<Vec<Vec<Rec>>> = Vec::new();
-    for (ti, &t) in trees.iter().enumerate() {
-        let mut per = Vec::new();
-        for &d in &orders[ti] {
-            let r = dir_records(&nodes, d, t, opts.rock_ridge, &mut arena);
-            nodes[d].dir_bytes[t] = dir_size(&r);
-            per.push(r);
-        }
-        recs.push(per);
-    }
-    // Path table sizes do not depend on LBAs either.
-    let pt: Vec<usize> = trees
-        .iter()
-        .enumerate()
-        .map(|(ti, &t)| path_table(&nodes, &orders[ti], t, true).map(|p| p.len()))
-        .collect::<Result<_>>()?;
-
-    // Phase 2: LBAs.
-    let mut lba = 16u64;
-    let pvd_lba = lba;
-    lba += 1;
-    if opts.joliet {
-        lba += 1;
-    }
-    let term_lba = lba;
-    lba += 1;
-    let mut pt_lba = Vec::new();
-    for size in &pt {
-        let n = (*size as u64).div_ceil(S);
-        pt_lba.push((lba, lba + n));
-        lba += 2 * n;
-    }
-    let ce_base = lba;
-    lba += arena.blocks.len() as u64;
-    for (ti, &t) in trees.iter().enumerate() {
-        for &d in &orders[ti] {
-            nodes[d].dir_lba[t] = lba;
-            lba += nodes[d].dir_bytes[t] / S;
-        }
-    }
-    let mut total_data = 0u64;
-    let mut files = Vec::new();
-    for &d in &orders[0] {
-        for &k in nodes[d].children().to_vec().iter() {
-            if let Kind::File { size, .. } = nodes[k].kind
-                && size > 0
-            {
-                nodes[k].data_lba = lba;
-                lba += size.div_ceil(S);
-                total_data += size;
-                files.push(k);
-            }
-        }
-    }
-    let total = lba;
-    if total > u32::MAX as u64 {
-        return Err(IsoError::Create(format!(
-            "image of {total} sectors is larger than ISO 9660 can address"
-        )));
-    }
-
-    // Phase 3: write to a temporary name beside the output.
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.discrw-tmp-{}",
-        out_name.to_string_lossy(),
-        std::process::id()
-    ));
+    // Write to a temporary name beside the output, so a failed run leaves no partial image.
+    let tmp = dest.temp_path(".discrw-tmp");
     let f = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(&tmp)
         .map_err(io_err(&tmp))?;
     let mut guard = TempGuard(Some(tmp.clone()));
-    let mut sink = Sink {
-        f,
-        path: tmp.clone(),
-        hasher: Sha256::new(),
-        pos: 0,
-        file_pos: 0,
+    let mut w = ImageWriter {
+        sink: Sink {
+            f,
+            path: tmp.clone(),
+            hasher: Sha256::new(),
+            pos: 0,
+            file_pos: 0,
+        },
+        nodes: &nodes,
+        plan: &plan,
     };
-    sink.write(&vec![0u8; 16 * SECTOR])?;
-    for (ti, &t) in trees.iter().enumerate() {
-        let root_rec = encode_record(&recs[ti][0][0], &nodes, t, ce_base);
-        sink.expect_lba(pvd_lba + ti as u64, "volume descriptor")?;
-        sink.write(&volume_descriptor(&VdParams {
-            kind: if t == 0 { 1 } else { 2 },
-            volume_id: &if t == 0 {
-                volume_id.clone()
-            } else {
-                truncate_chars(&volume_id, 16)
-            },
-            total,
-            pt_size: pt[ti],
-            l_lba: pt_lba[ti].0,
-            m_lba: pt_lba[ti].1,
-            root_rec,
-            now,
-        }))?;
-    }
-    sink.expect_lba(term_lba, "terminator")?;
-    let mut term = vec![0u8; SECTOR];
-    term[0] = 255;
-    term[1..6].copy_from_slice(b"CD001");
-    term[6] = 1;
-    sink.write(&term)?;
-    for (ti, &t) in trees.iter().enumerate() {
-        for le in [true, false] {
-            sink.write(&path_table(&nodes, &orders[ti], t, le)?)?;
-            sink.pad()?;
+    w.descriptors(&volume_id, now)?;
+    w.path_tables()?;
+    w.continuation_areas()?;
+    w.directories()?;
+    w.file_data(progress)?;
+    let sha256 = w.sink.finish(plan.total)?;
+    dest.commit(&tmp, opts.force)?;
+    guard.0 = None;
+    dest.write_sha256(&sha256)?;
+
+    let count = |f: fn(&Kind) -> bool| nodes.iter().filter(|n| f(&n.kind)).count() as u64;
+    Ok(CreateReport {
+        image: out.to_path_buf(),
+        sha256_file: dest.sha_path,
+        sha256,
+        sectors: plan.total,
+        files: count(|k| matches!(k, Kind::File { .. })),
+        directories: count(|k| matches!(k, Kind::Dir(_))),
+        symlinks: count(|k| matches!(k, Kind::Symlink(_))),
+        skipped,
+    })
+}
+
+/// Where the image goes: its path and name, the directory that holds it and its temporary
+/// files, and its .sha256.
+struct Output<'a> {
+    path: &'a Path,
+    name: std::ffi::OsString,
+    dir: &'a Path,
+    sha_path: PathBuf,
+}
+
+impl<'a> Output<'a> {
+    /// The output's directory and the source tree exist, and (without `force`) neither the
+    /// image nor its .sha256 does.
+    fn check(src_dir: &Path, out: &'a Path, force: bool) -> Result<Self> {
+        let name = out
+            .file_name()
+            .ok_or_else(|| IsoError::BadArgument(format!("{}: not a file name", out.display())))?
+            .to_os_string();
+        let dir = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !fs::metadata(dir).is_ok_and(|m| m.is_dir()) {
+            return Err(IsoError::BadArgument(format!(
+                "{}: no such directory for the output",
+                dir.display()
+            )));
         }
-    }
-    sink.expect_lba(ce_base, "continuation areas")?;
-    for (_, areas) in &arena.blocks {
-        let mut b = vec![0u8; SECTOR];
-        for (off, entries) in areas {
-            let mut v = Vec::new();
-            for e in entries {
-                e.encode(ce_base, &mut v);
-            }
-            b[*off..*off + v.len()].copy_from_slice(&v);
+        if !fs::metadata(src_dir).is_ok_and(|m| m.is_dir()) {
+            return Err(IsoError::BadArgument(
+                if fs::symlink_metadata(src_dir).is_ok() {
+                    format!("{} is not a directory", src_dir.display())
+                } else {
+                    format!("{}: no such directory", src_dir.display())
+                },
+            ));
         }
-        sink.write(&b)?;
-    }
-    for (ti, &t) in trees.iter().enumerate() {
-        for (di, &d) in orders[ti].iter().enumerate() {
-            sink.expect_lba(nodes[d].dir_lba[t], "directory")?;
-            let mut buf = Vec::with_capacity(nodes[d].dir_bytes[t] as usize);
-            for r in &recs[ti][di] {
-                let e = encode_record(r, &nodes, t, ce_base);
-                if buf.len() % SECTOR + e.len() > SECTOR {
-                    buf.resize(buf.len().div_ceil(SECTOR) * SECTOR, 0);
-                }
-                buf.extend_from_slice(&e);
-            }
-            buf.resize(nodes[d].dir_bytes[t] as usize, 0);
-            sink.write(&buf)?;
-        }
-    }
-    let mut done = 0u64;
-    let mut chunk = vec![0u8; 1 << 20];
-    for k in files {
-        let Kind::File { path, size } = &nodes[k].kind else {
-            continue;
+        let sha_path = {
+            let mut s = name.clone();
+            s.push(".sha256");
+            out.with_file_name(s)
         };
-        sink.expect_lba(nodes[k].data_lba, "file data")?;
+        if !force {
+            for p in [out, sha_path.as_path()] {
+                if fs::symlink_metadata(p).is_ok() {
+                    return Err(IsoError::Exists(p.to_path_buf()));
+                }
+            }
+        }
+        Ok(Output {
+            path: out,
+            name,
+            dir,
+            sha_path,
+        })
+    }
+
+    /// ".NAME{suffix}-PID" beside the output: hidden, and one per process.
+    fn temp_path(&self, suffix: &str) -> PathBuf {
+        self.dir.join(format!(
+            ".{}{suffix}-{}",
+            self.name.to_string_lossy(),
+            std::process::id()
+        ))
+    }
+
+    /// Gives the finished temporary image the output's name. Without `force`, hard_link
+    /// fails if the output appeared meanwhile (no clobbering).
+    fn commit(&self, tmp: &Path, force: bool) -> Result<()> {
+        let out = self.path;
+        if force {
+            fs::rename(tmp, out).map_err(io_err(out))?;
+        } else {
+            fs::hard_link(tmp, out).map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => IsoError::Exists(out.to_path_buf()),
+                _ => IsoError::File {
+                    path: out.to_path_buf(),
+                    source: e,
+                },
+            })?;
+            fs::remove_file(tmp).map_err(io_err(tmp))?;
+        }
+        Ok(())
+    }
+
+    /// The .sha256 in `sha256sum -c` form, written whole or not at all.
+    fn write_sha256(&self, sha256: &str) -> Result<()> {
+        let line = format!("{sha256}  {}\n", self.name.to_string_lossy());
+        let sha_tmp = self.temp_path(".sha256.discrw-tmp");
+        fs::write(&sha_tmp, line).map_err(io_err(&sha_tmp))?;
+        fs::rename(&sha_tmp, &self.sha_path).map_err(io_err(&self.sha_path))?;
+        Ok(())
+    }
+}
+
+/// Where everything goes, computed before the first byte is written (see the module
+/// comment for the order).
+#[derive(Default)]
+struct Plan {
+    /// The trees written: 0 (ISO 9660, with Rock Ridge if asked), and 1 (Joliet) if asked.
+    trees: Vec<usize>,
+    /// Per tree: its directories in path table order, and their records in that order.
+    orders: Vec<Vec<usize>>,
+    recs: Vec<Vec<Vec<Rec>>>,
+    /// Per tree: the bytes of its path table, and the LBAs of its L and M copies.
+    pt_size: Vec<usize>,
+    pt_lba: Vec<(u64, u64)>,
+    /// SUSP continuation areas, written from `ce_base`.
+    arena: Arena,
+    ce_base: u64,
+    pvd_lba: u64,
+    term_lba: u64,
+    /// Files with data in the order their data is written, and all their bytes.
+    files: Vec<usize>,
+    total_data: u64,
+    /// Sectors of the whole image.
+    total: u64,
+}
+
+impl Plan {
+    /// Records and sizes first, because they do not depend on LBAs; then the LBAs.
+    fn new(nodes: &mut [Node], opts: &CreateOptions) -> Result<Plan> {
+        let mut p = Plan {
+            trees: if opts.joliet { vec![0, 1] } else { vec![0] },
+            ..Plan::default()
+        };
+        p.orders = p.trees.iter().map(|&t| bfs(nodes, t)).collect();
+        for (ti, &t) in p.trees.iter().enumerate() {
+            let mut per = Vec::new();
+            for &d in &p.orders[ti] {
+                let r = dir_records(nodes, d, t, opts.rock_ridge, &mut p.arena);
+                nodes[d].dir_bytes[t] = dir_size(&r);
+                per.push(r);
+            }
+            p.recs.push(per);
+        }
+        p.pt_size = p
+            .trees
+            .iter()
+            .enumerate()
+            .map(|(ti, &t)| path_table(nodes, &p.orders[ti], t, true).map(|pt| pt.len()))
+            .collect::<Result<_>>()?;
+        p.place(nodes)?;
+        Ok(p)
+    }
+
+    /// LBAs of the descriptors, path tables, continuation areas, directories and file data,
+    /// in that order from LBA 16.
+    fn place(&mut self, nodes: &mut [Node]) -> Result<()> {
+        let mut lba = 16u64;
+        self.pvd_lba = lba;
+        lba += self.trees.len() as u64; // the PVD, and the Joliet SVD
+        self.term_lba = lba;
+        lba += 1;
+        for size in &self.pt_size {
+            let n = (*size as u64).div_ceil(S);
+            self.pt_lba.push((lba, lba + n));
+            lba += 2 * n;
+        }
+        self.ce_base = lba;
+        lba += self.arena.blocks.len() as u64;
+        for (ti, &t) in self.trees.iter().enumerate() {
+            for &d in &self.orders[ti] {
+                nodes[d].dir_lba[t] = lba;
+                lba += nodes[d].dir_bytes[t] / S;
+            }
+        }
+        for &d in &self.orders[0] {
+            for &k in nodes[d].children().to_vec().iter() {
+                if let Kind::File { size, .. } = nodes[k].kind
+                    && size > 0
+                {
+                    nodes[k].data_lba = lba;
+                    lba += size.div_ceil(S);
+                    self.total_data += size;
+                    self.files.push(k);
+                }
+            }
+        }
+        self.total = lba;
+        if self.total > u32::MAX as u64 {
+            return Err(IsoError::Create(format!(
+                "image of {} sectors is larger than ISO 9660 can address",
+                self.total
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Writes the image in LBA order, checking each part starts where the plan put it.
+struct ImageWriter<'a> {
+    sink: Sink,
+    nodes: &'a [Node],
+    plan: &'a Plan,
+}
+
+impl ImageWriter<'_> {
+    /// The system area, one volume descriptor per tree, and the terminator.
+    fn descriptors(&mut self, volume_id: &str, now: i64) -> Result<()> {
+        let p = self.plan;
+        self.sink.write(&vec![0u8; 16 * SECTOR])?;
+        for (ti, &t) in p.trees.iter().enumerate() {
+            let root_rec = encode_record(&p.recs[ti][0][0], self.nodes, t, p.ce_base);
+            self.sink
+                .expect_lba(p.pvd_lba + ti as u64, "volume descriptor")?;
+            self.sink.write(&volume_descriptor(&VdParams {
+                kind: if t == 0 { 1 } else { 2 },
+                volume_id: &if t == 0 {
+                    volume_id.to_string()
+                } else {
+                    truncate_chars(volume_id, 16)
+                },
+                total: p.total,
+                pt_size: p.pt_size[ti],
+                l_lba: p.pt_lba[ti].0,
+                m_lba: p.pt_lba[ti].1,
+                root_rec,
+                now,
+            }))?;
+        }
+        self.sink.expect_lba(p.term_lba, "terminator")?;
+        let mut term = vec![0u8; SECTOR];
+        term[0] = 255;
+        term[1..6].copy_from_slice(b"CD001");
+        term[6] = 1;
+        self.sink.write(&term)
+    }
+
+    fn path_tables(&mut self) -> Result<()> {
+        for (ti, &t) in self.plan.trees.iter().enumerate() {
+            for le in [true, false] {
+                self.sink
+                    .write(&path_table(self.nodes, &self.plan.orders[ti], t, le)?)?;
+                self.sink.pad()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn continuation_areas(&mut self) -> Result<()> {
+        let ce_base = self.plan.ce_base;
+        self.sink.expect_lba(ce_base, "continuation areas")?;
+        for (_, areas) in &self.plan.arena.blocks {
+            let mut b = vec![0u8; SECTOR];
+            for (off, entries) in areas {
+                let mut v = Vec::new();
+                for e in entries {
+                    e.encode(ce_base, &mut v);
+                }
+                b[*off..*off + v.len()].copy_from_slice(&v);
+            }
+            self.sink.write(&b)?;
+        }
+        Ok(())
+    }
+
+    fn directories(&mut self) -> Result<()> {
+        let (p, nodes) = (self.plan, self.nodes);
+        for (ti, &t) in p.trees.iter().enumerate() {
+            for (di, &d) in p.orders[ti].iter().enumerate() {
+                self.sink.expect_lba(nodes[d].dir_lba[t], "directory")?;
+                let mut buf = Vec::with_capacity(nodes[d].dir_bytes[t] as usize);
+                for r in &p.recs[ti][di] {
+                    let e = encode_record(r, nodes, t, p.ce_base);
+                    if buf.len() % SECTOR + e.len() > SECTOR {
+                        buf.resize(buf.len().div_ceil(SECTOR) * SECTOR, 0);
+                    }
+                    buf.extend_from_slice(&e);
+                }
+                buf.resize(nodes[d].dir_bytes[t] as usize, 0);
+                self.sink.write(&buf)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every file's data, each padded to a whole sector.
+    fn file_data(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
+        let mut prog = Progress {
+            done: 0,
+            total: self.plan.total_data,
+            report: progress,
+        };
+        let mut chunk = vec![0u8; 1 << 20];
+        for &k in &self.plan.files {
+            let Kind::File { path, size } = &self.nodes[k].kind else {
+                continue;
+            };
+            self.sink.expect_lba(self.nodes[k].data_lba, "file data")?;
+            self.copy_file(path, *size, &mut chunk, &mut prog)?;
+            self.sink.pad()?;
+        }
+        Ok(())
+    }
+
+    /// Copies `size` bytes of `path`, which must neither shrink nor grow meanwhile.
+    fn copy_file(
+        &mut self,
+        path: &Path,
+        size: u64,
+        chunk: &mut [u8],
+        prog: &mut Progress,
+    ) -> Result<()> {
         let mut f = fs::File::open(path).map_err(io_err(path))?;
         let mut off = 0u64;
-        while off < *size {
+        while off < size {
             // Holes of a sparse input are zeros we need neither read nor scan.
-            let data = next_data(&f, off).unwrap_or(off).min(*size);
+            let data = next_data(&f, off).unwrap_or(off).min(size);
             if data > off {
-                sink.zeros(data - off)?;
-                done += data - off;
+                self.sink.zeros(data - off)?;
+                prog.add(data - off);
                 off = data;
-                progress(done, total_data);
                 continue;
             }
-            let hole = next_hole(&f, off).unwrap_or(*size).min(*size).max(off + 1);
+            let hole = next_hole(&f, off).unwrap_or(size).min(size).max(off + 1);
             let n = (hole - off).min(chunk.len() as u64) as usize;
             f.seek(SeekFrom::Start(off)).map_err(io_err(path))?;
             let got = read_full(&mut f, &mut chunk[..n]).map_err(io_err(path))?;
@@ -1155,64 +1327,33 @@ pub fn create_image(
                     path.display()
                 )));
             }
-            sink.write(&chunk[..n])?;
+            self.sink.write(&chunk[..n])?;
             off += n as u64;
-            done += n as u64;
-            progress(done, total_data);
+            prog.add(n as u64);
         }
-        f.seek(SeekFrom::Start(*size)).map_err(io_err(path))?;
+        f.seek(SeekFrom::Start(size)).map_err(io_err(path))?;
         if f.read(&mut [0u8; 1]).map_err(io_err(path))? != 0 {
             return Err(IsoError::Create(format!(
                 "{}: file grew while the image was written",
                 path.display()
             )));
         }
-        sink.pad()?;
+        Ok(())
     }
-    sink.expect_lba(total, "end of image")?;
-    sink.f.set_len(sink.pos).map_err(io_err(&tmp))?;
-    sink.f.sync_all().map_err(io_err(&tmp))?;
-    let sha256: String = sink
-        .hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+}
 
-    // Commit: without --force, hard_link fails if `out` appeared meanwhile (no clobbering).
-    if opts.force {
-        fs::rename(&tmp, out).map_err(io_err(out))?;
-    } else {
-        fs::hard_link(&tmp, out).map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => IsoError::Exists(out.to_path_buf()),
-            _ => IsoError::File {
-                path: out.to_path_buf(),
-                source: e,
-            },
-        })?;
-        fs::remove_file(&tmp).map_err(io_err(&tmp))?;
+/// File-data bytes written so far, reported after each step.
+struct Progress<'a> {
+    done: u64,
+    total: u64,
+    report: &'a mut dyn FnMut(u64, u64),
+}
+
+impl Progress<'_> {
+    fn add(&mut self, n: u64) {
+        self.done += n;
+        (self.report)(self.done, self.total);
     }
-    guard.0 = None;
-    let line = format!("{sha256}  {}\n", out_name.to_string_lossy());
-    let sha_tmp = dir.join(format!(
-        ".{}.sha256.discrw-tmp-{}",
-        out_name.to_string_lossy(),
-        std::process::id()
-    ));
-    fs::write(&sha_tmp, line).map_err(io_err(&sha_tmp))?;
-    fs::rename(&sha_tmp, &sha_path).map_err(io_err(&sha_path))?;
-
-    let count = |f: fn(&Kind) -> bool| nodes.iter().filter(|n| f(&n.kind)).count() as u64;
-    Ok(CreateReport {
-        image: out.to_path_buf(),
-        sha256_file: sha_path,
-        sha256,
-        sectors: total,
-        files: count(|k| matches!(k, Kind::File { .. })),
-        directories: count(|k| matches!(k, Kind::Dir(_))),
-        symlinks: count(|k| matches!(k, Kind::Symlink(_))),
-        skipped,
-    })
 }
 
 /// lseek(2) SEEK_DATA / SEEK_HOLE; `None` where unsupported or past the last data.

@@ -137,22 +137,10 @@ pub fn probe_points(s: &Sources) -> Vec<u64> {
 /// Decide the image size. `readable[lba]` answers the probes of `probe_points` (a missing
 /// entry counts as readable: the rip will find out).
 pub fn decide(s: &Sources, readable: &BTreeMap<u64, bool>) -> Option<Decision> {
-    let ok = |lba: u64| readable.get(&lba).copied().unwrap_or(true);
-    let fs = fs_size(s);
-    let mut notes = Vec::new();
     if let Some(u) = s.user {
-        if let Some((c, src)) = claimed(s)
-            && c != u
-        {
-            notes.push(format!("{src} says {c} sectors"));
-        }
-        return Some(Decision::new(
-            u,
-            SizeSource::User,
-            format!("--size {u} given"),
-            notes,
-        ));
+        return Some(user_size(s, u));
     }
+    let mut notes = Vec::new();
     if let (Some(c), Some((t, SizeSource::Track))) = (s.read_capacity, claimed(s))
         && c != t
     {
@@ -160,31 +148,9 @@ pub fn decide(s: &Sources, readable: &BTreeMap<u64, bool>) -> Option<Decision> {
             "READ CAPACITY says {c} sectors, the track {t}; the recorded track decides"
         ));
     }
-    let cross_check = |size: u64, notes: &mut Vec<String>| {
-        for (v, src) in [
-            (s.iso9660, SizeSource::Iso9660),
-            (s.udf, SizeSource::Udf),
-            (s.partition_end, SizeSource::PartitionTable),
-        ] {
-            match v {
-                Some(v) if v < size => notes.push(format!(
-                    "{src} is {v} sectors; the {} sectors after it are kept (padding, \
-                     partitions or other data on the disc)",
-                    size - v
-                )),
-                Some(v) if v > size => notes.push(format!(
-                    "{src} claims {v} sectors, {} more than the disc holds (truncated \
-                     image or bad metadata)",
-                    v - size
-                )),
-                _ => {}
-            }
-        }
-    };
-
-    let Some((end, src)) = claimed(s) else {
+    let Some(claim) = claimed(s) else {
         // No drive-reported end at all: the file system is all there is.
-        let (v, src) = fs?;
+        let (v, src) = fs_size(s)?;
         return Some(Decision::new(
             v,
             src,
@@ -192,48 +158,101 @@ pub fn decide(s: &Sources, readable: &BTreeMap<u64, bool>) -> Option<Decision> {
             notes,
         ));
     };
-
     if !s.has_boundaries {
-        // DVD+RW, BD-RE, ...: READ CAPACITY is the formatted size, not the data's end.
-        if let Some((v, fsrc)) = fs
-            && v <= end
-        {
-            cross_check(v, &mut notes);
-            return Some(Decision::new(
-                v,
-                fsrc,
-                format!(
-                    "the medium records no boundary (READ CAPACITY {end} is the formatted \
-                     size); {fsrc} used"
-                ),
-                notes,
-            ));
+        return Some(unbounded_medium(s, claim, notes));
+    }
+    let ok = |lba: u64| readable.get(&lba).copied().unwrap_or(true);
+    Some(recorded_end(s, claim, &ok, notes))
+}
+
+/// `--size` wins; the drive's claim is noted where it differs.
+fn user_size(s: &Sources, u: u64) -> Decision {
+    let mut notes = Vec::new();
+    if let Some((c, src)) = claimed(s)
+        && c != u
+    {
+        notes.push(format!("{src} says {c} sectors"));
+    }
+    Decision::new(u, SizeSource::User, format!("--size {u} given"), notes)
+}
+
+/// Notes where a file-system size disagrees with the size decided; the size stays.
+fn cross_check(s: &Sources, size: u64, notes: &mut Vec<String>) {
+    for (v, src) in [
+        (s.iso9660, SizeSource::Iso9660),
+        (s.udf, SizeSource::Udf),
+        (s.partition_end, SizeSource::PartitionTable),
+    ] {
+        match v {
+            Some(v) if v < size => notes.push(format!(
+                "{src} is {v} sectors; the {} sectors after it are kept (padding, \
+                 partitions or other data on the disc)",
+                size - v
+            )),
+            Some(v) if v > size => notes.push(format!(
+                "{src} claims {v} sectors, {} more than the disc holds (truncated \
+                 image or bad metadata)",
+                v - size
+            )),
+            _ => {}
         }
-        return Some(Decision::new(
-            end,
-            src,
+    }
+}
+
+/// DVD+RW, BD-RE, ...: READ CAPACITY is the formatted size, not the data's end, so a file
+/// system that fits in it decides.
+fn unbounded_medium(
+    s: &Sources,
+    (end, src): (u64, SizeSource),
+    mut notes: Vec<String>,
+) -> Decision {
+    if let Some((v, fsrc)) = fs_size(s)
+        && v <= end
+    {
+        cross_check(s, v, &mut notes);
+        return Decision::new(
+            v,
+            fsrc,
             format!(
-                "the medium records no boundary and holds no file system that says its \
-                 size; the whole formatted medium ({src}) used"
+                "the medium records no boundary (READ CAPACITY {end} is the formatted \
+                 size); {fsrc} used"
             ),
             notes,
-        ));
+        );
     }
+    Decision::new(
+        end,
+        src,
+        format!(
+            "the medium records no boundary and holds no file system that says its \
+             size; the whole formatted medium ({src}) used"
+        ),
+        notes,
+    )
+}
 
+/// Media with boundaries: the claimed end decides where its last sector reads; where it
+/// does not, a TAO run-out or a file system that reads to its end explains the tail.
+fn recorded_end(
+    s: &Sources,
+    (end, src): (u64, SizeSource),
+    ok: &dyn Fn(u64) -> bool,
+    mut notes: Vec<String>,
+) -> Decision {
     if end == 0 || ok(end - 1) {
-        cross_check(end, &mut notes);
-        return Some(Decision::new(
+        cross_check(s, end, &mut notes);
+        return Decision::new(
             end,
             src,
             format!("{src} used (the recorded data's end)"),
             notes,
-        ));
+        );
     }
     // The claimed last sector does not read.
     if s.track_incremental && end >= 3 && !ok(end - 2) && ok(end - 3) {
         let size = end - 2;
-        cross_check(size, &mut notes);
-        return Some(Decision {
+        cross_check(s, size, &mut notes);
+        return Decision {
             excluded_tail: 2,
             ..Decision::new(
                 size,
@@ -244,14 +263,14 @@ pub fn decide(s: &Sources, readable: &BTreeMap<u64, bool>) -> Option<Decision> {
                 ),
                 notes,
             )
-        });
+        };
     }
-    if let Some((v, fsrc)) = fs
+    if let Some((v, fsrc)) = fs_size(s)
         && v < end
         && ok(v - 1)
     {
-        cross_check(v, &mut notes);
-        return Some(Decision {
+        cross_check(s, v, &mut notes);
+        return Decision {
             excluded_tail: end - v,
             ..Decision::new(
                 v,
@@ -262,15 +281,15 @@ pub fn decide(s: &Sources, readable: &BTreeMap<u64, bool>) -> Option<Decision> {
                 ),
                 notes,
             )
-        });
+        };
     }
-    cross_check(end, &mut notes);
-    Some(Decision::new(
+    cross_check(s, end, &mut notes);
+    Decision::new(
         end,
         src,
         format!("{src} used; its last sector does not read and no file system says otherwise"),
         notes,
-    ))
+    )
 }
 
 /// The tracks a cooked rip takes: the data tracks of the first session that holds data,
