@@ -1039,11 +1039,7 @@ impl<'a> Output<'a> {
                 },
             ));
         }
-        let sha_path = {
-            let mut s = name.clone();
-            s.push(".sha256");
-            out.with_file_name(s)
-        };
+        let sha_path = crate::files::sha256_path(out);
         if !force {
             for p in [out, sha_path.as_path()] {
                 if fs::symlink_metadata(p).is_ok() {
@@ -1087,12 +1083,10 @@ impl<'a> Output<'a> {
         Ok(())
     }
 
-    /// The .sha256 in `sha256sum -c` form, written whole or not at all.
+    /// The .sha256 in `sha256sum -c` form, written whole or not at all (the one atomic
+    /// writer rip uses too).
     fn write_sha256(&self, sha256: &str) -> Result<()> {
-        let line = format!("{sha256}  {}\n", self.name.to_string_lossy());
-        let sha_tmp = self.temp_path(".sha256.discrw-tmp");
-        fs::write(&sha_tmp, line).map_err(io_err(&sha_tmp))?;
-        fs::rename(&sha_tmp, &self.sha_path).map_err(io_err(&self.sha_path))?;
+        crate::files::write_sha256_file(self.path, sha256).map_err(io_err(&self.sha_path))?;
         Ok(())
     }
 }

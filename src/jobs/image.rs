@@ -125,9 +125,7 @@ impl Ranges {
 
 /// The checksum in `IMAGE.sha256` (sha256sum format: 64 hex digits, then the name).
 pub fn read_sha256_file(image: &Path) -> Option<(PathBuf, Option<String>)> {
-    let mut p = image.as_os_str().to_owned();
-    p.push(".sha256");
-    let p = PathBuf::from(p);
+    let p = crate::files::sha256_path(image);
     let text = std::fs::read_to_string(&p).ok()?;
     let word = text
         .split_whitespace()

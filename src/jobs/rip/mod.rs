@@ -95,7 +95,7 @@ impl Paths {
             image: out.to_path_buf(),
             partial: part_name(out),
             map: stem.with_extension("map"),
-            sha256: with_suffix(out, ".sha256"),
+            sha256: crate::files::sha256_path(out),
             cue: raw.then(|| stem.with_extension("cue")),
             sub: (raw && subchannel).then(|| stem.with_extension("sub")),
         }
