@@ -27,7 +27,7 @@ mod tests;
 use crate::clock::SharedClock;
 use crate::transport::{DataDirection, Outcome, Transport};
 use answers::fixed_sense;
-use commands::ScsiState;
+use commands::{Busy, ScsiState};
 use disc::Disc;
 use faults::{Action, FaultKind};
 use medium::MediumFile;

@@ -2,7 +2,7 @@
 //! drains at the write speed, WRITE on sequential and random-access media, RESERVE TRACK,
 //! SEND CUE SHEET, CLOSE TRACK/SESSION, SYNCHRONIZE CACHE, FORMAT UNIT and BLANK.
 
-use super::commands::Busy;
+use super::Busy;
 use super::faults;
 use super::layout;
 use super::medium::{Family, MediaKind, State, Track, WriteMethod};

@@ -69,9 +69,6 @@ pub enum WriteError {
     Source(String),
     #[error("interrupted")]
     Interrupted,
-    /// The next write would pass the last LBA WRITE(10) can address (never wraps).
-    #[error("LBA {lba}: the next write would pass the 32-bit address range of WRITE(10)")]
-    AddressRange { lba: u64 },
 }
 
 /// True for the sense codes a drive uses when its buffer ran dry (MMC-6 Annex F):
@@ -278,12 +275,10 @@ impl<'a, T: Transport> Writer<'a, T> {
                 Err(e) => return Err(self.classify(e)),
             }
         }
-        self.lba = self
-            .lba
-            .checked_add(u32::from(blocks))
-            .ok_or(WriteError::AddressRange {
-                lba: u64::from(self.lba),
-            })?;
+        // The LBA field is 32-bit two's complement (MMC-6 §4.2.3.3): a session-at-once CD
+        // starts writing at −150 (0xFFFFFF6A) and counts up through 0, so the step from
+        // 0xFFFFFFFF to 0 is the pregap ending, not an overflow.
+        self.lba = self.lba.wrapping_add(u32::from(blocks));
         self.done_sectors += u64::from(blocks);
         self.region_left = self.region_left.saturating_sub(u64::from(blocks));
         while self.region_left == 0 && self.region < self.regions.len() {
