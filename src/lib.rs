@@ -1,6 +1,7 @@
 //! discrw: rip, burn and verify optical discs through SCSI MMC (SG_IO), and read and make
 //! ISO 9660 images. See docs/architecture.md for the layers and what each may know.
 
+pub mod attach;
 pub mod cli;
 pub mod clock;
 pub mod cuefile;
