@@ -63,6 +63,8 @@ pub(super) struct Command {
     /// Moves sectors: the transfer may exceed 64 KiB, and the disc state it changes is saved
     /// by a later command (see `Disc::dirty`).
     pub sectors: bool,
+    /// The data phase goes to the drive (WRITE, MODE SELECT, ...); otherwise it comes from it.
+    pub data_out: bool,
 }
 
 impl Command {
@@ -73,6 +75,7 @@ impl Command {
             without_medium: false,
             while_busy: false,
             sectors: false,
+            data_out: false,
         }
     }
     const fn without_medium(self) -> Command {
@@ -97,6 +100,12 @@ impl Command {
             ..self
         }
     }
+    const fn data_out(self) -> Command {
+        Command {
+            data_out: true,
+            ..self
+        }
+    }
 }
 
 /// Every command the drive implements, by opcode; each handler is named after its command.
@@ -105,14 +114,15 @@ impl Command {
 pub(super) const COMMANDS: &[Command] = &[
     Command::new(0x00, EmuDrive::test_unit_ready),
     Command::new(0x03, EmuDrive::request_sense).always(),
-    Command::new(0x04, EmuDrive::format_unit),
+    Command::new(0x04, EmuDrive::format_unit).data_out(),
     Command::new(0x12, EmuDrive::inquiry).always(),
+    Command::new(0x1A, EmuDrive::mode_sense6).always(),
     Command::new(0x1B, EmuDrive::start_stop_unit).without_medium(),
     Command::new(0x1E, EmuDrive::prevent_allow_medium_removal).without_medium(),
     Command::new(0x23, EmuDrive::read_format_capacities).without_medium(),
     Command::new(0x25, EmuDrive::read_capacity),
     Command::new(0x28, EmuDrive::read10).sectors(),
-    Command::new(0x2A, EmuDrive::write10).sectors(),
+    Command::new(0x2A, EmuDrive::write10).sectors().data_out(),
     Command::new(0x35, EmuDrive::synchronize_cache),
     Command::new(0x43, EmuDrive::read_toc_pma_atip),
     Command::new(0x46, EmuDrive::get_configuration).always(),
@@ -120,17 +130,21 @@ pub(super) const COMMANDS: &[Command] = &[
     Command::new(0x51, EmuDrive::read_disc_information).while_busy(),
     Command::new(0x52, EmuDrive::read_track_information).while_busy(),
     Command::new(0x53, EmuDrive::reserve_track),
-    Command::new(0x55, EmuDrive::mode_select).without_medium(),
+    Command::new(0x55, EmuDrive::mode_select)
+        .data_out()
+        .without_medium(),
     Command::new(0x5A, EmuDrive::mode_sense).always(),
     Command::new(0x5B, EmuDrive::close_track_session),
     Command::new(0x5C, EmuDrive::read_buffer_capacity).always(),
-    Command::new(0x5D, EmuDrive::send_cue_sheet),
+    Command::new(0x5D, EmuDrive::send_cue_sheet).data_out(),
     Command::new(0xA1, EmuDrive::blank),
     Command::new(0xA8, EmuDrive::read12).sectors(),
-    Command::new(0xAA, EmuDrive::write12).sectors(),
+    Command::new(0xAA, EmuDrive::write12).sectors().data_out(),
     Command::new(0xAC, EmuDrive::get_performance),
     Command::new(0xAD, EmuDrive::read_disc_structure),
-    Command::new(0xB6, EmuDrive::set_streaming).always(),
+    Command::new(0xB6, EmuDrive::set_streaming)
+        .data_out()
+        .always(),
     Command::new(0xBB, EmuDrive::set_cd_speed).always(),
     Command::new(0xBE, EmuDrive::read_cd).sectors(),
 ];
@@ -427,11 +441,13 @@ impl EmuDrive {
     }
 
     /// MODE SENSE(10): pages 01h, 05h, 2Ah, vendor 30h, or all (3Fh).
-    fn mode_sense(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
-        let pc = cdb[2] >> 6;
-        let page = cdb[2] & 0x3F;
+    /// The mode pages MODE SENSE asks for with its byte 2 (PC, PAGE CODE): 01h, 05h, 2Ah,
+    /// 30h, or all of them (3Fh).
+    fn mode_pages(&self, pc_page: u8) -> Result<Vec<u8>, Reply> {
+        let pc = pc_page >> 6;
+        let page = pc_page & 0x3F;
         if pc == 3 {
-            return check(5, 0x39, 0x00); // SAVING PARAMETERS NOT SUPPORTED
+            return Err(check(5, 0x39, 0x00)); // SAVING PARAMETERS NOT SUPPORTED
         }
         let changeable = pc == 1;
         let mut pages = Vec::new();
@@ -454,14 +470,40 @@ impl EmuDrive {
             pages.extend_from_slice(&write::page30(self.writer.wp.bufe(), links, changeable));
         }
         if pages.is_empty() {
-            return sense_of(INVALID_FIELD);
+            return Err(sense_of(INVALID_FIELD));
         }
+        Ok(pages)
+    }
+
+    /// MODE SENSE(10) (SPC-4 §6.14): mode parameter header(10), no block descriptors.
+    fn mode_sense(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
+        let pages = match self.mode_pages(cdb[2]) {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
         // Mode parameter header(10) (SPC-4 §7.5.5): MODE DATA LENGTH, no block descriptors.
         let mut d = vec![0u8; 8];
         d.extend_from_slice(&pages);
         let len = d.len() as u16 - 2;
         d[0..2].copy_from_slice(&len.to_be_bytes());
         self.data_in(data, u16::from_be_bytes([cdb[7], cdb[8]]) as usize, &d)
+    }
+
+    /// MODE SENSE(6) (SPC-4 §6.13): what the Linux sr driver asks for page 2Ah with when it
+    /// probes a SCSI-attached drive; mode parameter header(6), no block descriptors.
+    fn mode_sense6(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
+        let pages = match self.mode_pages(cdb[2]) {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
+        // Mode parameter header(6) (SPC-4 §7.5.5, Table 446): MODE DATA LENGTH in byte 0.
+        let mut d = vec![0u8; 4];
+        d.extend_from_slice(&pages);
+        if d.len() > 256 {
+            d.truncate(256);
+        }
+        d[0] = (d.len() - 1) as u8;
+        self.data_in(data, cdb[4] as usize, &d)
     }
 
     /// MODE SELECT(10): page 05h is taken if the medium can do it; 01h and 2Ah are ignored.

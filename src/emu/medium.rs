@@ -284,6 +284,14 @@ pub enum MediumError {
     Busy,
 }
 
+/// Where a plain image keeps the drive's sector slots: sector `lba` at `lba × stride` from
+/// byte 0; `slot` is the drive's slot size for the medium (2352 on CD, else 2048).
+#[derive(Debug, Clone, Copy)]
+struct ImageSlots {
+    stride: u64,
+    slot: u64,
+}
+
 /// An open medium file.
 #[derive(Debug)]
 pub struct MediumFile {
@@ -292,6 +300,9 @@ pub struct MediumFile {
     /// The format version of this file (new files get [`FORMAT_VERSION`]; older files keep
     /// theirs, since their sector layout is that version's).
     version: u32,
+    /// A plain image served read-only as a pressed disc (see [`MediumFile::image`]); `None`
+    /// for a medium file.
+    image: Option<ImageSlots>,
     /// The advisory lock, held (on a duplicate descriptor) while the medium is in a drive.
     _lock: Option<nix::fcntl::Flock<File>>,
 }
@@ -319,6 +330,7 @@ impl MediumFile {
             path: path.to_path_buf(),
             file,
             version: FORMAT_VERSION,
+            image: None,
             _lock: Some(lock),
         };
         let state = m.load()?;
@@ -336,6 +348,7 @@ impl MediumFile {
             path: path.to_path_buf(),
             file,
             version: FORMAT_VERSION,
+            image: None,
             _lock: None,
         };
         m.file.set_len(DATA_OFFSET)?;
@@ -378,6 +391,10 @@ impl MediumFile {
     }
 
     pub fn save(&mut self, state: &State) -> Result<(), MediumError> {
+        if self.image.is_some() {
+            // A pressed disc from a plain image: its state lives in memory only.
+            return Ok(());
+        }
         let json = serde_json::to_vec(state).map_err(|e| MediumError::Corrupt(e.to_string()))?;
         if json.len() as u64 > DATA_OFFSET - 24 {
             return Err(MediumError::Corrupt("metadata too large".into()));
@@ -394,12 +411,38 @@ impl MediumFile {
     /// Read `buf.len()` bytes at byte `offset` of the data area; holes and bytes past the end
     /// of the file read as zeros (never-written sectors of a recorded area).
     pub fn read_data(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        if let Some(im) = self.image {
+            return self.read_image(im, offset, buf);
+        }
+        self.read_at_zero_filled(DATA_OFFSET + offset, buf)
+    }
+
+    /// Slots of a plain image: straight from the file where it stores whole slots, otherwise
+    /// (2048-byte sectors in 2352-byte CD slots) each slot's user data at its start and zeros
+    /// after it, as a version 1 medium file keeps them.
+    fn read_image(&self, im: ImageSlots, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        if im.stride == im.slot {
+            return self.read_at_zero_filled(offset, buf);
+        }
+        if !offset.is_multiple_of(im.slot) || !(buf.len() as u64).is_multiple_of(im.slot) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "image read not on a sector slot boundary",
+            ));
+        }
+        let first = offset / im.slot;
+        for (i, slot) in buf.chunks_exact_mut(im.slot as usize).enumerate() {
+            let (user, rest) = slot.split_at_mut(im.stride as usize);
+            self.read_at_zero_filled((first + i as u64) * im.stride, user)?;
+            rest.fill(0);
+        }
+        Ok(())
+    }
+
+    fn read_at_zero_filled(&self, at: u64, buf: &mut [u8]) -> io::Result<()> {
         let mut done = 0;
         while done < buf.len() {
-            match self
-                .file
-                .read_at(&mut buf[done..], DATA_OFFSET + offset + done as u64)
-            {
+            match self.file.read_at(&mut buf[done..], at + done as u64) {
                 Ok(0) => {
                     buf[done..].fill(0);
                     break;
@@ -414,7 +457,10 @@ impl MediumFile {
 
     /// Whether CD data sectors are stored encoded (version 2), else as 2048 user bytes.
     pub fn cd_data_encoded(&self) -> bool {
-        self.version >= 2
+        match self.image {
+            Some(im) => im.stride == 2352,
+            None => self.version >= 2,
+        }
     }
 
     /// Where a CD data sector's user bytes start in its 2352-byte slot.
@@ -439,16 +485,56 @@ impl MediumFile {
     }
 
     pub fn write_data(&self, offset: u64, buf: &[u8]) -> io::Result<()> {
+        self.writable()?;
         self.file.write_all_at(buf, DATA_OFFSET + offset)
     }
 
     /// Forget all sector data (blanking): the file keeps only its header.
     pub fn discard_data(&self) -> io::Result<()> {
+        self.writable()?;
         self.file.set_len(DATA_OFFSET)
     }
 
     pub fn sync(&self) -> io::Result<()> {
+        if self.image.is_some() {
+            return Ok(());
+        }
         self.file.sync_data()
+    }
+
+    /// A plain image is never written (it is opened read-only, and pressed media take no
+    /// writes before they get here; this is the last line).
+    fn writable(&self) -> io::Result<()> {
+        match self.image {
+            Some(_) => Err(io::Error::from_raw_os_error(libc::EROFS)),
+            None => Ok(()),
+        }
+    }
+
+    /// Open a plain image (an .iso, or the .bin of a cue sheet) read-only, holding a sector
+    /// every `stride` bytes (2048, or 2352 for raw CD sectors) from byte 0, as the slots of
+    /// a disc of `kind`. The file is never opened for writing.
+    pub fn image(path: &Path, kind: MediaKind, stride: u64) -> Result<MediumFile, MediumError> {
+        let file = match File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(MediumError::NotFound),
+            Err(e) => return Err(MediumError::Io(e)),
+        };
+        Ok(MediumFile {
+            path: path.to_path_buf(),
+            file,
+            version: FORMAT_VERSION,
+            image: Some(ImageSlots {
+                stride,
+                slot: kind.stride(),
+            }),
+            _lock: None,
+        })
+    }
+
+    /// Whether this is a plain image (read-only, state in memory).
+    pub fn is_image(&self) -> bool {
+        self.image.is_some()
     }
 }
 

@@ -16,6 +16,7 @@ pub mod answers;
 mod commands;
 mod disc;
 pub mod faults;
+pub mod image;
 pub mod layout;
 pub mod medium;
 mod read;
@@ -38,6 +39,13 @@ use write::WriteEngine;
 
 /// Largest transfer the emulated drive takes in one command (as a kernel's max_sectors would cap).
 pub const MAX_TRANSFER: usize = 4 << 20;
+
+/// Whether a command's data phase goes to the drive (WRITE, MODE SELECT, SEND CUE SHEET, ...)
+/// rather than from it, for a front end that is not told the direction (TCMU gives only the
+/// buffers). Commands the drive does not implement never touch their data.
+pub fn data_goes_to_drive(opcode: u8) -> bool {
+    commands::find(opcode).is_some_and(|c| c.data_out)
+}
 
 /// Errors of `virtual create` and of opening a medium file.
 #[derive(Debug, thiserror::Error)]
@@ -153,7 +161,7 @@ fn image_length(p: &Path) -> Result<u64, EmuError> {
 /// The disc holds an image of `blocks` blocks from LBA 0: formatted random-access media,
 /// otherwise one closed track in a closed session of a finalized disc (pressed, CD TAO with
 /// its run-out, or DVD/BD DAO), as docs/virtual-drive.md describes `--from`.
-fn record_image(state: &mut State, blocks: u32) {
+pub(super) fn record_image(state: &mut State, blocks: u32) {
     let kind = state.kind;
     if layout::is_random(state) || matches!(kind, MediaKind::DvdPlusRw | MediaKind::BdRe) {
         state.formatted = true;
@@ -312,6 +320,68 @@ impl EmuDrive {
             scsi: ScsiState::default(),
             stats: Stats::default(),
         })
+    }
+
+    /// A plain image (.iso, or .cue with its .bin) in an emulated drive as a pressed disc,
+    /// read-only (see [`image`]); `kind` overrides the ROM kind chosen by size.
+    pub fn open_image(
+        path: &Path,
+        kind: Option<MediaKind>,
+        clock: SharedClock,
+    ) -> Result<EmuDrive, EmuError> {
+        let (medium, state) = image::open(path, kind)?;
+        Ok(EmuDrive {
+            name: format!("virtual:{}", path.display()),
+            writer: WriteEngine::new(state.kind, clock.now()),
+            clock,
+            disc: Disc::new(medium, state),
+            scsi: ScsiState::default(),
+            stats: Stats::default(),
+        })
+    }
+
+    /// Put another disc in the drive (`virtual load`): the old one is saved and released,
+    /// the tray closes on the new one, and GET EVENT STATUS NOTIFICATION reports new media.
+    /// Recording settings stay (they are the drive's), the drive buffer starts empty.
+    pub fn load(&mut self, mut other: EmuDrive) -> Result<(), MediumError> {
+        self.disc.save_if_dirty();
+        std::mem::swap(&mut self.disc, &mut other.disc);
+        std::mem::swap(&mut self.name, &mut other.name);
+        // `other` now holds the old disc: dropping it saves and unlocks it.
+        drop(other);
+        self.disc.state.tray_open = false;
+        self.scsi.media_event = if self.disc.state.no_disc { 0 } else { 2 };
+        self.scsi.prevent = false;
+        self.scsi.busy = None;
+        self.writer.new_disc(self.clock.now());
+        Ok(())
+    }
+
+    /// Record as fast as the host sends until the host asks for a slower write speed (an
+    /// attached drive on the real clock); by default the drive buffer drains at the write
+    /// speed, as on a real drive.
+    pub fn set_free_running(&mut self, on: bool) {
+        self.writer.free_running = on;
+    }
+
+    /// Save the disc state now if a command changed it (sector transfers leave it for the
+    /// next other command); a front end that may be killed at any time calls this after
+    /// every command, so the file always describes every sector a completed WRITE recorded.
+    pub fn save_if_changed(&mut self) -> Result<(), MediumError> {
+        if self.disc.dirty {
+            self.disc.save()?;
+        }
+        Ok(())
+    }
+
+    /// Whether this drive holds a plain image (read-only, its state in memory).
+    pub fn is_image(&self) -> bool {
+        self.disc.medium.is_image()
+    }
+
+    /// The file the disc is kept in (the medium file, or the image's data file).
+    pub fn medium_path(&self) -> &Path {
+        &self.disc.medium.path
     }
 
     pub fn state(&self) -> &State {

@@ -1127,3 +1127,203 @@ fn cd_medium_v2_stores_encoded_sectors_and_a_v1_file_still_reads_the_same() {
         "saving keeps the file's version"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// A plain image as a pressed disc (`virtual attach IMAGE`), the free-running recorder of an
+// attached drive, loading another disc, and the data direction a TCMU front end asks for.
+
+fn image_rig(name: &str, bytes: &[u8], kind: Option<&str>) -> Rig {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    image_rig_at(dir, path, kind)
+}
+
+fn image_rig_at(dir: tempfile::TempDir, path: PathBuf, kind: Option<&str>) -> Rig {
+    let clock = VirtualClock::shared();
+    let kind = kind.map(|k| k.parse().unwrap());
+    let d = EmuDrive::open_image(&path, kind, clock.clone()).unwrap();
+    Rig {
+        _dir: dir,
+        path,
+        clock,
+        dd: Some(d),
+    }
+}
+
+fn current_profile(r: &mut Rig) -> u16 {
+    let c = r.data_in(&[0x46, 0x02, 0, 0, 0, 0, 0, 0, 8, 0], 8).unwrap();
+    u16::from_be_bytes([c[6], c[7]])
+}
+
+#[test]
+fn a_plain_iso_is_a_pressed_cd_rom_read_like_one_and_never_written() {
+    let img = pattern(20, 3);
+    let mut r = image_rig("disc.iso", &img, None);
+    let mut perms = std::fs::metadata(&r.path).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o444);
+    std::fs::set_permissions(&r.path, perms).unwrap();
+    assert_eq!(current_profile(&mut r), 0x0008, "CD-ROM (MMC-6 Table 61)");
+    assert_eq!(r.read10(5, 2).unwrap(), img[5 * 2048..7 * 2048]);
+    // READ CAPACITY (Table 663): last LBA 19, block length 2048.
+    let cap = r.data_in(&[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0], 8).unwrap();
+    assert_eq!(cap, [0, 0, 0, 19, 0, 0, 8, 0]);
+    // READ CD of the whole sector: sync, header MSF 00:02:07 mode 1, the user data.
+    let raw = r
+        .data_in(&[0xBE, 0, 0, 0, 0, 7, 0, 0, 1, 0xF8, 0, 0], 2352)
+        .unwrap();
+    assert_eq!(&raw[..12], &crate::ecma130::SYNC);
+    assert_eq!(&raw[12..16], &[0x00, 0x02, 0x07, 0x01]);
+    assert_eq!(&raw[16..2064], &img[7 * 2048..8 * 2048]);
+    assert!(
+        r.write10(0, &pattern(1, 9)).is_err(),
+        "a pressed disc takes no write"
+    );
+    assert_eq!(
+        std::fs::read(&r.path).unwrap(),
+        img,
+        "the image is untouched"
+    );
+    r.d().save().unwrap();
+    assert_eq!(
+        std::fs::read(&r.path).unwrap(),
+        img,
+        "no state is saved into it"
+    );
+}
+
+#[test]
+fn a_plain_image_gets_the_smallest_pressed_family_it_fits() {
+    // 99 minutes of sectors is the longest CD-ROM; a DVD-9 holds 4 173 824 sectors.
+    assert_eq!(image::rom_kind_for(445_500), MediaKind::CdRom);
+    assert_eq!(image::rom_kind_for(445_501), MediaKind::DvdRom);
+    assert_eq!(image::rom_kind_for(4_173_824), MediaKind::DvdRom);
+    assert_eq!(image::rom_kind_for(4_173_825), MediaKind::BdRom);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.iso");
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(1 << 30).unwrap(); // sparse: 524 288 sectors
+    let mut r = image_rig_at(dir, path, None);
+    assert_eq!(current_profile(&mut r), 0x0010, "DVD-ROM");
+    let mut r = image_rig("small.iso", &pattern(4, 1), Some("bd-rom"));
+    assert_eq!(current_profile(&mut r), 0x0040, "BD-ROM as --media said");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("x.iso");
+    std::fs::write(&p, pattern(4, 1)).unwrap();
+    let clock = VirtualClock::shared();
+    let e = EmuDrive::open_image(&p, Some(MediaKind::DvdPlusR), clock).unwrap_err();
+    assert!(
+        e.is_usage() && e.to_string().contains("virtual create"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_cue_sheet_with_data_and_audio_is_a_cd_rom_with_its_tracks() {
+    // Track 1 mode 1 raw, 10 sectors; track 2 audio with a 2-sector pregap (INDEX 00 at
+    // LBA 10, INDEX 01 at 12) and 18 sectors: lead-out at 30.
+    let mut bin = Vec::new();
+    let user = pattern(10, 5);
+    for (i, u) in user.chunks(2048).enumerate() {
+        bin.extend_from_slice(&crate::ecma130::encode_mode1(i as u64, u));
+    }
+    let audio: Vec<u8> = (0..20 * 2352).map(|i| (i % 251) as u8).collect();
+    bin.extend_from_slice(&audio);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("d.bin"), &bin).unwrap();
+    let cue = "FILE \"d.bin\" BINARY\n  TRACK 01 MODE1/2352\n    INDEX 01 00:00:00\n  \
+               TRACK 02 AUDIO\n    INDEX 00 00:00:10\n    INDEX 01 00:00:12\n";
+    let path = dir.path().join("d.cue");
+    std::fs::write(&path, cue).unwrap();
+    let mut r = image_rig_at(dir, path, None);
+    assert_eq!(current_profile(&mut r), 0x0008);
+    // READ TOC format 0 (Table 478): first 1, last 2; descriptors: ADR/CONTROL, track, LBA.
+    let toc = r
+        .data_in(&[0x43, 0, 0, 0, 0, 0, 0, 0x03, 0x24, 0], 0x324)
+        .unwrap();
+    assert_eq!(&toc[2..4], &[1, 2]);
+    assert_eq!(&toc[4..12], &[0, 0x14, 1, 0, 0, 0, 0, 0]);
+    assert_eq!(&toc[12..20], &[0, 0x10, 2, 0, 0, 0, 0, 12]);
+    assert_eq!(&toc[20..28], &[0, 0x10, 0xAA, 0, 0, 0, 0, 30]);
+    assert_eq!(r.read10(3, 1).unwrap(), user[3 * 2048..4 * 2048]);
+    // READ CD, CD-DA, LBA 15: the file's 2352 bytes of that sector.
+    let a = r
+        .data_in(&[0xBE, 0x04, 0, 0, 0, 15, 0, 0, 1, 0x10, 0, 0], 2352)
+        .unwrap();
+    assert_eq!(a, audio[5 * 2352..6 * 2352]);
+}
+
+#[test]
+fn a_free_running_drive_records_as_fast_as_the_host_sends_until_asked_to_slow_down() {
+    let mut r = rig_with("dvd+r", None, Some(200_000), None);
+    r.d().set_free_running(true);
+    // 16 MiB, four times the drive buffer, sent at once: no wait on the drive's clock.
+    stream(&mut r, 256, Duration::ZERO).unwrap();
+    r.none(&[0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap();
+    assert_eq!(r.clock.now(), Duration::ZERO);
+    // SET CD SPEED write 1385 kB/s (DVD 1x, MMC-6 §6.37): the slowest speed this DVD+R
+    // offers is 4x (5540 kB/s), and now the buffer drains at that.
+    r.none(&[0xBB, 0, 0xFF, 0xFF, 0x05, 0x69, 0, 0, 0, 0, 0, 0])
+        .unwrap();
+    let c = pattern(32, 2);
+    for i in 256..512 {
+        r.write10(i * 32, &c).unwrap();
+    }
+    let waited = r.clock.now().as_secs_f64();
+    // 16 MiB less the 4 MiB buffer at 5.54 MB/s: about 2.3 s.
+    assert!((2.0..2.6).contains(&waited), "waited {waited} s");
+}
+
+#[test]
+fn load_puts_another_disc_in_and_the_host_hears_of_new_media() {
+    let mut r = rig("cd-r");
+    // Eject (START STOP UNIT, LOEJ): the host sees the tray open.
+    r.none(&[0x1B, 0, 0, 0, 0x02, 0]).unwrap();
+    let img = pattern(8, 4);
+    let other = image_rig("other.iso", &img, None);
+    let mut other = other;
+    let d = other.dd.take().unwrap();
+    r.d().load(d).unwrap();
+    // GET EVENT STATUS NOTIFICATION, media class (Table 157): NEW MEDIA, present, closed.
+    let ev = r
+        .data_in(&[0x4A, 0x01, 0, 0, 0x10, 0, 0, 0, 8, 0], 8)
+        .unwrap();
+    assert_eq!(ev[4] & 0x0F, 2, "NewMedia");
+    assert_eq!(ev[5] & 0x03, 0x02, "media present, tray closed");
+    assert_eq!(current_profile(&mut r), 0x0008);
+    assert_eq!(r.read10(2, 1).unwrap(), img[2 * 2048..3 * 2048]);
+}
+
+#[test]
+fn the_data_direction_of_each_command_is_the_specs() {
+    // Data-out per MMC-6 / SPC-4: FORMAT UNIT, WRITE(10), MODE SELECT(10), SEND CUE SHEET,
+    // WRITE(12), SET STREAMING.
+    for op in [0x04, 0x2A, 0x55, 0x5D, 0xAA, 0xB6] {
+        assert!(data_goes_to_drive(op), "{op:#04x}");
+    }
+    for op in [
+        0x00, 0x03, 0x12, 0x25, 0x28, 0x43, 0x46, 0x4A, 0x51, 0x52, 0x5A, 0xAD, 0xBE,
+    ] {
+        assert!(!data_goes_to_drive(op), "{op:#04x}");
+    }
+}
+
+#[test]
+fn mode_sense_6_answers_page_2a_as_the_sr_driver_asks_for_it() {
+    let mut r = rig("cd-rw");
+    // MODE SENSE(6), DBD 0, page 2Ah, allocation 128 (what sr's get_capabilities sends).
+    let d = r.data_in(&[0x1A, 0, 0x2A, 0, 128, 0], 128).unwrap();
+    // Header(6) (SPC-4 Table 446): MODE DATA LENGTH = bytes after byte 0; no descriptors.
+    assert_eq!(d[0] as usize, d.len() - 1);
+    assert_eq!(d[3], 0, "BLOCK DESCRIPTOR LENGTH");
+    assert_eq!(d[4] & 0x3F, 0x2A, "page code");
+    let ten = r
+        .data_in(&[0x5A, 0, 0x2A, 0, 0, 0, 0, 0, 128, 0], 128)
+        .unwrap();
+    assert_eq!(&d[4..], &ten[8..], "the same page as MODE SENSE(10) gives");
+    // Saved values (PC 11b): SAVING PARAMETERS NOT SUPPORTED.
+    assert_eq!(
+        r.data_in(&[0x1A, 0, 0xEA, 0, 128, 0], 128),
+        Err((5, 0x39, 0))
+    );
+}

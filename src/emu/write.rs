@@ -246,6 +246,12 @@ pub(super) struct WriteEngine {
     pub cd_block_bytes: u32,
     pub buffer: Buffer,
     pub cue: Option<CueSheet>,
+    /// Record as fast as the host sends (the buffer never fills) until the host asks for a
+    /// speed below the fastest: an attached drive on the real clock is not slower than the
+    /// burner unless the burner wants it slow.
+    pub free_running: bool,
+    /// The host asked for a write speed below the fastest the medium offers.
+    slowed: bool,
 }
 
 impl WriteEngine {
@@ -260,7 +266,14 @@ impl WriteEngine {
             cd_block_bytes: 2048,
             buffer: Buffer::new(DRIVE_BUFFER, now),
             cue: None,
+            free_running: false,
+            slowed: false,
         }
+    }
+
+    /// The buffer is not modelled: data reaches the disc as fast as it arrives.
+    fn unpaced(&self) -> bool {
+        self.free_running && !self.slowed
     }
 
     /// A new disc: nothing buffered for it, no cue sheet for it.
@@ -292,6 +305,7 @@ impl WriteEngine {
     /// offered, the speed stays).
     pub fn set_write_speed(&mut self, kind: MediaKind, kbps: u32) {
         let speeds = super::answers::write_speeds(kind);
+        self.slowed = speeds.first().is_some_and(|&top| kbps < top);
         self.write_kbps = speeds
             .iter()
             .copied()
@@ -310,6 +324,10 @@ impl EmuDrive {
     /// Bring the buffer up to now; an underrun damages the open track unless BURN-Free saves it.
     fn drain(&mut self) {
         let now = self.clock.now();
+        if self.writer.unpaced() {
+            self.writer.buffer = Buffer::new(DRIVE_BUFFER, now);
+            return;
+        }
         let rate = self.rate();
         if self.writer.buffer.advance(now, rate) {
             if self.writer.burnfree(&self.disc.state) {
@@ -326,6 +344,9 @@ impl EmuDrive {
     /// command until it can accept the data.
     fn fill_buffer(&mut self, bytes: u64) {
         self.drain();
+        if self.writer.unpaced() {
+            return;
+        }
         let rate = self.rate();
         let room_needed = self.writer.buffer.fill + bytes as f64 - self.writer.buffer.size as f64;
         if room_needed > 0.0 {
@@ -344,6 +365,9 @@ impl EmuDrive {
     /// Time to write out what the buffer holds.
     fn flush_time(&mut self) -> Duration {
         self.drain();
+        if self.writer.unpaced() {
+            return Duration::ZERO;
+        }
         let t = Duration::from_secs_f64(self.writer.buffer.fill / self.rate());
         self.writer.buffer.fill = 0.0;
         self.writer.buffer.draining = false;

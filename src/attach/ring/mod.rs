@@ -7,8 +7,10 @@
 //! - the ring at cmdr_off, cmdr_size bytes; each entry starts with a header: len_op u32 @0
 //!   (length, a multiple of 8, with the opcode in the low 3 bits), cmd_id u16 @4, kflags u8
 //!   @6, uflags u8 @7;
-//! - a CMD entry's request: iov_cnt u32 @8, iov_bidi_cnt @12, iov_dif_cnt @16, cdb_off u64 @20,
-//!   iov[] @44 (16 bytes each: base u64, len u64; base is an offset into the shared area);
+//! - a CMD entry's request: iov_cnt u32 @8, iov_bidi_cnt @12, iov_dif_cnt @16, cdb_off u64 @24,
+//!   iov[] @48 (16 bytes each: base u64, len u64; base is an offset into the shared area) —
+//!   the entry is packed but the request struct inside its union is not, so cdb_off is
+//!   8-aligned; the CDB itself follows the iovecs inside the entry;
 //!   its response overlays the request: scsi_status u8 @8, read_len u32 @12, sense @16 (96
 //!   bytes) — so the request is copied out before the response is written;
 //! - a TMR entry: tmr_type u8 @8, cmd_cnt u32 @12, cmd_ids u16[] @32 (information only:
@@ -41,8 +43,8 @@ const UFLAG_READ_LEN: u8 = 0x2;
 
 const HDR_UFLAGS: u64 = 7;
 const REQ_IOV_CNT: u64 = 8;
-const REQ_CDB_OFF: u64 = 20;
-const REQ_IOV: u64 = 44;
+const REQ_CDB_OFF: u64 = 24;
+const REQ_IOV: u64 = 48;
 const IOVEC: u64 = 16;
 const RSP_STATUS: u64 = 8;
 const RSP_READ_LEN: u64 = 12;

@@ -36,19 +36,21 @@ fn tail(s: &Shared) -> u32 {
     u32::from_le_bytes(get(s, 64, 4).try_into().unwrap())
 }
 
-/// A CMD entry at ring offset `at`: header, iov_cnt, cdb_off, iovecs; the CDB right after.
+/// A CMD entry at ring offset `at`: header, iov_cnt @8, cdb_off @24, iovecs from @48 (the
+/// request struct in the entry's union is not packed: cdb_off is 8-aligned; checked by
+/// compiling the 6.1 uapi header), the CDB right after them, at least 112 bytes in all.
 fn cmd_entry(s: &Shared, at: u32, id: u16, cdb: &[u8], iovs: &[(u64, u64)]) -> u32 {
     let base = (CMDR_OFF + at) as u64;
-    let cdb_at = base + 44 + 16 * iovs.len() as u64;
+    let cdb_at = base + 48 + 16 * iovs.len() as u64;
     let len = ((cdb_at + cdb.len() as u64 - base).div_ceil(8) * 8) as u32;
     let len = len.max(112);
     put(s, base, &(len | 1).to_le_bytes());
     put(s, base + 4, &id.to_le_bytes());
     put(s, base + 8, &(iovs.len() as u32).to_le_bytes());
-    put(s, base + 20, &cdb_at.to_le_bytes());
+    put(s, base + 24, &cdb_at.to_le_bytes());
     for (k, (b, l)) in iovs.iter().enumerate() {
-        put(s, base + 44 + 16 * k as u64, &b.to_le_bytes());
-        put(s, base + 52 + 16 * k as u64, &l.to_le_bytes());
+        put(s, base + 48 + 16 * k as u64, &b.to_le_bytes());
+        put(s, base + 56 + 16 * k as u64, &l.to_le_bytes());
     }
     put(s, cdb_at, cdb);
     len
@@ -231,7 +233,7 @@ fn hostile_rings_are_refused_not_followed() {
     // A CDB offset outside the mapping.
     let r = fresh(&|s| {
         let len = cmd_entry(s, 0, 1, &INQUIRY, &[]);
-        put(s, CMDR_OFF as u64 + 20, &(MAP as u64).to_le_bytes());
+        put(s, CMDR_OFF as u64 + 24, &(MAP as u64).to_le_bytes());
         set_head(s, len);
     });
     assert!(matches!(r, Err(RingError::OutOfMap(_))), "{r:?}");
