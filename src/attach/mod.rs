@@ -6,5 +6,8 @@
 //! This is the second OS adapter (beside `transport`): `shm` maps the ring and is the only
 //! place with `unsafe`, besides `kmod` (loading kernel modules).
 
+pub mod configfs;
+pub mod kmod;
 pub mod ring;
+pub mod server;
 pub mod shm;
