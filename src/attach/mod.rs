@@ -8,6 +8,7 @@
 
 pub mod configfs;
 pub mod kmod;
+pub mod lifecycle;
 pub mod ring;
 pub mod server;
 pub mod shm;

@@ -176,6 +176,49 @@ pub struct EjectArgs {
 pub enum VirtualCommand {
     /// Make a virtual medium file: blank, or a pressed/closed disc holding IMAGE.
     Create(VirtualCreateArgs),
+    /// Attach a medium file or an image as a real /dev/srN of this machine (TCMU +
+    /// tcm_loop; needs root). Serves until SIGINT/SIGTERM or `virtual detach`.
+    Attach(VirtualAttachArgs),
+    /// Detach an attached drive (by NAME, /dev/srN or /dev/sgN), or clean up after one
+    /// whose process died.
+    Detach(VirtualDetachArgs),
+    /// List attached drives.
+    List,
+    /// Put another medium file or image into an attached drive.
+    Load(VirtualLoadArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct VirtualAttachArgs {
+    /// A virtual medium file (writes persist in it), or a plain image (.iso, .cue) served
+    /// read-only as a pressed disc.
+    pub source: PathBuf,
+    /// For a plain image: cd-rom, dvd-rom or bd-rom (default: by size).
+    #[arg(long)]
+    pub media: Option<String>,
+    /// Record every CDB the drive receives, one JSON line each (docs/virtual-drive.md).
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
+    /// The drive's name (default: the first free discrwN).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct VirtualDetachArgs {
+    /// NAME, /dev/srN or /dev/sgN of the attached drive.
+    pub drive: String,
+}
+
+#[derive(Args, Debug)]
+pub struct VirtualLoadArgs {
+    /// NAME, /dev/srN or /dev/sgN of the attached drive.
+    pub drive: String,
+    /// The medium file or image to load.
+    pub source: PathBuf,
+    /// For a plain image: cd-rom, dvd-rom or bd-rom (default: by size).
+    #[arg(long)]
+    pub media: Option<String>,
 }
 
 #[derive(Args, Debug)]

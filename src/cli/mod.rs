@@ -2,6 +2,7 @@
 //! The only layer that knows clap, indicatif, JSON and exit codes.
 
 pub mod args;
+pub mod attach;
 pub mod blank;
 pub mod burn;
 pub mod device;

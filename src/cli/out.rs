@@ -41,3 +41,10 @@ pub fn print_json<T: serde::Serialize>(v: &T) -> Result<(), CliError> {
         .map_err(|e| CliError::failure(format!("cannot encode JSON: {e}")))?;
     crate::outln!("{s}")
 }
+
+/// Print a serializable value as one JSON line (a JSON Lines stream: events of a service).
+pub fn print_json_line<T: serde::Serialize>(v: &T) -> Result<(), CliError> {
+    let s = serde_json::to_string(v)
+        .map_err(|e| CliError::failure(format!("cannot encode JSON: {e}")))?;
+    crate::outln!("{s}")
+}

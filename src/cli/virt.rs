@@ -1,6 +1,7 @@
-//! `discrw virtual create`: make a virtual medium file for `--device virtual:PATH`.
+//! `discrw virtual create`: make a virtual medium file for `--device virtual:PATH`; the
+//! attach family (attach, detach, list, load) is in `attach.rs`.
 
-use super::args::{VirtualCommand, VirtualCreateArgs};
+use super::args::{VirtualCommand, VirtualCreateArgs, VirtualLoadArgs};
 use super::error::{CliError, ExitCode};
 use crate::emu::{CreateOptions, MediaKind};
 use crate::outln;
@@ -8,7 +9,15 @@ use crate::outln;
 pub fn run(cmd: &VirtualCommand, json: bool) -> Result<(), CliError> {
     match cmd {
         VirtualCommand::Create(a) => create(a, json),
+        VirtualCommand::Attach(a) => super::attach::attach(a, json),
+        VirtualCommand::Detach(a) => super::attach::detach(&a.drive, json),
+        VirtualCommand::List => super::attach::list(json),
+        VirtualCommand::Load(a) => load(a, json),
     }
+}
+
+fn load(a: &VirtualLoadArgs, json: bool) -> Result<(), CliError> {
+    super::attach::load(&a.drive, &a.source, a.media.as_deref(), json)
 }
 
 fn create(a: &VirtualCreateArgs, json: bool) -> Result<(), CliError> {

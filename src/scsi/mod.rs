@@ -11,6 +11,7 @@ pub mod config;
 pub mod cue;
 pub mod mmc;
 pub mod mode;
+pub mod opcodes;
 pub mod profile;
 pub mod retry;
 pub mod sbc;
