@@ -22,7 +22,7 @@ fn attach_error(e: AttachError) -> CliError {
     } else {
         ExitCode::Failure
     };
-    CliError::new(code, format!("virtual attach: {e}"))
+    CliError::new(code, e.to_string())
 }
 
 /// Whether PATH is a virtual medium file (its magic), else a plain image.
