@@ -15,10 +15,10 @@
 //! `DISCRW_FUZZ_SEED` (mixed into the fixed seed), `DISCRW_HOSTILE_DUMP=DIR` (keep the first
 //! 1000 mutants there, to try other readers on them).
 
-mod iso_common;
+mod common;
 
+use common::*;
 use discrw::iso::{self, ImageFile, IsoImage, Namespace};
-use iso_common::*;
 use std::collections::HashSet;
 use std::fs;
 use std::io::Cursor;
@@ -28,39 +28,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SECTOR: usize = 2048;
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
-}
-
-/// SplitMix64, deterministic.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-    fn pick<'a, T>(&mut self, v: &'a [T]) -> Option<&'a T> {
-        if v.is_empty() {
-            None
-        } else {
-            Some(&v[self.below(v.len())])
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------------------
 // An independent scanner of the seed's layout (ECMA-119 §8.4, §9.1; SUSP 1.12 §4, §5).
@@ -716,11 +683,13 @@ fn seeds(tmp: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let mut make = |label: &str, tool: &str, pre: &[&str], args: &[&str]| {
         let img = tmp.join(format!("seed-{}.iso", out.len()));
-        run(Command::new(need(tool))
-            .args(pre)
-            .args(args)
-            .args(["-o", s(&img)])
-            .arg(&src));
+        run_ok(
+            Command::new(need(tool))
+                .args(pre)
+                .args(args)
+                .args(["-o", p(&img)])
+                .arg(&src),
+        );
         out.push((label.to_string(), fs::read(&img).unwrap()));
     };
     make(
@@ -738,11 +707,11 @@ fn seeds(tmp: &Path) -> Vec<(String, Vec<u8>)> {
         &["-quiet", "-R", "-J", "-b", "boot.img", "-no-emul-boot"],
     );
     let ours = tmp.join("seed-discrw.iso");
-    discrw(&["iso", "create", s(&src), "-o", s(&ours)]);
+    ok(&["iso", "create", p(&src), "-o", p(&ours)]);
     out.push(("discrw".into(), fs::read(&ours).unwrap()));
     let udf = tmp.join("seed-udf.img");
     fs::File::create(&udf).unwrap().set_len(2 << 20).unwrap();
-    run(Command::new(need("mkudffs")).args(["--media-type=hd", "--blocksize=2048", s(&udf)]));
+    run_ok(Command::new(need("mkudffs")).args(["--media-type=hd", "--blocksize=2048", p(&udf)]));
     out.push(("mkudffs".into(), fs::read(&udf).unwrap()));
     out
 }
@@ -780,7 +749,7 @@ fn hostile_inner() {
             l.catalog_lba
         );
     }
-    let mut rng = Rng(0x150_1509_6D15_C0DE ^ env_u64("DISCRW_FUZZ_SEED", 0));
+    let mut rng = Rng::new(0x150_1509_6D15_C0DE ^ env_u64("DISCRW_FUZZ_SEED", 0));
     let start = Instant::now();
     let (mut tried, mut ok, mut errs, mut panics) = (0u64, 0u64, 0u64, 0u64);
     let mut slowest = (Duration::ZERO, "");
@@ -871,11 +840,11 @@ fn hostile_inner() {
             fs::write(&f, &img).unwrap();
             let bout = sandbox.join("out-bin");
             for args in [
-                vec!["iso", "info", s(&f)],
-                vec!["iso", "ls", "-R", "-l", s(&f)],
-                vec!["iso", "extract", s(&f), "-o", s(&bout)],
+                vec!["iso", "info", p(&f)],
+                vec!["iso", "ls", "-R", "-l", p(&f)],
+                vec!["iso", "extract", p(&f), "-o", p(&bout)],
             ] {
-                let o = Command::new(BIN).args(&args).output().unwrap();
+                let o = run(bin().args(&args));
                 let code = o.status.code();
                 let err = String::from_utf8_lossy(&o.stderr);
                 let lines = err.lines().count();
@@ -936,7 +905,7 @@ fn hostile_images_give_ok_or_one_line_errors() {
     need("xorriso");
     need("mkudffs");
     let exe = std::env::current_exe().unwrap();
-    let out = Command::new(prlimit)
+    let out = run(Command::new(prlimit)
         .arg(format!("--as={}", 3u64 << 30))
         .arg("--")
         .arg(&exe)
@@ -946,9 +915,7 @@ fn hostile_images_give_ok_or_one_line_errors() {
             "--ignored",
             "--nocapture",
             "--test-threads=1",
-        ])
-        .output()
-        .unwrap();
+        ]));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     for l in stdout.lines().filter(|l| l.starts_with("HOSTILE")) {
@@ -962,11 +929,10 @@ fn hostile_images_give_ok_or_one_line_errors() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Byte-level fuzz targets for the two parsers that read variable-length lists (fuzz_util:
+// Byte-level fuzz targets for the two parsers that read variable-length lists (common::fuzz:
 // deterministic stage + havoc, fixed seed, DISCRW_FUZZ_ITERS / DISCRW_FUZZ_SECS).
 
-mod fuzz_util;
-use fuzz_util::{Seed, fuzz};
+use common::fuzz::{Seed, fuzz};
 
 /// El Torito 1.0 catalog written entry by entry (figures 2-6): validation entry (header 01,
 /// platform 00, ID "FUZZ", checksum, key 55 AA), default entry (88, no emulation, 4 sectors
