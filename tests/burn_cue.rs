@@ -9,28 +9,16 @@
 //! (`show-toc`) reading the source sheet, and bchunk reading the ripped image.
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 mod common;
-use common::{dev, discrw, fails, info_json as info, medium, ok, p, text, tool};
+use common::{
+    dev, discrw, fails, info_json as info, medium, noise_bytes, ok, p, sha256_bytes as sha, text,
+    tool,
+};
 
 const RAW: usize = 2352;
-
-/// `n` bytes of xorshift noise.
-fn noise_bytes(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut v = Vec::with_capacity(n + 8);
-    while v.len() < n {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        v.extend_from_slice(&x.to_le_bytes());
-    }
-    v.truncate(n);
-    v
-}
 
 /// `sectors` mode 1 sectors for LBAs from `lba`, user data noise (ECMA-130 §14).
 fn data_sectors(lba: u64, sectors: usize, seed: u64) -> Vec<u8> {
@@ -43,13 +31,6 @@ fn data_sectors(lba: u64, sectors: usize, seed: u64) -> Vec<u8> {
         ));
     }
     v
-}
-
-fn sha(b: &[u8]) -> String {
-    Sha256::digest(b)
-        .iter()
-        .map(|x| format!("{x:02x}"))
-        .collect()
 }
 
 /// The mixed-mode disc of the tests, as the sheet lays it out:

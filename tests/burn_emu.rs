@@ -343,13 +343,12 @@ fn stdin_burn(m: &Path, img: &Path, extra: &[&str], stall_after: Option<usize>) 
     if stall_after.is_some() {
         c.env("DISCRW_EMU_CLOCK", "real");
     }
-    let mut c = c
-        .args(&args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut c = spawn(
+        c.args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
     let mut stdin = c.stdin.take().expect("stdin");
     let feeder = std::thread::spawn(move || {
         let first = stall_after.unwrap_or(bytes.len());
@@ -359,7 +358,7 @@ fn stdin_burn(m: &Path, img: &Path, extra: &[&str], stall_after: Option<usize>) 
             let _ = stdin.write_all(&bytes[first..]);
         }
     });
-    let o = c.wait_with_output().expect("wait");
+    let o = c.wait_with_output();
     feeder.join().unwrap();
     o
 }
@@ -641,12 +640,13 @@ fn iso_with_two_files(dir: &Path) -> PathBuf {
     std::fs::write(root.join("first.bin"), vec![0xA1u8; 40 * 2048]).unwrap();
     std::fs::write(root.join("second.bin"), vec![0xB2u8; 40 * 2048]).unwrap();
     let img = dir.join("files.iso");
-    let o = Command::new("genisoimage")
-        .args(["-quiet", "-R", "-o"])
-        .arg(&img)
-        .arg(&root)
-        .output()
-        .expect("genisoimage (package genisoimage) is needed by this test and was not found");
+    let o = try_run(
+        Command::new("genisoimage")
+            .args(["-quiet", "-R", "-o"])
+            .arg(&img)
+            .arg(&root),
+    )
+    .expect("genisoimage (package genisoimage) is needed by this test and was not found");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     img
 }
@@ -855,21 +855,20 @@ fn sigint_during_a_burn_closes_the_track_and_exits_130() {
     let m = medium(d.path(), "i.vd", "dvd+r", &[]);
     // 64 MiB at the slowest speed on the wall clock: several seconds of writing.
     let img = image(d.path(), "a.iso", 32768, 30);
-    let c = bin()
-        .args(["burn", "--speed", "1", "-d", &dev(&m), p(&img)])
-        .env("DISCRW_EMU_CLOCK", "real")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let c = spawn(
+        bin()
+            .args(["burn", "--speed", "1", "-d", &dev(&m), p(&img)])
+            .env("DISCRW_EMU_CLOCK", "real")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let k = Command::new("kill")
-        .args(["-INT", &c.id().to_string()])
-        .status()
-        .expect("kill(1) is needed by this test");
+    let k = try_run(Command::new("kill").args(["-INT", &c.id().to_string()]))
+        .expect("kill(1) is needed by this test")
+        .status;
     assert!(k.success());
     let started = std::time::Instant::now();
-    let o = c.wait_with_output().expect("wait");
+    let o = c.wait_with_output();
     assert!(
         started.elapsed() < std::time::Duration::from_secs(20),
         "burn took {:?} to stop after SIGINT",
@@ -897,22 +896,22 @@ fn sigint_while_standard_input_stalls_closes_the_track_and_exits_130() {
     // close the track and end the burn at once, not after the next byte arrives.
     let d = tempfile::tempdir().unwrap();
     let m = medium(d.path(), "s.vd", "dvd+r", &[]);
-    let mut c = bin()
-        .args([
-            "burn",
-            "--size",
-            "67108864",
-            "--fifo",
-            "4M",
-            "-d",
-            &dev(&m),
-            "-",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut c = spawn(
+        bin()
+            .args([
+                "burn",
+                "--size",
+                "67108864",
+                "--fifo",
+                "4M",
+                "-d",
+                &dev(&m),
+                "-",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
     let mut stdin = c.stdin.take().unwrap();
     stdin.write_all(&vec![0x5Au8; 8 << 20]).unwrap();
     stdin.flush().unwrap();
@@ -927,7 +926,7 @@ fn sigint_while_standard_input_stalls_closes_the_track_and_exits_130() {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || tx.send(c.wait_with_output()));
     let o = match rx.recv_timeout(std::time::Duration::from_secs(20)) {
-        Ok(o) => o.expect("wait"),
+        Ok(o) => o,
         Err(_) => panic!("burn still running 20 s after SIGINT while standard input stalled"),
     };
     drop(stdin);
@@ -965,14 +964,15 @@ fn burn_at_1x(m: &Path, img: &Path) -> String {
 fn on_a_terminal(cmd: &str, keys: &[(&str, &[u8])]) -> (Option<i32>, String) {
     use std::io::Read;
     use std::sync::{Arc, Mutex};
-    let mut c = Command::new("script")
-        .args(["-qec", cmd, "/dev/null"])
-        .env("DISCRW_EMU_CLOCK", "real")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("script(1) from util-linux is needed by this test");
+    let mut c = try_spawn(
+        Command::new("script")
+            .args(["-qec", cmd, "/dev/null"])
+            .env("DISCRW_EMU_CLOCK", "real")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    )
+    .expect("script(1) from util-linux is needed by this test");
     let shown = Arc::new(Mutex::new(Vec::new()));
     let mut out = c.stdout.take().unwrap();
     let sink = shown.clone();
@@ -1002,7 +1002,7 @@ fn on_a_terminal(cmd: &str, keys: &[(&str, &[u8])]) -> (Option<i32>, String) {
     }
     let started = std::time::Instant::now();
     let status = loop {
-        if let Some(s) = c.try_wait().unwrap() {
+        if let Some(s) = c.try_wait() {
             break s;
         }
         assert!(

@@ -9,6 +9,8 @@
 //! when the writer waits for drive-buffer room, and, while the writer is starved, when the
 //! source lets the time of its stall pass.
 
+mod common;
+
 use discrw::clock::{Clock, SharedClock, VirtualClock};
 use discrw::drive::Drive;
 use discrw::emu::EmuDrive;
@@ -18,7 +20,6 @@ use discrw::jobs::burn::writer::WriteError;
 use discrw::jobs::burn::{self, BurnError, BurnOptions, FailureKind, Input, Target};
 use discrw::jobs::{Cancel, NoProgress};
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -128,12 +129,12 @@ impl Source for Stalling {
 
 fn medium(dir: &Path, kind: &str) -> std::path::PathBuf {
     let m = dir.join(format!("{kind}.vd"));
-    let o = Command::new(env!("CARGO_BIN_EXE_discrw"))
-        .args(["virtual", "create"])
-        .arg(&m)
-        .args(["--media", kind])
-        .output()
-        .expect("discrw virtual create");
+    let o = common::run(
+        common::bin()
+            .args(["virtual", "create"])
+            .arg(&m)
+            .args(["--media", kind]),
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     m
 }

@@ -16,12 +16,14 @@ use std::process::{Output, Stdio};
 fn with_stdout_closed(args: &[&str]) -> Output {
     let (reader, writer) = std::io::pipe().expect("pipe");
     drop(reader);
-    bin()
-        .args(args)
-        .stdout(writer)
-        .stderr(Stdio::piped())
-        .output()
-        .expect("run discrw")
+    spawn(
+        bin()
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(writer)
+            .stderr(Stdio::piped()),
+    )
+    .wait_with_output()
 }
 
 /// Exit 141, no panic and no error line on standard error (progress lines may be there).
@@ -68,12 +70,12 @@ fn iso_ls_into_a_pipe_read_one_line_then_closed_is_exit_141() {
         "listing is only {} bytes",
         full.len()
     );
-    let mut child = bin()
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run discrw");
+    let mut child = spawn(
+        bin()
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
     let mut first = String::new();
     let mut r = BufReader::new(child.stdout.take().unwrap());
     r.read_line(&mut first).unwrap();
@@ -83,7 +85,7 @@ fn iso_ls_into_a_pipe_read_one_line_then_closed_is_exit_141() {
         "first line"
     );
     drop(r);
-    let o = child.wait_with_output().unwrap();
+    let o = child.wait_with_output();
     assert_quiet_141(&args, &o);
 }
 
@@ -192,11 +194,14 @@ fn stdout_on_a_full_device_is_a_one_line_error() {
         .write(true)
         .open("/dev/full")
         .expect("/dev/full");
-    let o = bin()
-        .args(["iso", "info", p(&img)])
-        .stdout(full)
-        .output()
-        .expect("run discrw");
+    let o = spawn(
+        bin()
+            .args(["iso", "info", p(&img)])
+            .stdin(Stdio::null())
+            .stdout(full)
+            .stderr(Stdio::piped()),
+    )
+    .wait_with_output();
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert_eq!(
         String::from_utf8_lossy(&o.stderr),

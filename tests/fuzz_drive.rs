@@ -17,14 +17,13 @@
 //! - every `DriveError` prints as one line.
 
 mod common;
-mod fuzz_util;
 
 use common::script::{blank_dvd_plus_r, fixed_sense};
 
+use common::fuzz::Seed;
 use discrw::clock::{Clock, SharedClock, VirtualClock};
 use discrw::drive::Drive;
 use discrw::transport::{DataDirection, Outcome, Transport};
-use fuzz_util::Seed;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -429,7 +428,7 @@ fn fuzz_drive_layer() {
     let iters = std::env::var("DISCRW_FUZZ_DRIVE_ITERS")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(fuzz_util::iterations() / 2);
+        .unwrap_or(common::fuzz::iterations() / 2);
     let dict: &[&[u8]] = &[
         &[0x70, 0, 0x06, 0, 0, 0, 0, 0x0A, 0, 0, 0, 0, 0x28, 0x00],
         &[0x70, 0, 0x02, 0, 0, 0, 0, 0x0A, 0, 0, 0, 0, 0x04, 0x08],
@@ -439,7 +438,7 @@ fn fuzz_drive_layer() {
         &[0x2A, 0x00, 0x02],
         &[0x28, 0x00, 0x02],
     ];
-    fuzz_util::fuzz_n("drive_layer", iters, &seeds(), dict, run_drive);
+    common::fuzz::fuzz_n("drive_layer", iters, &seeds(), dict, run_drive);
 }
 
 #[test]

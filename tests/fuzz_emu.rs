@@ -8,13 +8,13 @@
 //! no spec table to copy); the mutator works on their header and JSON metadata, with a
 //! dictionary of the metadata's field names and edge numbers.
 
-mod fuzz_util;
+mod common;
 
+use common::fuzz::{Seed, fuzz, fuzz_n};
 use discrw::clock::{SharedClock, VirtualClock};
 use discrw::drive::Drive;
 use discrw::emu::faults::parse_spec;
 use discrw::emu::{CreateOptions, EmuDrive, MediaKind};
-use fuzz_util::{Seed, fuzz, fuzz_n};
 use std::path::Path;
 
 const NUMBERS: &[&[u8]] = &[
@@ -176,7 +176,7 @@ fn fuzz_virtual_medium_file() {
     let iters = std::env::var("DISCRW_FUZZ_EMU_ITERS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(fuzz_util::iterations() / 10);
+        .unwrap_or(common::fuzz::iterations() / 10);
     fuzz_n("virtual_medium_file", iters, &medium_seeds(), &dict, |d| {
         std::fs::write(&path, d).expect("write medium");
         let clock: SharedClock = VirtualClock::shared();

@@ -1,11 +1,12 @@
 //! Fuzz targets for every parser of device answers and of the mapfile: no input may panic.
 //! Seeds are valid answers written byte by byte from the spec tables cited beside each one
-//! (never produced by our own builders). The harness is in `fuzz_util` (deterministic,
+//! (never produced by our own builders). The harness is in `common::fuzz` (deterministic,
 //! fixed seed; `DISCRW_FUZZ_ITERS`, `DISCRW_FUZZ_SECS`, `DISCRW_FUZZ_SEED`). Run with
 //! `--nocapture` to see the executions per target.
 
-mod fuzz_util;
+mod common;
 
+use common::fuzz::{Seed, fuzz};
 use discrw::mapfile::{BlockStatus, Mapfile};
 use discrw::scsi::config::parse_configuration;
 use discrw::scsi::mmc;
@@ -18,7 +19,6 @@ use discrw::scsi::sbc::parse_read_capacity_10;
 use discrw::scsi::spc::parse_inquiry;
 use discrw::scsi::{Sense, describe};
 use discrw::transport::Outcome;
-use fuzz_util::{Seed, fuzz};
 
 // ---------------------------------------------------------------------------------------
 // Sense data (SPC-4 §4.5)

@@ -3,9 +3,10 @@
 //! discrw and read by xorriso, isoinfo and 7z; made by xorriso and read by discrw. The big
 //! files are sparse and every comparison skips holes, so the tests stay quick.
 
-mod iso_common;
+mod common;
 
-use iso_common::*;
+use common::iso::*;
+use common::*;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
@@ -69,7 +70,7 @@ fn discrw_big_file_in_several_extents_reads_in_xorriso_isoinfo_7z() {
     let src = tmp.path().join("src");
     let (big, size) = big_source(&src);
     let image = tmp.path().join("big.iso");
-    discrw(&["iso", "create", s(&src), "-o", s(&image), "-V", "BIG"]);
+    ok(&["iso", "create", p(&src), "-o", p(&image), "-V", "BIG"]);
     // The image is sparse too: the holes of the input were not written.
     let blocks = fs::metadata(&image).unwrap();
     assert!(
@@ -85,21 +86,21 @@ fn discrw_big_file_in_several_extents_reads_in_xorriso_isoinfo_7z() {
         "xorriso -find"
     );
     let xbig = tmp.path().join("xorriso-big.bin");
-    run(Command::new(&xorriso).args([
+    run_ok(Command::new(&xorriso).args([
         "-osirrox",
         "on:sparse=1m",
         "-indev",
-        s(&image),
+        p(&image),
         "-extract",
         "/big.bin",
-        s(&xbig),
+        p(&xbig),
     ]));
     assert_eq!(fs::metadata(&xbig).unwrap().len(), size);
     assert_ranges_equal(&xbig, 0, &big, 0, size, "xorriso -extract /big.bin");
     fs::remove_file(&xbig).unwrap();
 
     // 7z: listed size and the streamed content.
-    let l = String::from_utf8_lossy(&run(Command::new(&sevenz).arg("l").arg(&image)).stdout)
+    let l = String::from_utf8_lossy(&run_ok(Command::new(&sevenz).arg("l").arg(&image)).stdout)
         .into_owned();
     assert!(
         l.lines()
@@ -107,7 +108,7 @@ fn discrw_big_file_in_several_extents_reads_in_xorriso_isoinfo_7z() {
         "7z l:\n{l}"
     );
     run_streaming(
-        Command::new(&sevenz).args(["x", "-so", s(&image), "big.bin"]),
+        Command::new(&sevenz).args(["x", "-so", p(&image), "big.bin"]),
         |out| assert_stream_equals_range(out, &big, 0, size, "7z x -so big.bin"),
     );
 
@@ -117,10 +118,10 @@ fn discrw_big_file_in_several_extents_reads_in_xorriso_isoinfo_7z() {
     let parts = isoinfo_records(&image, &["-R"], "big.bin");
     let (_, last) = *parts.last().unwrap();
     run_streaming(
-        Command::new(&isoinfo).args(["-R", "-x", "/big.bin", "-i", s(&image)]),
+        Command::new(&isoinfo).args(["-R", "-x", "/big.bin", "-i", p(&image)]),
         |out| assert_stream_equals_range(out, &big, size - last, last, "isoinfo -R -x (last part)"),
     );
-    let after = run(Command::new(&isoinfo).args(["-R", "-x", "/after.txt", "-i", s(&image)]));
+    let after = run_ok(Command::new(&isoinfo).args(["-R", "-x", "/after.txt", "-i", p(&image)]));
     assert_eq!(after.stdout, b"after the big file\n");
 }
 
@@ -144,14 +145,14 @@ fn xorriso_big_file_image_read_by_discrw() {
             "-J",
             "-o",
             "-",
-            s(&src),
+            p(&src),
         ]),
         |out| write_sparse(out, &image),
     );
     check_isoinfo_parts(&image, &[], "BIG.BIN;1", &big, size);
 
     // discrw's listing: the parts joined, at isoinfo's LBAs.
-    let out = discrw(&["iso", "ls", s(&image), "/", "-R", "--json"]);
+    let out = ok(&["iso", "ls", p(&image), "/", "-R", "--json"]);
     let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -169,7 +170,7 @@ fn xorriso_big_file_image_read_by_discrw() {
 
     // discrw extract: the same bytes, and holes stay holes.
     let out_dir = tmp.path().join("out");
-    discrw(&["iso", "extract", s(&image), "-o", s(&out_dir)]);
+    ok(&["iso", "extract", p(&image), "-o", p(&out_dir)]);
     let got = out_dir.join("big.bin");
     assert_eq!(fs::metadata(&got).unwrap().len(), size);
     assert_ranges_equal(&got, 0, &big, 0, size, "discrw extract big.bin");

@@ -3,9 +3,10 @@
 //! xorriso -report_el_torito and isoinfo -d read them; and the LBA → file lookup against
 //! xorriso's -find -exec report_lba.
 
-mod iso_common;
+mod common;
 
-use iso_common::*;
+use common::iso::*;
+use common::*;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
@@ -25,8 +26,12 @@ struct XorrisoBoot {
 }
 
 fn xorriso_boot(image: &Path) -> XorrisoBoot {
-    let out =
-        run(Command::new(need("xorriso")).args(["-indev", s(image), "-report_el_torito", "plain"]));
+    let out = run_ok(Command::new(need("xorriso")).args([
+        "-indev",
+        p(image),
+        "-report_el_torito",
+        "plain",
+    ]));
     let mut r = XorrisoBoot::default();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let Some((k, v)) = line.split_once(" : ") else {
@@ -65,7 +70,7 @@ fn xorriso_boot(image: &Path) -> XorrisoBoot {
 
 /// discrw's catalog in xorriso's terms.
 fn discrw_boot(image: &Path) -> (serde_json::Value, XorrisoBoot) {
-    let out = discrw(&["iso", "info", s(image), "--json"]);
+    let out = ok(&["iso", "info", p(image), "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let b = &v["boot_record"];
     let mut r = XorrisoBoot {
@@ -114,7 +119,7 @@ fn discrw_boot(image: &Path) -> (serde_json::Value, XorrisoBoot) {
 /// isoinfo -d's view of the validation and default entries:
 /// (Arch, Bootid, Boot media, Nsect, Bootoff).
 fn isoinfo_default_entry(image: &Path) -> (u8, u8, u8, u16, u64) {
-    let out = run(Command::new(need("isoinfo")).args(["-d", "-i", s(image)]));
+    let out = run_ok(Command::new(need("isoinfo")).args(["-d", "-i", p(image)]));
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let val = |key: &str| -> String {
         text.lines()
@@ -177,7 +182,7 @@ fn el_torito_of_peer_images_reads_like_xorriso_and_isoinfo() {
         "-no-emul-boot",
     ];
     let mut hybrid: Vec<&str> = bios_efi.to_vec();
-    hybrid.extend(["-isohybrid-mbr", s(&mbr), "-isohybrid-gpt-basdat"]);
+    hybrid.extend(["-isohybrid-mbr", p(&mbr), "-isohybrid-gpt-basdat"]);
     let floppy_seg = [
         "-b",
         "boot/floppy.img",
@@ -199,7 +204,7 @@ fn el_torito_of_peer_images_reads_like_xorriso_and_isoinfo() {
         "-append_partition",
         "2",
         "0xef",
-        s(&efi_part),
+        p(&efi_part),
         "-appended_part_as_gpt",
         "-eltorito-alt-boot",
         "-e",
@@ -223,10 +228,11 @@ fn el_torito_of_peer_images_reads_like_xorriso_and_isoinfo() {
         if label.starts_with("xorriso") {
             c.args(["-as", "mkisofs"]);
         }
-        run(c
-            .args(["-quiet", "-R", "-J", "-o", s(&img)])
-            .args(*args)
-            .arg(&src));
+        run_ok(
+            c.args(["-quiet", "-R", "-J", "-o", p(&img)])
+                .args(*args)
+                .arg(&src),
+        );
         let theirs = xorriso_boot(&img);
         let (v, ours) = discrw_boot(&img);
         assert!(theirs.images.len() >= 2, "{label}: {theirs:?}");
@@ -249,7 +255,7 @@ fn el_torito_of_peer_images_reads_like_xorriso_and_isoinfo() {
 
         // The hybrid images: the EFI image is where the partition tables say.
         if label.contains("isohybrid") || label.contains("appended") {
-            let j = run(Command::new(&sfdisk).args(["--json", s(&img)]));
+            let j = run_ok(Command::new(&sfdisk).args(["--json", p(&img)]));
             let t: serde_json::Value = serde_json::from_slice(&j.stdout).unwrap();
             let efi = ours.images.values().find(|x| x.0 == "UEFI").unwrap().6;
             let starts: Vec<u64> = t["partitiontable"]["partitions"]
@@ -268,9 +274,11 @@ fn el_torito_of_peer_images_reads_like_xorriso_and_isoinfo() {
 
 /// xorriso's report_lba (start, blocks, path) for every data file.
 fn xorriso_report_lba(image: &Path) -> Vec<(u64, u64, String)> {
-    let out = run(Command::new(need("xorriso"))
-        .env("LC_ALL", "C.UTF-8")
-        .args(["-indev", s(image), "-find", "/", "-exec", "report_lba"]));
+    let out = run_ok(
+        Command::new(need("xorriso"))
+            .env("LC_ALL", "C.UTF-8")
+            .args(["-indev", p(image), "-find", "/", "-exec", "report_lba"]),
+    );
     let mut v = Vec::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         // "File data lba:  0 ,       34 ,        2 ,     4096 , '/boot/bios.img'"
@@ -300,16 +308,18 @@ fn lba_lookup_names_the_files_xorriso_reports() {
     let src = tmp.path().join("src");
     boot_tree(&src);
     let img = tmp.path().join("lba.iso");
-    run(Command::new(&xorriso)
-        .args(["-as", "mkisofs", "-quiet", "-R", "-J", "-o", s(&img)])
-        .args([
-            "-b",
-            "boot/bios.img",
-            "-no-emul-boot",
-            "-boot-load-size",
-            "4",
-        ])
-        .arg(&src));
+    run_ok(
+        Command::new(&xorriso)
+            .args(["-as", "mkisofs", "-quiet", "-R", "-J", "-o", p(&img)])
+            .args([
+                "-b",
+                "boot/bios.img",
+                "-no-emul-boot",
+                "-boot-load-size",
+                "4",
+            ])
+            .arg(&src),
+    );
     let report = xorriso_report_lba(&img);
     assert!(report.len() > 300, "{}", report.len());
     // Ask for the first and the last sector of every file, and the sector after it.
@@ -322,9 +332,9 @@ fn lba_lookup_names_the_files_xorriso_reports() {
     // The system area and the volume descriptors hold no file.
     queries.push("0-15".into());
     queries.push("16".into());
-    let mut args = vec!["iso", "lba", s(&img), "--json"];
+    let mut args = vec!["iso", "lba", p(&img), "--json"];
     args.extend(queries.iter().map(String::as_str));
-    let out = discrw(&args);
+    let out = ok(&args);
     let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -354,15 +364,12 @@ fn lba_lookup_names_the_files_xorriso_reports() {
     assert_eq!(files(&rows[n - 1]), Vec::<String>::new(), "PVD");
 
     // Plain output and a bad range.
-    let out = discrw(&["iso", "lba", s(&img), &report[0].0.to_string()]);
+    let out = ok(&["iso", "lba", p(&img), &report[0].0.to_string()]);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         format!("{}: {}\n", report[0].0, report[0].2)
     );
-    let bad = Command::new(BIN)
-        .args(["iso", "lba", s(&img), "9-3"])
-        .output()
-        .unwrap();
+    let bad = run(bin().args(["iso", "lba", p(&img), "9-3"]));
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("9-3"));
 }

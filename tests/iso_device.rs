@@ -2,9 +2,10 @@
 //! genisoimage image reads exactly like the image file; no medium, a blank disc and an
 //! unreadable sector are one-line errors with the codes of docs/exit-codes.md.
 
-mod iso_common;
+mod common;
 
-use iso_common::*;
+use common::iso::*;
+use common::*;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
@@ -18,10 +19,12 @@ fn genisoimage_image(dir: &Path) -> std::path::PathBuf {
     fs::write(src.join("sub/deeper/empty"), b"").unwrap();
     std::os::unix::fs::symlink("../hello.txt", src.join("sub/link")).unwrap();
     let img = dir.join("g.iso");
-    run(Command::new(need("genisoimage"))
-        .args(["-quiet", "-R", "-J", "-V", "DEVTEST", "-o"])
-        .arg(&img)
-        .arg(&src));
+    run_ok(
+        Command::new(need("genisoimage"))
+            .args(["-quiet", "-R", "-J", "-V", "DEVTEST", "-o"])
+            .arg(&img)
+            .arg(&src),
+    );
     img
 }
 
@@ -32,27 +35,27 @@ fn virtual_disc(
     from: Option<&Path>,
     faults: Option<&str>,
 ) -> String {
-    let p = dir.join(name);
-    let mut args = vec!["virtual", "create", s(&p), "--media", media];
+    let m = dir.join(name);
+    let mut args = vec!["virtual", "create", p(&m), "--media", media];
     if let Some(f) = from {
-        args.extend(["--from", s(f)]);
+        args.extend(["--from", p(f)]);
     }
     if let Some(f) = faults {
         args.extend(["--faults", f]);
     }
-    discrw(&args);
-    format!("virtual:{}", p.display())
+    ok(&args);
+    format!("virtual:{}", m.display())
 }
 
 fn stdout(args: &[&str]) -> String {
-    String::from_utf8(discrw(args).stdout).unwrap()
+    String::from_utf8(ok(args).stdout).unwrap()
 }
 
 #[test]
 fn iso_on_a_virtual_drive_reads_like_the_image_file() {
     let tmp = tempfile::tempdir().unwrap();
     let img = genisoimage_image(tmp.path());
-    let file = s(&img).to_string();
+    let file = p(&img).to_string();
     let data_lba = isoinfo_records(&img, &["-R"], "data.bin")[0].0.to_string();
     for media in ["dvd-rom", "cd-rom", "dvd-r", "bd-rom"] {
         let dev = virtual_disc(tmp.path(), &format!("{media}.vd"), media, Some(&img), None);
@@ -74,8 +77,8 @@ fn iso_on_a_virtual_drive_reads_like_the_image_file() {
             tmp.path().join(format!("{media}-d")),
             tmp.path().join(format!("{media}-f")),
         );
-        discrw(&["iso", "extract", &dev, "-o", s(&a)]);
-        discrw(&["iso", "extract", &file, "-o", s(&b)]);
+        ok(&["iso", "extract", &dev, "-o", p(&a)]);
+        ok(&["iso", "extract", &file, "-o", p(&b)]);
         assert_eq!(snapshot(&a), snapshot(&b), "{media}: extract");
         assert_eq!(
             snapshot(&a),
@@ -86,7 +89,7 @@ fn iso_on_a_virtual_drive_reads_like_the_image_file() {
 }
 
 fn fails(args: &[&str]) -> (i32, String) {
-    let o = Command::new(BIN).args(args).output().unwrap();
+    let o = run(bin().args(args));
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert_eq!(err.lines().count(), 1, "{args:?}: not one line: {err:?}");
     assert!(err.starts_with("discrw: iso: "), "{err}");
@@ -114,7 +117,7 @@ fn iso_on_a_blank_disc_or_no_medium_is_a_media_error() {
             vec!["iso", "info", dev],
             vec!["iso", "ls", dev],
             vec!["iso", "lba", dev, "16"],
-            vec!["iso", "extract", dev, "-o", s(&out)],
+            vec!["iso", "extract", dev, "-o", p(&out)],
         ] {
             let (code, err) = fails(&args);
             assert_eq!(code, 4, "{args:?}: {err}");
@@ -140,7 +143,7 @@ fn iso_extract_from_a_drive_with_an_unreadable_sector_is_exit_5() {
         &dev,
         "/sub/data.bin",
         "-o",
-        s(&tmp.path().join("o")),
+        p(&tmp.path().join("o")),
     ]);
     assert_eq!(code, 5, "{err}");
     // The exact sector, with the decoded sense.
@@ -168,11 +171,11 @@ fn rip_names_the_file_holding_an_unreadable_sector() {
             Some(&bad),
         );
         let out = tmp.path().join(format!("r{json}.iso"));
-        let mut args = vec!["rip", "-d", &dev, s(&out), "--retries", "0"];
+        let mut args = vec!["rip", "-d", &dev, p(&out), "--retries", "0"];
         if json {
             args.push("--json");
         }
-        let o = Command::new(BIN).args(&args).output().unwrap();
+        let o = run(bin().args(&args));
         assert_eq!(o.status.code(), Some(5));
         let err = String::from_utf8_lossy(&o.stderr);
         let line = err.lines().last().unwrap();
@@ -213,10 +216,7 @@ fn rip_says_when_unreadable_sectors_are_outside_any_file() {
         Some("medium-error@5"),
     );
     let out = tmp.path().join("sys.iso");
-    let o = Command::new(BIN)
-        .args(["rip", "-d", &dev, s(&out), "--retries", "0", "--json"])
-        .output()
-        .unwrap();
+    let o = run(bin().args(["rip", "-d", &dev, p(&out), "--retries", "0", "--json"]));
     assert_eq!(o.status.code(), Some(5));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -277,11 +277,11 @@ fn verify_names_the_file_holding_a_bad_sector() {
 
 /// (exit code, stderr's last line or, with --json, stdout).
 fn verify_fails(dev: &str, image: &Path, json: bool) -> (i32, String) {
-    let mut args = vec!["verify", "-d", dev, s(image)];
+    let mut args = vec!["verify", "-d", dev, p(image)];
     if json {
         args.push("--json");
     }
-    let o = Command::new(BIN).args(&args).output().unwrap();
+    let o = run(bin().args(&args));
     let text = if json {
         String::from_utf8_lossy(&o.stdout).into_owned()
     } else {

@@ -15,10 +15,10 @@
 //! `DISCRW_FUZZ_SEED` (mixed into the fixed seed), `DISCRW_HOSTILE_DUMP=DIR` (keep the first
 //! 1000 mutants there, to try other readers on them).
 
-mod iso_common;
+mod common;
 
+use common::*;
 use discrw::iso::{self, ImageFile, IsoImage, Namespace};
-use iso_common::*;
 use std::collections::HashSet;
 use std::fs;
 use std::io::Cursor;
@@ -28,39 +28,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 const SECTOR: usize = 2048;
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
-}
-
-/// SplitMix64, deterministic.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-    fn pick<'a, T>(&mut self, v: &'a [T]) -> Option<&'a T> {
-        if v.is_empty() {
-            None
-        } else {
-            Some(&v[self.below(v.len())])
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------------------
 // An independent scanner of the seed's layout (ECMA-119 §8.4, §9.1; SUSP 1.12 §4, §5).
@@ -270,37 +237,111 @@ fn sl(comps: &[(u8, &[u8])]) -> Vec<u8> {
     v
 }
 
-const KINDS: usize = 18;
+/// The mutations, each aimed at one structure the scanner found. `ALL` is in the order of
+/// the numbers they had before they had names (0 to 16), which `draw` relies on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mutation {
+    Truncation,
+    DirectoryLoop,
+    ExtentPastTheEnd,
+    HugeSize,
+    BadRecordLength,
+    EvilRockRidgeName,
+    EvilIdentifier,
+    SymlinkEscape,
+    NameCollision,
+    BadContinuation,
+    BadSuspLength,
+    MultiExtentFlag,
+    VolumeDescriptorField,
+    ElToritoCatalog,
+    RockRidgeFields,
+    DescriptorFieldExtremes,
+    Havoc,
+}
 
-/// Whether mutation `kind` has something to work on in a seed of layout `l`.
-fn applies(kind: usize, l: &Layout) -> bool {
-    let has = |sig: &[u8; 2]| l.susp.iter().any(|s| &s.sig == sig);
-    match kind {
-        1..=4 | 6 | 11 => !l.recs.is_empty(),
-        5 | 8 => has(b"NM"),
-        7 => has(b"SL"),
-        9 => has(b"CE"),
-        10 | 14 => !l.susp.is_empty(),
-        12 => !l.vds.is_empty(),
-        13 => l.catalog_lba.is_some(),
-        _ => true,
+impl Mutation {
+    const ALL: [Mutation; 17] = [
+        Mutation::Truncation,
+        Mutation::DirectoryLoop,
+        Mutation::ExtentPastTheEnd,
+        Mutation::HugeSize,
+        Mutation::BadRecordLength,
+        Mutation::EvilRockRidgeName,
+        Mutation::EvilIdentifier,
+        Mutation::SymlinkEscape,
+        Mutation::NameCollision,
+        Mutation::BadContinuation,
+        Mutation::BadSuspLength,
+        Mutation::MultiExtentFlag,
+        Mutation::VolumeDescriptorField,
+        Mutation::ElToritoCatalog,
+        Mutation::RockRidgeFields,
+        Mutation::DescriptorFieldExtremes,
+        Mutation::Havoc,
+    ];
+
+    /// One mutation from the seeded PRNG: each of `ALL` by its place, and one place more for
+    /// havoc (twice as likely as any other). That is the draw of 0..18 the numbered kinds
+    /// made, 16 and 17 both havoc, so a seed gives the same mutants as before.
+    fn draw(rng: &mut Rng) -> Mutation {
+        let i = rng.below(Self::ALL.len() + 1);
+        Self::ALL.get(i).copied().unwrap_or(Mutation::Havoc)
+    }
+
+    /// The name in the report and in failure messages.
+    fn name(self) -> &'static str {
+        match self {
+            Mutation::Truncation => "truncation",
+            Mutation::DirectoryLoop => "directory loop",
+            Mutation::ExtentPastTheEnd => "extent past the end",
+            Mutation::HugeSize => "huge size",
+            Mutation::BadRecordLength => "bad record length",
+            Mutation::EvilRockRidgeName => "evil Rock Ridge name",
+            Mutation::EvilIdentifier => "evil identifier",
+            Mutation::SymlinkEscape => "symlink escape",
+            Mutation::NameCollision => "name collision",
+            Mutation::BadContinuation => "CE loop or bad continuation",
+            Mutation::BadSuspLength => "bad SUSP length",
+            Mutation::MultiExtentFlag => "multi-extent flag",
+            Mutation::VolumeDescriptorField => "volume descriptor field",
+            Mutation::ElToritoCatalog => "El Torito catalog",
+            Mutation::RockRidgeFields => "Rock Ridge fields",
+            Mutation::DescriptorFieldExtremes => "descriptor field extremes",
+            Mutation::Havoc => "havoc",
+        }
+    }
+
+    /// Whether the mutation has something to work on in a seed of layout `l`.
+    fn applies(self, l: &Layout) -> bool {
+        let has = |sig: &[u8; 2]| l.susp.iter().any(|s| &s.sig == sig);
+        match self {
+            Mutation::DirectoryLoop
+            | Mutation::ExtentPastTheEnd
+            | Mutation::HugeSize
+            | Mutation::BadRecordLength
+            | Mutation::EvilIdentifier
+            | Mutation::MultiExtentFlag => !l.recs.is_empty(),
+            Mutation::EvilRockRidgeName | Mutation::NameCollision => has(b"NM"),
+            Mutation::SymlinkEscape => has(b"SL"),
+            Mutation::BadContinuation => has(b"CE"),
+            Mutation::BadSuspLength | Mutation::RockRidgeFields => !l.susp.is_empty(),
+            Mutation::VolumeDescriptorField => !l.vds.is_empty(),
+            Mutation::ElToritoCatalog => l.catalog_lba.is_some(),
+            Mutation::Truncation | Mutation::DescriptorFieldExtremes | Mutation::Havoc => true,
+        }
     }
 }
 
-fn mutate(
-    rng: &mut Rng,
-    kind: usize,
-    seed: &[u8],
-    l: &Layout,
-    victim: &Path,
-) -> (Vec<u8>, &'static str) {
+/// `seed` with mutation `kind` applied (unchanged when it found nothing to work on).
+fn mutate(rng: &mut Rng, kind: Mutation, seed: &[u8], l: &Layout, victim: &Path) -> Vec<u8> {
     let mut m = seed.to_vec();
     let total = (m.len() / SECTOR) as u32;
     let recs: Vec<&Rec> = l.recs.iter().filter(|r| !r.dot).collect();
     let dirs: Vec<&Rec> = recs.iter().copied().filter(|r| r.is_dir).collect();
     let of = |sig: &[u8; 2]| -> Vec<&Susp> { l.susp.iter().filter(|s| &s.sig == sig).collect() };
-    let name = match kind {
-        0 => {
+    match kind {
+        Mutation::Truncation => {
             // Truncation: inside the metadata or anywhere.
             let n = if rng.below(2) == 0 {
                 rng.below(l.meta_end as usize * SECTOR + 1)
@@ -308,9 +349,8 @@ fn mutate(
                 rng.below(m.len())
             };
             m.truncate(n);
-            "truncation"
         }
-        1 => {
+        Mutation::DirectoryLoop => {
             // Directory loop: a subdirectory pointing at the root, its parent or itself.
             if let Some(d) = rng.pick(&dirs) {
                 let to = match rng.below(3) {
@@ -326,9 +366,8 @@ fn mutate(
             } else if let Some(c) = rng.pick(&of(b"CL")) {
                 put_both32(&mut m, c.off + 4, l.root_lba as u32);
             }
-            "directory loop"
         }
-        2 => {
+        Mutation::ExtentPastTheEnd => {
             // Out-of-range extent (sometimes only one half of the both-endian field).
             if let Some(r) = rng.pick(&recs) {
                 let v = *rng
@@ -346,9 +385,8 @@ fn mutate(
                     put_both32(&mut m, r.off + 2, v);
                 }
             }
-            "extent past the end"
         }
-        3 => {
+        Mutation::HugeSize => {
             // Huge sizes.
             if let Some(r) = rng.pick(&recs) {
                 let v = *rng
@@ -361,9 +399,8 @@ fn mutate(
                     .unwrap_or(&0);
                 put_both32(&mut m, r.off + 10, v);
             }
-            "huge size"
         }
-        4 => {
+        Mutation::BadRecordLength => {
             // Bad record length / identifier length.
             if let Some(r) = rng.pick(&l.recs) {
                 if rng.below(2) == 0 {
@@ -374,17 +411,15 @@ fn mutate(
                         .unwrap_or(&0);
                 }
             }
-            "bad record length"
         }
-        5 => {
+        Mutation::EvilRockRidgeName => {
             // Rock Ridge NM: "..", "/", absolute and path-like names.
             let evil = EVIL_NAMES[rng.below(EVIL_NAMES.len())];
             if let Some(e) = rng.pick(&of(b"NM")) {
                 replace_entry(&mut m, e, &nm(evil));
             }
-            "evil Rock Ridge name"
         }
-        6 => {
+        Mutation::EvilIdentifier => {
             // ISO 9660 / Joliet identifiers: "..", "/", "a/b" (UCS-2 in a Joliet tree).
             if let Some(r) = rng.pick(&recs) {
                 const IDS: [&[u8]; 7] = [
@@ -402,9 +437,8 @@ fn mutate(
                     m[r.off + 33..r.off + 33 + evil.len()].copy_from_slice(evil);
                 }
             }
-            "evil identifier"
         }
-        7 => {
+        Mutation::SymlinkEscape => {
             // Symlinks out of the target: relative, absolute, to the victim directory.
             let abs = victim.to_string_lossy().into_owned();
             let abs_comps: Vec<&[u8]> = abs
@@ -425,9 +459,8 @@ fn mutate(
             if let Some(e) = rng.pick(&of(b"SL")) {
                 replace_entry(&mut m, e, &new);
             }
-            "symlink escape"
         }
-        8 => {
+        Mutation::NameCollision => {
             // Name collisions: one entry takes a sibling's Rock Ridge name (a symlink named
             // like a directory that gets files, a file named like a directory, ...).
             let nms = of(b"NM");
@@ -441,9 +474,8 @@ fn mutate(
                 let src = m[b.off..b.off + b.len].to_vec();
                 m[a.off..a.off + a.len].copy_from_slice(&src);
             }
-            "name collision"
         }
-        9 => {
+        Mutation::BadContinuation => {
             // CE loops and bad continuation areas.
             if let Some(c) = rng.pick(&of(b"CE")) {
                 match rng.below(4) {
@@ -458,25 +490,22 @@ fn mutate(
                     _ => put_both32(&mut m, c.off + 4, u32::MAX),
                 }
             }
-            "CE loop or bad continuation"
         }
-        10 => {
+        Mutation::BadSuspLength => {
             // Bad SUSP entry lengths.
             if let Some(e) = rng.pick(&l.susp) {
                 m[e.off + 2] = *rng.pick(&[0u8, 1, 3, 4, 255]).unwrap_or(&0);
             }
-            "bad SUSP length"
         }
-        11 => {
+        Mutation::MultiExtentFlag => {
             // Multi-extent flags where they make no sense.
             for _ in 0..=rng.below(3) {
                 if let Some(r) = rng.pick(&l.recs) {
                     m[r.off + 25] ^= 0x80;
                 }
             }
-            "multi-extent flag"
         }
-        12 => {
+        Mutation::VolumeDescriptorField => {
             // Volume descriptor fields: root record, volume size, block size, path table.
             if let Some(&vd) = rng.pick(&l.vds) {
                 match rng.below(5) {
@@ -499,9 +528,8 @@ fn mutate(
                     _ => put_both32(&mut m, vd + 132, u32::MAX),
                 }
             }
-            "volume descriptor field"
         }
-        13 => {
+        Mutation::ElToritoCatalog => {
             // El Torito: catalog pointer and catalog bytes.
             if let Some(c) = l.catalog_lba {
                 let vd = l
@@ -534,9 +562,8 @@ fn mutate(
                     _ => {}
                 }
             }
-            "El Torito catalog"
         }
-        14 => {
+        Mutation::RockRidgeFields => {
             // Rock Ridge CL/PL/RE and PX/TF fields with random values.
             let all: Vec<&Susp> = l
                 .susp
@@ -551,9 +578,8 @@ fn mutate(
                     }
                 }
             }
-            "Rock Ridge fields"
         }
-        15 => {
+        Mutation::DescriptorFieldExtremes => {
             // 32-bit fields set to extremes in a descriptor sector (UDF AVDP at 256 and its
             // volume descriptor sequence, ISO descriptors): locations and lengths.
             let lbas: Vec<usize> = (16..40)
@@ -569,9 +595,8 @@ fn mutate(
                     m[at..at + 4].copy_from_slice(&v.to_le_bytes());
                 }
             }
-            "descriptor field extremes"
         }
-        _ => {
+        Mutation::Havoc => {
             // Havoc over the metadata sectors.
             let end = (l.meta_end as usize * SECTOR).min(m.len()).max(17 * SECTOR);
             for _ in 0..1 + rng.below(32) {
@@ -584,10 +609,9 @@ fn mutate(
                     };
                 }
             }
-            "havoc"
         }
-    };
-    (m, name)
+    }
+    m
 }
 
 // ---------------------------------------------------------------------------------------
@@ -716,11 +740,13 @@ fn seeds(tmp: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let mut make = |label: &str, tool: &str, pre: &[&str], args: &[&str]| {
         let img = tmp.join(format!("seed-{}.iso", out.len()));
-        run(Command::new(need(tool))
-            .args(pre)
-            .args(args)
-            .args(["-o", s(&img)])
-            .arg(&src));
+        run_ok(
+            Command::new(need(tool))
+                .args(pre)
+                .args(args)
+                .args(["-o", p(&img)])
+                .arg(&src),
+        );
         out.push((label.to_string(), fs::read(&img).unwrap()));
     };
     make(
@@ -738,11 +764,11 @@ fn seeds(tmp: &Path) -> Vec<(String, Vec<u8>)> {
         &["-quiet", "-R", "-J", "-b", "boot.img", "-no-emul-boot"],
     );
     let ours = tmp.join("seed-discrw.iso");
-    discrw(&["iso", "create", s(&src), "-o", s(&ours)]);
+    ok(&["iso", "create", p(&src), "-o", p(&ours)]);
     out.push(("discrw".into(), fs::read(&ours).unwrap()));
     let udf = tmp.join("seed-udf.img");
     fs::File::create(&udf).unwrap().set_len(2 << 20).unwrap();
-    run(Command::new(need("mkudffs")).args(["--media-type=hd", "--blocksize=2048", s(&udf)]));
+    run_ok(Command::new(need("mkudffs")).args(["--media-type=hd", "--blocksize=2048", p(&udf)]));
     out.push(("mkudffs".into(), fs::read(&udf).unwrap()));
     out
 }
@@ -780,7 +806,7 @@ fn hostile_inner() {
             l.catalog_lba
         );
     }
-    let mut rng = Rng(0x150_1509_6D15_C0DE ^ env_u64("DISCRW_FUZZ_SEED", 0));
+    let mut rng = Rng::new(0x150_1509_6D15_C0DE ^ env_u64("DISCRW_FUZZ_SEED", 0));
     let start = Instant::now();
     let (mut tried, mut ok, mut errs, mut panics) = (0u64, 0u64, 0u64, 0u64);
     let mut slowest = (Duration::ZERO, "");
@@ -794,13 +820,14 @@ fn hostile_inner() {
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     while tried < mutants && start.elapsed() < cap {
-        let k = rng.below(KINDS);
+        let mutation = Mutation::draw(&mut rng);
         let fit: Vec<usize> = (0..seeds.len())
-            .filter(|&i| applies(k, &layouts[i]))
+            .filter(|&i| mutation.applies(&layouts[i]))
             .collect();
         let i = rng.pick(&fit).copied().unwrap_or(0);
         let (label, seed) = &seeds[i];
-        let (img, kind) = mutate(&mut rng, k, seed, &layouts[i], &victim);
+        let img = mutate(&mut rng, mutation, seed, &layouts[i], &victim);
+        let kind = mutation.name();
         tried += 1;
         let k = kinds.entry(kind).or_default();
         k.0 += 1;
@@ -871,11 +898,11 @@ fn hostile_inner() {
             fs::write(&f, &img).unwrap();
             let bout = sandbox.join("out-bin");
             for args in [
-                vec!["iso", "info", s(&f)],
-                vec!["iso", "ls", "-R", "-l", s(&f)],
-                vec!["iso", "extract", s(&f), "-o", s(&bout)],
+                vec!["iso", "info", p(&f)],
+                vec!["iso", "ls", "-R", "-l", p(&f)],
+                vec!["iso", "extract", p(&f), "-o", p(&bout)],
             ] {
-                let o = Command::new(BIN).args(&args).output().unwrap();
+                let o = run(bin().args(&args));
                 let code = o.status.code();
                 let err = String::from_utf8_lossy(&o.stderr);
                 let lines = err.lines().count();
@@ -936,7 +963,7 @@ fn hostile_images_give_ok_or_one_line_errors() {
     need("xorriso");
     need("mkudffs");
     let exe = std::env::current_exe().unwrap();
-    let out = Command::new(prlimit)
+    let out = run(Command::new(prlimit)
         .arg(format!("--as={}", 3u64 << 30))
         .arg("--")
         .arg(&exe)
@@ -946,9 +973,7 @@ fn hostile_images_give_ok_or_one_line_errors() {
             "--ignored",
             "--nocapture",
             "--test-threads=1",
-        ])
-        .output()
-        .unwrap();
+        ]));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     for l in stdout.lines().filter(|l| l.starts_with("HOSTILE")) {
@@ -962,11 +987,10 @@ fn hostile_images_give_ok_or_one_line_errors() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Byte-level fuzz targets for the two parsers that read variable-length lists (fuzz_util:
+// Byte-level fuzz targets for the two parsers that read variable-length lists (common::fuzz:
 // deterministic stage + havoc, fixed seed, DISCRW_FUZZ_ITERS / DISCRW_FUZZ_SECS).
 
-mod fuzz_util;
-use fuzz_util::{Seed, fuzz};
+use common::fuzz::{Seed, fuzz};
 
 /// El Torito 1.0 catalog written entry by entry (figures 2-6): validation entry (header 01,
 /// platform 00, ID "FUZZ", checksum, key 55 AA), default entry (88, no emulation, 4 sectors

@@ -2,9 +2,10 @@
 //! 7z (and the kernel where it can mount); images made by genisoimage, xorriso and mkudffs
 //! read by discrw. A missing tool fails the test (tests/packages.txt lists the packages).
 
-mod iso_common;
+mod common;
 
-use iso_common::*;
+use common::iso::*;
+use common::*;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
@@ -13,13 +14,11 @@ use std::process::Command;
 fn try_mount_and_compare(image: &Path, want: &BTreeMap<String, Item>, tmp: &Path) {
     let mnt = tmp.join("mnt");
     fs::create_dir_all(&mnt).unwrap();
-    let out = Command::new("mount")
-        .args(["-o", "loop,ro", s(image), s(&mnt)])
-        .output();
+    let out = try_run(Command::new("mount").args(["-o", "loop,ro", p(image), p(&mnt)]));
     match out {
         Ok(o) if o.status.success() => {
             let got = snapshot(&mnt);
-            let _ = Command::new("umount").arg(&mnt).status();
+            let _ = try_run(Command::new("umount").arg(&mnt));
             assert_eq!(&got, want, "kernel mount differs");
             eprintln!("mount -o loop: identical");
         }
@@ -44,18 +43,21 @@ fn discrw_image_reads_identically_in_isoinfo_xorriso_7z() {
     build_tree(&src, true);
     let want = snapshot(&src);
     let image = tmp.path().join("out.iso");
-    discrw(&["iso", "create", s(&src), "-o", s(&image), "-V", "ROUNDTRIP"]);
+    ok(&["iso", "create", p(&src), "-o", p(&image), "-V", "ROUNDTRIP"]);
 
     // The .sha256 beside the image checks with coreutils.
-    run(Command::new(&sha256sum)
-        .arg("-c")
-        .arg("out.iso.sha256")
-        .current_dir(tmp.path()));
+    run_ok(
+        Command::new(&sha256sum)
+            .arg("-c")
+            .arg("out.iso.sha256")
+            .current_dir(tmp.path()),
+    );
 
     // isoinfo -d: the descriptors say what we wrote (ECMA-119 PVD, Joliet SVD, RRIP ER).
-    let d =
-        String::from_utf8_lossy(&run(Command::new(&isoinfo).args(["-d", "-i", s(&image)])).stdout)
-            .into_owned();
+    let d = String::from_utf8_lossy(
+        &run_ok(Command::new(&isoinfo).args(["-d", "-i", p(&image)])).stdout,
+    )
+    .into_owned();
     assert!(d.contains("Volume id: ROUNDTRIP"), "{d}");
     assert!(d.contains("Joliet with UCS level 3 found"), "{d}");
     assert!(d.contains("Rock Ridge signatures version 1 found"), "{d}");
@@ -63,14 +65,14 @@ fn discrw_image_reads_identically_in_isoinfo_xorriso_7z() {
 
     // isoinfo -R -f: every path; isoinfo -R -x: every file's bytes.
     let f = String::from_utf8_lossy(
-        &run(Command::new(&isoinfo).args(["-R", "-f", "-i", s(&image)])).stdout,
+        &run_ok(Command::new(&isoinfo).args(["-R", "-f", "-i", p(&image)])).stdout,
     )
     .into_owned();
     let isoinfo_paths: std::collections::BTreeSet<String> = f.lines().map(str::to_string).collect();
     let want_paths: std::collections::BTreeSet<String> = want.keys().cloned().collect();
     assert_eq!(isoinfo_paths, want_paths, "isoinfo -R -f paths differ");
     for (p, it) in want.iter().filter(|(_, it)| it.kind == 'f') {
-        let out = run(Command::new(&isoinfo).args(["-R", "-x", p, "-i", s(&image)]));
+        let out = run_ok(Command::new(&isoinfo).args(["-R", "-x", p, "-i", common::p(&image)]));
         assert_eq!(sha256_bytes(&out.stdout), it.detail, "isoinfo -R -x {p}");
     }
 
@@ -81,23 +83,25 @@ fn discrw_image_reads_identically_in_isoinfo_xorriso_7z() {
         "xorriso -find listing differs"
     );
     let xdir = tmp.path().join("xorriso-out");
-    run(Command::new(&xorriso).args([
+    run_ok(Command::new(&xorriso).args([
         "-osirrox",
         "on",
         "-indev",
-        s(&image),
+        p(&image),
         "-extract",
         "/",
-        s(&xdir),
+        p(&xdir),
     ]));
     assert_eq!(snapshot(&xdir), want, "xorriso extraction differs");
 
     // 7z reads the Joliet tree: no symlinks, names cut at 64 UTF-16 units.
     let zdir = tmp.path().join("7z-out");
-    run(Command::new(&sevenz)
-        .arg("x")
-        .arg(format!("-o{}", s(&zdir)))
-        .arg(&image));
+    run_ok(
+        Command::new(&sevenz)
+            .arg("x")
+            .arg(format!("-o{}", p(&zdir)))
+            .arg(&image),
+    );
     let got7 = snapshot(&zdir);
     let short: BTreeMap<String, Item> = want
         .iter()
@@ -114,7 +118,7 @@ fn discrw_image_reads_identically_in_isoinfo_xorriso_7z() {
     // discrw's own reader and extractor: names, content, symlinks, mtimes, modes.
     assert_eq!(discrw_listing(&image), shape(&want), "discrw ls differs");
     let ddir = tmp.path().join("discrw-out");
-    discrw(&["iso", "extract", s(&image), "-o", s(&ddir)]);
+    ok(&["iso", "extract", p(&image), "-o", p(&ddir)]);
     assert_eq!(snapshot(&ddir), want, "discrw extraction differs");
     let mut src_times = mtimes(&src);
     let mut got_times = mtimes(&ddir);
@@ -124,7 +128,7 @@ fn discrw_image_reads_identically_in_isoinfo_xorriso_7z() {
 
     // A subtree extracts under its own path.
     let sdir = tmp.path().join("sub-out");
-    discrw(&["iso", "extract", s(&image), "/sub", "-o", s(&sdir)]);
+    ok(&["iso", "extract", p(&image), "/sub", "-o", p(&sdir)]);
     assert_eq!(
         sha256_file(&sdir.join("sub/日本語のファイル名.txt")),
         sha256_bytes(b"nihongo\n")
@@ -140,17 +144,17 @@ fn create_options_and_refusals() {
     let src = tmp.path().join("src");
     build_tree(&src, false);
     let image = tmp.path().join("plain.iso");
-    discrw(&[
+    ok(&[
         "iso",
         "create",
-        s(&src),
+        p(&src),
         "-o",
-        s(&image),
+        p(&image),
         "--no-joliet",
         "--no-rock-ridge",
     ]);
     let d = String::from_utf8_lossy(
-        &run(Command::new(need("isoinfo")).args(["-d", "-i", s(&image)])).stdout,
+        &run_ok(Command::new(need("isoinfo")).args(["-d", "-i", p(&image)])).stdout,
     )
     .into_owned();
     assert!(d.contains("NO Joliet present"), "{d}");
@@ -161,14 +165,11 @@ fn create_options_and_refusals() {
 
     // Never overwrite without --force; the old image stays intact.
     let before = sha256_file(&image);
-    let out = Command::new(BIN)
-        .args(["iso", "create", s(&src), "-o", s(&image)])
-        .output()
-        .unwrap();
+    let out = run(bin().args(["iso", "create", p(&src), "-o", p(&image)]));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
     assert_eq!(sha256_file(&image), before);
-    discrw(&["iso", "create", s(&src), "-o", s(&image), "--force"]);
+    ok(&["iso", "create", p(&src), "-o", p(&image), "--force"]);
     assert_ne!(sha256_file(&image), before);
     // No temporary files are left beside the output.
     let names: Vec<String> = fs::read_dir(tmp.path())
@@ -178,35 +179,26 @@ fn create_options_and_refusals() {
     assert!(names.iter().all(|n| !n.contains("discrw-tmp")), "{names:?}");
 
     // Bad input: not a directory, missing image, bad volume id.
-    let out = Command::new(BIN)
-        .args([
-            "iso",
-            "create",
-            s(&image),
-            "-o",
-            s(&tmp.path().join("x.iso")),
-        ])
-        .output()
-        .unwrap();
+    let out = run(bin().args([
+        "iso",
+        "create",
+        p(&image),
+        "-o",
+        p(&tmp.path().join("x.iso")),
+    ]));
     assert_eq!(out.status.code(), Some(2));
-    let out = Command::new(BIN)
-        .args(["iso", "info", "/nonexistent.iso"])
-        .output()
-        .unwrap();
+    let out = run(bin().args(["iso", "info", "/nonexistent.iso"]));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("discrw: iso: /nonexistent.iso"));
-    let out = Command::new(BIN)
-        .args([
-            "iso",
-            "create",
-            s(&src),
-            "-o",
-            s(&tmp.path().join("y.iso")),
-            "-V",
-            &"V".repeat(33),
-        ])
-        .output()
-        .unwrap();
+    let out = run(bin().args([
+        "iso",
+        "create",
+        p(&src),
+        "-o",
+        p(&tmp.path().join("y.iso")),
+        "-V",
+        &"V".repeat(33),
+    ]));
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -249,7 +241,7 @@ fn peer_made_images_read_by_discrw() {
         } else {
             &wild
         };
-        run(c.args(args).args(["-quiet", "-o", s(&img), s(src)]));
+        run_ok(c.args(args).args(["-quiet", "-o", p(&img), p(src)]));
         let want = snapshot(src);
         let mut got = discrw_listing(&img);
         // genisoimage relocates directories deeper than 8 into /rr_moved (RRIP CL/RE);
@@ -258,7 +250,7 @@ fn peer_made_images_read_by_discrw() {
         got.remove("/rr_moved");
         assert_eq!(got, shape(&want), "{label}: discrw ls");
         let out = tmp.path().join(format!("rr{i}-out"));
-        discrw(&["iso", "extract", s(&img), "-o", s(&out)]);
+        ok(&["iso", "extract", p(&img), "-o", p(&out)]);
         let _ = fs::remove_dir(out.join("rr_moved"));
         assert_eq!(snapshot(&out), want, "{label}: discrw extract");
     }
@@ -276,11 +268,11 @@ fn peer_made_images_read_by_discrw() {
     for (i, (label, args, tree)) in plain_cases.iter().enumerate() {
         let img = tmp.path().join(format!("plain{i}.iso"));
         let mut c = mkisofs(label);
-        run(c.args(args).args(["-quiet", "-o", s(&img), s(&tame)]));
+        run_ok(c.args(args).args(["-quiet", "-o", p(&img), p(&tame)]));
         let ours = discrw_listing(&img);
         assert_eq!(ours, xorriso_listing(&img), "{label}: discrw ls vs xorriso");
         if *tree == "plain" {
-            let f = run(Command::new(&isoinfo).args(["-f", "-i", s(&img)]));
+            let f = run_ok(Command::new(&isoinfo).args(["-f", "-i", p(&img)]));
             let strip = |p: &str| {
                 let p = match p.rfind(';') {
                     Some(i) => &p[..i],
@@ -298,7 +290,7 @@ fn peer_made_images_read_by_discrw() {
         // Content through discrw: a Joliet tree extracts as the source itself; a plain one
         // holds the same files (as a multiset of contents) under 8.3-style names.
         let out = tmp.path().join(format!("plain{i}-out"));
-        discrw(&["iso", "extract", s(&img), "-o", s(&out)]);
+        ok(&["iso", "extract", p(&img), "-o", p(&out)]);
         let got = snapshot(&out);
         let want = snapshot(&tame);
         if *tree != "plain" {
@@ -330,22 +322,22 @@ fn udf_detected_like_udfinfo_says() {
     ] {
         let img = tmp.path().join(format!("udf{rev}.img"));
         fs::File::create(&img).unwrap().set_len(40 << 20).unwrap();
-        run(Command::new(&mkudffs).args([
+        run_ok(Command::new(&mkudffs).args([
             &format!("--media-type={media}"),
             "--blocksize=2048",
             &format!("--udfrev={rev}"),
             "--lvid=DISCRW LV",
-            s(&img),
+            p(&img),
         ]));
         let info =
-            String::from_utf8_lossy(&run(Command::new(&udfinfo).arg(&img)).stdout).into_owned();
+            String::from_utf8_lossy(&run_ok(Command::new(&udfinfo).arg(&img)).stdout).into_owned();
         let field = |k: &str| {
             info.lines()
                 .find_map(|l| l.strip_prefix(&format!("{k}=")))
                 .unwrap_or_else(|| panic!("udfinfo has no {k}: {info}"))
                 .to_string()
         };
-        let out = discrw(&["iso", "info", s(&img), "--json"]);
+        let out = ok(&["iso", "info", p(&img), "--json"]);
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let u = &v["udf"];
         assert_eq!(u["udf_revision"], want_rev, "{v}");
@@ -394,19 +386,19 @@ fn hybrid_image_partition_end_is_reported() {
     let efi = tmp.path().join("efi.img");
     fs::write(&efi, vec![0u8; 3 << 20]).unwrap();
     let img = tmp.path().join("hybrid.iso");
-    run(Command::new(&xorriso).args([
+    run_ok(Command::new(&xorriso).args([
         "-as",
         "mkisofs",
         "-quiet",
         "-o",
-        s(&img),
+        p(&img),
         "-append_partition",
         "2",
         "0xef",
-        s(&efi),
-        s(&src),
+        p(&efi),
+        p(&src),
     ]));
-    let j = run(Command::new(&sfdisk).args(["--json", s(&img)]));
+    let j = run_ok(Command::new(&sfdisk).args(["--json", p(&img)]));
     let t: serde_json::Value = serde_json::from_slice(&j.stdout).unwrap();
     let end = t["partitiontable"]["partitions"]
         .as_array()
@@ -415,7 +407,7 @@ fn hybrid_image_partition_end_is_reported() {
         .map(|p| p["start"].as_u64().unwrap() + p["size"].as_u64().unwrap())
         .max()
         .unwrap();
-    let out = discrw(&["iso", "info", s(&img), "--json"]);
+    let out = ok(&["iso", "info", p(&img), "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         v["partition_table"]["end_bytes"].as_u64(),

@@ -13,7 +13,7 @@ use common::*;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// No user-data byte of the (DVD/BD, 2048-byte stride) medium is set: sectors live from
@@ -25,15 +25,15 @@ fn medium_data_is_blank(m: &Path) -> bool {
 
 /// Spawn discrw with `--json` on the real clock, read its JSON lines until one satisfies
 /// `when`, call `then`, and return the whole output.
-fn run_until(args: &[&str], when: impl Fn(&Value) -> bool, then: impl FnOnce(&Child)) -> Output {
-    let mut child = bin()
-        .env("DISCRW_EMU_CLOCK", "real")
-        .arg("--json")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn discrw");
+fn run_until(args: &[&str], when: impl Fn(&Value) -> bool, then: impl FnOnce(&Spawned)) -> Output {
+    let mut child = spawn(
+        bin()
+            .env("DISCRW_EMU_CLOCK", "real")
+            .arg("--json")
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
     let mut err = child.stderr.take().expect("stderr");
     let err_t = std::thread::spawn(move || {
         let mut v = Vec::new();
@@ -64,7 +64,7 @@ fn run_until(args: &[&str], when: impl Fn(&Value) -> bool, then: impl FnOnce(&Ch
         assert!(t.elapsed() < Duration::from_secs(60), "no event in 60 s");
     }
     let _ = out.read_to_end(&mut seen);
-    let status = child.wait().expect("wait");
+    let status = child.wait();
     let stderr = err_t.join().expect("stderr thread");
     let o = Output {
         status,
@@ -79,7 +79,7 @@ fn phase(name: &'static str) -> impl Fn(&Value) -> bool {
     move |v| v["event"] == "phase" && v["name"].as_str().is_some_and(|n| n.starts_with(name))
 }
 
-fn signal(sig: nix::sys::signal::Signal) -> impl FnOnce(&Child) {
+fn signal(sig: nix::sys::signal::Signal) -> impl FnOnce(&Spawned) {
     move |c| nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), sig).expect("kill")
 }
 
@@ -103,7 +103,7 @@ fn assert_no_success(o: &Output) {
 fn burn_disturbed_mid_write(
     kind: &str,
     seed: u64,
-    then: impl FnOnce(&Child, &Path),
+    then: impl FnOnce(&Spawned, &Path),
 ) -> (Output, PathBuf, PathBuf, tempfile::TempDir) {
     let d = tempfile::tempdir().unwrap();
     let m = medium(d.path(), "b.vd", kind, &[]);
@@ -298,10 +298,7 @@ fn a_new_disc_never_receives_the_rest_of_an_old_burn() {
         let fault = format!("media-change@cmd{n}");
         let m = medium(d.path(), "c.vd", kind, &["--faults", &fault]);
         let img = image(d.path(), "a.iso", 2000, 44);
-        let o = bin()
-            .args(["burn", "-d", &dev(&m), p(&img)])
-            .output()
-            .unwrap();
+        let o = run(bin().args(["burn", "-d", &dev(&m), p(&img)]));
         assert_eq!(o.status.code(), Some(4), "{kind} {fault}: {}", text(&o));
         assert!(error_line(&o).contains("medium removed"), "{}", text(&o));
         assert_no_success(&o);
@@ -337,10 +334,7 @@ fn a_disc_swapped_mid_rip_ends_the_rip_without_mixing_discs() {
             &["--from", p(&img), "--faults", &fault],
         );
         let out = d.path().join(format!("{n}.iso"));
-        let o = bin()
-            .args(["-d", &dev(&m), "rip", p(&out)])
-            .output()
-            .unwrap();
+        let o = run(bin().args(["-d", &dev(&m), "rip", p(&out)]));
         assert_eq!(o.status.code(), Some(4), "{fault}: {}", text(&o));
         let l = error_line(&o);
         assert!(
@@ -372,10 +366,7 @@ fn write_fault(kind: &str, fault: &str, sense: &str) -> String {
     let d = tempfile::tempdir().unwrap();
     let m = medium(d.path(), "w.vd", kind, &["--faults", fault]);
     let img = image(d.path(), "a.iso", 1000, 45);
-    let o = bin()
-        .args(["burn", "-d", &dev(&m), p(&img)])
-        .output()
-        .unwrap();
+    let o = run(bin().args(["burn", "-d", &dev(&m), p(&img)]));
     assert_eq!(o.status.code(), Some(1), "{fault}: {}", text(&o));
     let l = error_line(&o);
     assert!(l.contains("WRITE") && l.contains(sense), "{fault}: {l}");
@@ -411,10 +402,7 @@ fn a_drive_lying_about_its_nwa_is_refused_before_writing() {
         let d = tempfile::tempdir().unwrap();
         let m = medium(d.path(), "n.vd", kind, &["--faults", "nwa-lie=32"]);
         let img = image(d.path(), "a.iso", 500, 46);
-        let o = bin()
-            .args(["burn", "-d", &dev(&m), p(&img)])
-            .output()
-            .unwrap();
+        let o = run(bin().args(["burn", "-d", &dev(&m), p(&img)]));
         assert_eq!(o.status.code(), Some(1), "{kind}: {}", text(&o));
         assert_no_success(&o);
         let l = error_line(&o);
@@ -440,10 +428,7 @@ fn a_drive_lying_about_its_nwa_is_refused_before_writing() {
     let img = image(d.path(), "a.iso", 500, 46);
     ok(&["burn", "-d", &dev(&m), "--multi", p(&img)]);
     let before = std::fs::read(&m).unwrap();
-    let o = bin()
-        .args(["burn", "-d", &dev(&m), "--force", p(&img)])
-        .output()
-        .unwrap();
+    let o = run(bin().args(["burn", "-d", &dev(&m), "--force", p(&img)]));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert_no_success(&o);
     assert!(
@@ -465,11 +450,12 @@ struct RoFs {
 impl RoFs {
     fn mount(dir: PathBuf) -> RoFs {
         std::fs::create_dir(&dir).unwrap();
-        let m = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs"])
-            .arg(&dir)
-            .output()
-            .expect("mount");
+        let m = try_run(
+            Command::new("mount")
+                .args(["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs"])
+                .arg(&dir),
+        )
+        .expect("mount");
         assert!(
             m.status.success(),
             "mounting a read-only tmpfs needs root: {}",
@@ -481,7 +467,7 @@ impl RoFs {
 
 impl Drop for RoFs {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.dir).status();
+        let _ = try_run(Command::new("umount").arg(&self.dir));
     }
 }
 
@@ -493,10 +479,7 @@ fn rip_to_a_read_only_directory_is_refused_before_reading() {
     let before = std::fs::read(&m).unwrap();
     let ro = RoFs::mount(d.path().join("ro"));
     let out = ro.dir.join("out.iso");
-    let o = bin()
-        .args(["-d", &dev(&m), "-v", "rip", p(&out)])
-        .output()
-        .unwrap();
+    let o = run(bin().args(["-d", &dev(&m), "-v", "rip", p(&out)]));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let l = error_line(&o);
     assert!(
@@ -529,11 +512,7 @@ fn no_medium_and_tray_opened_mid_job_are_exit_4() {
         vec!["blank"],
         vec!["format"],
     ] {
-        let o = bin()
-            .args(["-d", &dev(&none)])
-            .args(&args)
-            .output()
-            .unwrap();
+        let o = run(bin().args(["-d", &dev(&none)]).args(&args));
         assert_eq!(o.status.code(), Some(4), "{args:?}: {}", text(&o));
         assert!(error_line(&o).contains("medium"), "{}", text(&o));
         assert!(!out.exists());
@@ -544,10 +523,7 @@ fn no_medium_and_tray_opened_mid_job_are_exit_4() {
         "dvd-rom",
         &["--from", p(&img), "--faults", "tray-opened@cmd12"],
     );
-    let o = bin()
-        .args(["-d", &dev(&m), "rip", p(&out)])
-        .output()
-        .unwrap();
+    let o = run(bin().args(["-d", &dev(&m), "rip", p(&out)]));
     assert_eq!(o.status.code(), Some(4), "{}", text(&o));
     assert!(error_line(&o).contains("02/3A/02"), "{}", text(&o));
     assert!(!out.exists());

@@ -321,16 +321,16 @@ fn terminated_rip_resumes_bit_identical() {
 
 /// A rip to `out` on the real clock, returned 300 ms after it started copying (its map and
 /// `.part` image exist).
-fn rip_copying(dev: &str, out: &Path, map: &Path) -> std::process::Child {
+fn rip_copying(dev: &str, out: &Path, map: &Path) -> Spawned {
     let part = out.with_extension("iso.part");
-    let child = bin()
-        .env("DISCRW_EMU_CLOCK", "real")
-        .args(["-d", dev, "rip"])
-        .arg(out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(
+        bin()
+            .env("DISCRW_EMU_CLOCK", "real")
+            .args(["-d", dev, "rip"])
+            .arg(out)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped()),
+    );
     let t = Instant::now();
     while !(map.exists() && part.exists()) && t.elapsed() < Duration::from_secs(30) {
         std::thread::sleep(Duration::from_millis(5));
@@ -347,7 +347,7 @@ fn interrupt_then_resume(signal: nix::sys::signal::Signal) {
     let child = rip_copying(&dev, &out, &map);
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     nix::sys::signal::kill(pid, signal).unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = child.wait_with_output();
     assert_eq!(o.status.code(), Some(130), "{}", text(&o));
     assert!(!out.exists());
     // ddrescuelog reads the map of the interrupted rip: some rescued, some not tried.
@@ -417,11 +417,12 @@ struct SmallFs {
 impl SmallFs {
     fn mount(dir: PathBuf, size: &str) -> SmallFs {
         fs::create_dir(&dir).unwrap();
-        let m = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(&dir)
-            .output()
-            .expect("mount");
+        let m = try_run(
+            Command::new("mount")
+                .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+                .arg(&dir),
+        )
+        .expect("mount");
         assert!(
             m.status.success(),
             "mounting a small tmpfs needs root: {}",
@@ -433,7 +434,7 @@ impl SmallFs {
 
 impl Drop for SmallFs {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.dir).status();
+        let _ = try_run(Command::new("umount").arg(&self.dir));
     }
 }
 
@@ -469,7 +470,7 @@ fn disk_full_mid_rip_leaves_a_consistent_map() {
         vec![0u8; (free - 64 * 1024) as usize],
     )
     .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = child.wait_with_output();
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(

@@ -7,6 +7,8 @@
 #   4. README's demo (tests/demo.sh): iso create → burn → verify → rip on the emulated drive,
 #   5. the real-kernel scenarios in hw-tests/ (QEMU + tgt), unless DISCRW_SKIP_HW=1.
 # A missing tool is a failure, never a silent pass.
+# Every process a test starts is killed after DISCRW_TEST_TIMEOUT_SECS (default 300) seconds,
+# failing its test (tests/common/run.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

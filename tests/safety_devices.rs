@@ -51,9 +51,9 @@ impl Loop {
 impl Drop for Loop {
     fn drop(&mut self) {
         if let Some(m) = &self.mnt {
-            let _ = Command::new("umount").arg(m).status();
+            let _ = try_run(Command::new("umount").arg(m));
         }
-        let _ = Command::new("losetup").args(["-d", &self.dev]).status();
+        let _ = try_run(Command::new("losetup").args(["-d", &self.dev]));
     }
 }
 

@@ -1,10 +1,26 @@
-//! Helpers shared by the integration tests that run the discrw binary: running it, reading
-//! its output and errors, virtual media and images made through the CLI as a user would,
-//! and reading a medium file back at the documented offsets (docs/virtual-drive.md).
-//! Each test file uses part of it.
+//! The helpers of every integration test, in one module (`mod common;` in each test file;
+//! each uses part of it):
+//! - [`run`]: every child process, discrw or a peer tool, under a watchdog that kills it past
+//!   `DISCRW_TEST_TIMEOUT_SECS` (default 300 s) and fails the test naming the command;
+//! - [`data`]: SHA-256, hex, environment knobs, the seeded PRNGs and the noise they make;
+//! - this file: the discrw binary run as a user runs it, its output and errors, virtual media
+//!   and images made through the CLI, and reading a medium file back at the documented
+//!   offsets (docs/virtual-drive.md);
+//! - [`iso`]: source trees, snapshots, peer-tool listings and sparse ranges (the iso tests);
+//! - [`fuzz`]: the deterministic mutation fuzzer;
+//! - [`script`]: a scripted transport for drive-layer tests.
+//!
+//! tests/helpers.rs tests the helpers themselves.
 #![allow(dead_code)]
 
+pub mod data;
+pub mod fuzz;
+pub mod iso;
+pub mod run;
 pub mod script;
+
+pub use data::*;
+pub use run::*;
 
 use discrw::transport::{DataDirection, Outcome, Transport};
 use serde_json::Value;
@@ -19,11 +35,7 @@ pub fn bin() -> Command {
     c
 }
 
-/// Run any command to its end, collecting its output.
-pub fn run(c: &mut Command) -> Output {
-    c.output().unwrap_or_else(|e| panic!("run {c:?}: {e}"))
-}
-
+/// discrw with `args`, to its end, whatever its exit status.
 pub fn discrw(args: &[&str]) -> Output {
     run(bin().args(args))
 }
@@ -77,6 +89,7 @@ pub fn fails_with(args: &[&str], code: i32) -> String {
     lines[0].to_string()
 }
 
+/// A path as a command-line argument.
 pub fn p(x: &Path) -> &str {
     x.to_str().expect("utf-8 temp path")
 }
@@ -93,19 +106,6 @@ pub fn medium(dir: &Path, name: &str, kind: &str, extra: &[&str]) -> PathBuf {
     a.extend_from_slice(extra);
     ok(&a);
     m
-}
-
-/// `sectors` 2048-byte sectors of xorshift noise (every sector differs).
-pub fn noise(sectors: u64, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut v = Vec::with_capacity((sectors * 2048) as usize);
-    for _ in 0..sectors * 256 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        v.extend_from_slice(&x.to_le_bytes());
-    }
-    v
 }
 
 /// An image file of [`noise`].
@@ -127,18 +127,6 @@ pub fn meta(m: &Path) -> Value {
 /// INFORMATION / TRACK INFORMATION).
 pub fn info_json(m: &Path) -> Value {
     serde_json::from_slice(&ok(&["info", "--json", "-d", &dev(m)]).stdout).expect("info JSON")
-}
-
-/// An external tool run in `dir`, required to succeed; a missing tool is a loud failure
-/// (tests/packages.txt installs them).
-pub fn tool(name: &str, args: &[&str], dir: &Path) -> Output {
-    let o = Command::new(name)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("{name} is needed (see tests/packages.txt): {e}"));
-    assert!(o.status.success(), "{name} {args:?}: {}", text(&o));
-    o
 }
 
 /// SHA-256 by the external `sha256sum`, independent of discrw's own hashing.

@@ -1,98 +1,12 @@
-//! Shared helpers of the iso integration tests: peer tools, source trees, snapshots.
-#![allow(dead_code)]
+//! The iso tests' helpers: source trees, snapshots of them, listings by discrw and by peer
+//! tools, and comparisons of sparse files and streams range by range.
 
-use sha2::{Digest, Sha256};
+use super::{need, ok, p, pseudo_random, run_ok, sha256_file};
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::{MetadataExt, symlink};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-pub const BIN: &str = env!("CARGO_BIN_EXE_discrw");
-
-/// A peer tool the test needs: missing is a loud failure, never a skip.
-pub fn need(tool: &str) -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    for dir in
-        std::env::split_paths(&path).chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
-    {
-        let p = dir.join(tool);
-        if p.is_file() {
-            return p;
-        }
-    }
-    panic!(
-        "required test tool `{tool}` is not installed: see tests/packages.txt (tests/run-all.sh installs them)"
-    );
-}
-
-/// Longest a peer tool may run before the test fails (genisoimage, for one, has inputs on
-/// which it loops forever).
-const TOOL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
-
-/// Runs a command, failing the test with its stderr unless it succeeds within TOOL_TIMEOUT.
-pub fn run(cmd: &mut Command) -> Output {
-    use std::io::Read;
-    use std::process::Stdio;
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    // Drain both pipes on threads so a chatty tool cannot block on a full pipe.
-    let mut so = child.stdout.take().unwrap();
-    let mut se = child.stderr.take().unwrap();
-    let t_out = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = so.read_to_end(&mut v);
-        v
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = se.read_to_end(&mut v);
-        v
-    });
-    let start = std::time::Instant::now();
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if start.elapsed() > TOOL_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{cmd:?} did not finish within {TOOL_TIMEOUT:?}");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    let out = Output {
-        status,
-        stdout: t_out.join().unwrap(),
-        stderr: t_err.join().unwrap(),
-    };
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}):\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-pub fn discrw(args: &[&str]) -> Output {
-    run(Command::new(BIN).args(args))
-}
-
-pub fn sha256_bytes(b: &[u8]) -> String {
-    Sha256::digest(b)
-        .iter()
-        .map(|x| format!("{x:02x}"))
-        .collect()
-}
-
-pub fn sha256_file(p: &Path) -> String {
-    sha256_bytes(&fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
-}
+use std::path::Path;
+use std::process::Command;
 
 /// What a path is: ("f", size, sha256) / ("d", 0, "") / ("l", 0, target).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,18 +64,6 @@ pub fn mtimes(root: &Path) -> BTreeMap<String, (i64, u32)> {
         }
     }
     out
-}
-
-fn xorshift(state: &mut u64) -> u64 {
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    *state
-}
-
-pub fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
-    let mut s = seed | 1;
-    (0..len).map(|_| xorshift(&mut s) as u8).collect()
 }
 
 pub const DEEP: usize = 12;
@@ -235,7 +137,7 @@ pub fn set_mtimes(root: &Path, t: i64) {
 
 /// `discrw iso ls -R --json`: path → Item (content hash left empty).
 pub fn discrw_listing(image: &Path) -> BTreeMap<String, Item> {
-    let out = discrw(&["iso", "ls", image.to_str().unwrap(), "/", "-R", "--json"]);
+    let out = ok(&["iso", "ls", p(image), "/", "-R", "--json"]);
     let mut m = BTreeMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -277,10 +179,6 @@ pub fn longest_component(p: &str) -> usize {
         .unwrap_or(0)
 }
 
-pub fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 /// xorriso's `-find / -exec lsdl`: path → Item (no content).
 pub fn xorriso_listing(image: &Path) -> BTreeMap<String, Item> {
     xorriso_listing_of(image, "any")
@@ -290,18 +188,20 @@ pub fn xorriso_listing(image: &Path) -> BTreeMap<String, Item> {
 /// (Joliet) or "ecma119" (plain names, ";1" stripped).
 pub fn xorriso_listing_of(image: &Path, read_fs: &str) -> BTreeMap<String, Item> {
     // A UTF-8 locale: xorriso converts names to the locale's charset on output.
-    let out = run(Command::new(need("xorriso"))
-        .env("LC_ALL", "C.UTF-8")
-        .args([
-            "-read_fs",
-            read_fs,
-            "-indev",
-            image.to_str().unwrap(),
-            "-find",
-            "/",
-            "-exec",
-            "lsdl",
-        ]));
+    let out = run_ok(
+        Command::new(need("xorriso"))
+            .env("LC_ALL", "C.UTF-8")
+            .args([
+                "-read_fs",
+                read_fs,
+                "-indev",
+                image.to_str().unwrap(),
+                "-find",
+                "/",
+                "-exec",
+                "lsdl",
+            ]),
+    );
     let mut m = BTreeMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         // "-rw-r--r--    1 0        0               6 Nov 25 06:44 '/a.txt' -> 'target'"
@@ -439,55 +339,6 @@ pub fn assert_stream_equals_range(
     assert_eq!(pos, len, "{what}: stream length");
 }
 
-/// Runs `cmd` with its stdout handed to `f` (for outputs too big to hold in memory); stderr
-/// is kept for the failure message; killed after TOOL_TIMEOUT.
-pub fn run_streaming(cmd: &mut Command, f: impl FnOnce(&mut std::process::ChildStdout)) {
-    use std::io::Read;
-    use std::process::Stdio;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    let mut se = child.stderr.take().unwrap();
-    let t_err = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = se.read_to_end(&mut v);
-        v
-    });
-    let done = Arc::new(AtomicBool::new(false));
-    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    let watchdog = {
-        let done = done.clone();
-        std::thread::spawn(move || {
-            let start = std::time::Instant::now();
-            while !done.load(Ordering::SeqCst) {
-                if start.elapsed() > TOOL_TIMEOUT {
-                    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-                    return true;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            false
-        })
-    };
-    let mut so = child.stdout.take().unwrap();
-    f(&mut so);
-    drop(so);
-    let status = child.wait().unwrap();
-    done.store(true, Ordering::SeqCst);
-    let killed = watchdog.join().unwrap();
-    let err = t_err.join().unwrap();
-    assert!(!killed, "{cmd:?} did not finish within {TOOL_TIMEOUT:?}");
-    assert!(
-        status.success(),
-        "{cmd:?} failed ({status}): {}",
-        String::from_utf8_lossy(&err)
-    );
-}
-
 /// Copies a stream to a new file, seeking over all-zero 64 KiB blocks (a sparse copy).
 pub fn write_sparse(r: &mut impl std::io::Read, path: &Path) {
     use std::io::{Seek, SeekFrom, Write};
@@ -520,9 +371,11 @@ pub fn write_sparse(r: &mut impl std::io::Read, path: &Path) {
 /// `isoinfo -l` rows for one name: (LBA, bytes) of each directory record, in order (isoinfo
 /// shows each part of a multi-extent file as its own record).
 pub fn isoinfo_records(image: &Path, extra: &[&str], name: &str) -> Vec<(u64, u64)> {
-    let out = run(Command::new(need("isoinfo"))
-        .args(extra)
-        .args(["-l", "-i", s(image)]));
+    let out = run_ok(
+        Command::new(need("isoinfo"))
+            .args(extra)
+            .args(["-l", "-i", p(image)]),
+    );
     let mut v = Vec::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         // "-rw-r--r--   1    0    0      4294965248 Nov 25 2026 [     26 80]  big.bin "

@@ -17,36 +17,10 @@
 //! Environment: `DISCRW_FUZZ_ITERS` executions per target (default 200000),
 //! `DISCRW_FUZZ_SECS` time cap per target in seconds (default 20), `DISCRW_FUZZ_SEED` to mix
 //! into every target's seed (default 0, the CI sequence).
-#![allow(dead_code)]
 
+use super::{Rng, env_u64, hex};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
-
-/// SplitMix64: small, fast, good enough to drive mutations, and fully deterministic.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `0..n` (`n` > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    pub fn chance(&mut self, one_in: usize) -> bool {
-        self.below(one_in) == 0
-    }
-    pub fn byte(&mut self) -> u8 {
-        self.next() as u8
-    }
-}
 
 /// A big-endian length (or count) field of a seed: `width` bytes at `at`.
 #[derive(Debug, Clone, Copy)]
@@ -90,20 +64,6 @@ pub struct Report {
     pub deterministic: u64,
     pub elapsed: Duration,
     pub capped_by_time: bool,
-}
-
-pub fn hex(d: &[u8]) -> String {
-    d.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    match std::env::var(name) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
-        Err(_) => default,
-    }
 }
 
 /// Executions per target (`DISCRW_FUZZ_ITERS`, default 200000).
