@@ -3,7 +3,7 @@
 
 # No sd_mod (no disks) and no ata_piix (the pc machine's PIIX IDE is unused; probing it
 # costs about a second of TCG time per boot).
-GUEST_MODULES="virtio_pci virtio_scsi sr_mod sg ahci 9pnet_virtio 9p isofs"
+GUEST_MODULES="virtio_pci virtio_scsi sr_mod sg ahci 9pnet_virtio 9p isofs target_core_user tcm_loop"
 
 # Extra kernel command line: skip the crypto self-tests (about a second under TCG).
 GUEST_CMDLINE="loglevel=4 quiet cryptomgr.notests mitigations=off ${HW_GUEST_CMDLINE:-}"
