@@ -4,7 +4,7 @@
 //! read-only and the disc's state lives in memory: nothing is ever written to it.
 
 use super::medium::{Family, MediaKind, MediumFile, State, Track, WriteMethod};
-use super::{EmuError, record_image};
+use super::{EmuError, image_length, record_image};
 use crate::cuefile::{self, FileType, Source, TrackMode};
 use std::path::Path;
 
@@ -44,18 +44,7 @@ pub fn open(path: &Path, kind: Option<MediaKind>) -> Result<(MediumFile, State),
     if is_cue {
         return open_cue(path, kind);
     }
-    let bad = |why: String| EmuError::Image {
-        path: path.to_path_buf(),
-        why,
-    };
-    let md = std::fs::metadata(path).map_err(|e| bad(e.to_string()))?;
-    if !md.is_file() {
-        return Err(bad("not a regular file".into()));
-    }
-    if md.len() == 0 {
-        return Err(bad("empty".into()));
-    }
-    let blocks = md.len().div_ceil(2048);
+    let blocks = image_length(path)?.div_ceil(2048);
     let kind = kind.unwrap_or_else(|| rom_kind_for(blocks));
     let fits = match kind.family() {
         Family::Cd => blocks <= CD_ROM_MAX,

@@ -143,7 +143,7 @@ pub fn create(path: &Path, o: &CreateOptions) -> Result<(), EmuError> {
 }
 
 /// Length of the image `--from` names: a regular file, not empty.
-fn image_length(p: &Path) -> Result<u64, EmuError> {
+pub(super) fn image_length(p: &Path) -> Result<u64, EmuError> {
     let bad = |why: String| EmuError::Image {
         path: p.to_path_buf(),
         why,
@@ -312,14 +312,19 @@ impl EmuDrive {
     /// Open the medium file at PATH in an emulated drive running on `clock`.
     pub fn open(path: &Path, clock: SharedClock) -> Result<EmuDrive, EmuError> {
         let (medium, state) = MediumFile::open(path)?;
-        Ok(EmuDrive {
+        Ok(Self::with_disc(path, medium, state, clock))
+    }
+
+    /// A drive as it powers up with this disc in it.
+    fn with_disc(path: &Path, medium: MediumFile, state: State, clock: SharedClock) -> EmuDrive {
+        EmuDrive {
             name: format!("virtual:{}", path.display()),
             writer: WriteEngine::new(state.kind, clock.now()),
             clock,
             disc: Disc::new(medium, state),
             scsi: ScsiState::default(),
             stats: Stats::default(),
-        })
+        }
     }
 
     /// A plain image (.iso, or .cue with its .bin) in an emulated drive as a pressed disc,
@@ -330,14 +335,7 @@ impl EmuDrive {
         clock: SharedClock,
     ) -> Result<EmuDrive, EmuError> {
         let (medium, state) = image::open(path, kind)?;
-        Ok(EmuDrive {
-            name: format!("virtual:{}", path.display()),
-            writer: WriteEngine::new(state.kind, clock.now()),
-            clock,
-            disc: Disc::new(medium, state),
-            scsi: ScsiState::default(),
-            stats: Stats::default(),
-        })
+        Ok(Self::with_disc(path, medium, state, clock))
     }
 
     /// Put another disc in the drive (`virtual load`): the old one is saved and released,

@@ -25,15 +25,10 @@ pub enum ServeError {
 /// Work for the serving thread, run between two commands (`virtual load`).
 pub type Control<T> = Box<dyn FnOnce(&mut T) + Send>;
 
-/// Fixed-format sense (SPC-4 §4.5.3) for answers the adapter makes itself.
+/// Fixed-format sense (SPC-4 §4.5.3) for answers the adapter makes itself: the emulated
+/// drive's own builder.
 fn sense(key: u8, asc: u8, ascq: u8) -> Vec<u8> {
-    let mut s = vec![0u8; 18];
-    s[0] = 0x70;
-    s[2] = key;
-    s[7] = 10;
-    s[12] = asc;
-    s[13] = ascq;
-    s
+    crate::emu::answers::fixed_sense(key, asc, ascq, None, None)
 }
 
 /// One line of `--trace`: what the drive received and answered.
