@@ -48,6 +48,8 @@ pub enum AttachError {
     },
     #[error("{0}")]
     Control(String),
+    #[error("making the serving thread's wake-up pipe: {0}")]
+    Pipe(std::io::Error),
 }
 
 impl AttachError {
@@ -231,7 +233,7 @@ pub fn attach(o: AttachOptions) -> Result<Attached, AttachError> {
     }
     let stop = Arc::new(AtomicBool::new(false));
     let (tx, rx) = channel();
-    let (wake_r, wake_w) = nix::unistd::pipe().map_err(|e| AttachError::Mount(e.into()))?;
+    let (wake_r, wake_w) = nix::unistd::pipe().map_err(|e| AttachError::Pipe(e.into()))?;
     let thread = spawn(server, stop.clone(), rx, wake_r);
     let mut a = Attached {
         entry: Entry {
@@ -325,16 +327,17 @@ pub fn cleanup_dead(name: &str) -> Result<(), AttachError> {
         Some((uio, map)) => match Server::open(Path::new("/dev"), &uio, map, Unplugged) {
             Ok(s) => {
                 let stop = Arc::new(AtomicBool::new(false));
-                let (_tx, rx) = channel::<Control<Unplugged>>();
-                let (r, w) = nix::unistd::pipe().map_err(|e| AttachError::Mount(e.into()))?;
-                Some((spawn(s, stop.clone(), rx, r), stop, w, _tx))
+                // No controls are sent; the sender lives as long as the thread serves.
+                let (controls, rx) = channel::<Control<Unplugged>>();
+                let (r, w) = nix::unistd::pipe().map_err(|e| AttachError::Pipe(e.into()))?;
+                Some((spawn(s, stop.clone(), rx, r), stop, w, controls))
             }
             Err(_) => None,
         },
         None => None,
     };
     let unlinked = objects.unlink_lun();
-    if let Some((t, stop, w, _tx)) = serving {
+    if let Some((t, stop, w, _controls)) = serving {
         stop.store(true, Ordering::SeqCst);
         let _ = nix::unistd::write(&w, &[1]);
         let _ = t.join();

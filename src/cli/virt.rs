@@ -42,14 +42,7 @@ fn create(a: &VirtualCreateArgs, json: bool) -> Result<(), CliError> {
         capacity: a.capacity,
         faults: a.faults.clone(),
     };
-    crate::emu::create(&a.path, &opts).map_err(|e| {
-        let code = if e.is_usage() {
-            ExitCode::Usage
-        } else {
-            ExitCode::Failure
-        };
-        CliError::new(code, format!("{}: {e}", a.path.display()))
-    })?;
+    crate::emu::create(&a.path, &opts).map_err(|e| emu_error(&a.path, e))?;
     if json {
         super::out::print_json(&serde_json::json!({
             "path": a.path,
@@ -72,4 +65,15 @@ fn create(a: &VirtualCreateArgs, json: bool) -> Result<(), CliError> {
         )?;
     }
     Ok(())
+}
+
+/// An emulated-drive error as one line about PATH: a request no drive could take is a usage
+/// error (exit 2), anything else a failure.
+pub fn emu_error(path: &std::path::Path, e: crate::emu::EmuError) -> CliError {
+    let code = if e.is_usage() {
+        ExitCode::Usage
+    } else {
+        ExitCode::Failure
+    };
+    CliError::new(code, format!("{}: {e}", path.display()))
 }

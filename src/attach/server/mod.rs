@@ -197,7 +197,7 @@ impl<T: Transport> Server<T> {
             );
             ("out", response(o, false))
         } else {
-            self.buf.clear();
+            // Not cleared: only the `read_len` bytes the drive produced leave this buffer.
             self.buf.resize(len as usize, 0);
             let o = self.drive.execute(
                 &c.cdb,
@@ -266,26 +266,17 @@ pub struct Unplugged;
 
 impl Transport for Unplugged {
     fn execute(&mut self, cdb: &[u8], data: DataDirection<'_>, _t: Duration) -> Outcome {
+        let answer = |buf: &mut [u8], a: &[u8]| {
+            let n = buf.len().min(a.len());
+            buf[..n].copy_from_slice(&a[..n]);
+            Outcome::Good { transferred: n }
+        };
         match (cdb.first(), data) {
+            // The emulated drive's own INQUIRY data: the same device, with nothing in it.
             (Some(0x12), DataDirection::FromDevice(buf)) => {
-                let mut inq = [0u8; 36];
-                inq[0] = 0x05;
-                inq[1] = 0x80;
-                inq[2] = 0x05;
-                inq[3] = 0x02;
-                inq[4] = 31;
-                inq[8..16].copy_from_slice(b"discrw  ");
-                inq[16..32].copy_from_slice(b"detached drive  ");
-                let n = buf.len().min(36);
-                buf[..n].copy_from_slice(&inq[..n]);
-                Outcome::Good { transferred: n }
+                answer(buf, &crate::emu::answers::inquiry())
             }
-            (Some(0x03), DataDirection::FromDevice(buf)) => {
-                let s = sense(2, 0x3A, 0);
-                let n = buf.len().min(s.len());
-                buf[..n].copy_from_slice(&s[..n]);
-                Outcome::Good { transferred: n }
-            }
+            (Some(0x03), DataDirection::FromDevice(buf)) => answer(buf, &sense(2, 0x3A, 0)),
             _ => Outcome::CheckCondition {
                 sense: sense(2, 0x3A, 0),
                 transferred: 0,
