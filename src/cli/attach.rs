@@ -36,7 +36,7 @@ fn is_medium_file(p: &Path) -> bool {
 /// The emulated drive for SOURCE on the real clock, recording as fast as the host sends.
 fn open_drive(source: &Path, media: Option<&str>) -> Result<EmuDrive, CliError> {
     let clock = RealClock::shared();
-    let bad = |e| super::virt::emu_error(source, e);
+    let bad = |e| CliError::emu(source, e);
     let mut d = if is_medium_file(source) {
         if media.is_some() {
             return Err(CliError::usage(format!(

@@ -48,6 +48,17 @@ impl CliError {
         self
     }
 
+    /// An emulated-drive error as one line about PATH: a request no drive could take is a
+    /// usage error (exit 2), anything else a failure.
+    pub fn emu(path: &std::path::Path, e: crate::emu::EmuError) -> Self {
+        let code = if e.is_usage() {
+            ExitCode::Usage
+        } else {
+            ExitCode::Failure
+        };
+        CliError::new(code, format!("{}: {e}", path.display()))
+    }
+
     pub fn usage(message: impl Into<String>) -> Self {
         Self::new(ExitCode::Usage, message)
     }

@@ -2,7 +2,7 @@
 //! attach family (attach, detach, list, load) is in `attach.rs`.
 
 use super::args::{VirtualCommand, VirtualCreateArgs, VirtualLoadArgs};
-use super::error::{CliError, ExitCode};
+use super::error::CliError;
 use crate::emu::{CreateOptions, MediaKind};
 use crate::outln;
 
@@ -42,7 +42,7 @@ fn create(a: &VirtualCreateArgs, json: bool) -> Result<(), CliError> {
         capacity: a.capacity,
         faults: a.faults.clone(),
     };
-    crate::emu::create(&a.path, &opts).map_err(|e| emu_error(&a.path, e))?;
+    crate::emu::create(&a.path, &opts).map_err(|e| CliError::emu(&a.path, e))?;
     if json {
         super::out::print_json(&serde_json::json!({
             "path": a.path,
@@ -65,15 +65,4 @@ fn create(a: &VirtualCreateArgs, json: bool) -> Result<(), CliError> {
         )?;
     }
     Ok(())
-}
-
-/// An emulated-drive error as one line about PATH: a request no drive could take is a usage
-/// error (exit 2), anything else a failure.
-pub fn emu_error(path: &std::path::Path, e: crate::emu::EmuError) -> CliError {
-    let code = if e.is_usage() {
-        ExitCode::Usage
-    } else {
-        ExitCode::Failure
-    };
-    CliError::new(code, format!("{}: {e}", path.display()))
 }
