@@ -13,6 +13,39 @@ discrw_verify()  { discrw verify -d "$1" "$2"; }           # DEV IMAGE
 discrw_eject()   { discrw eject -d "$1"; }                 # DEV
 discrw_load()    { discrw eject --load -d "$1"; }          # DEV
 
+# discrw_attach NAME SOURCE [ARGS...]: `discrw virtual attach` in the background (JSON lines
+# in $OUT/NAME.attach.json, stderr in $OUT/NAME.attach.log, every CDB in
+# $OUT/NAME.trace.jsonl); waits up to 30 s for its "attached" line, then sets ATT_SR and
+# ATT_SG (/dev/srN, /dev/sgN) and ATT_PID. Returns 1, with the log on stderr, if it never comes.
+discrw_attach() {
+    local name=$1 src=$2 i=0; shift 2
+    discrw virtual attach "$src" --name "$name" --json --trace "$OUT/$name.trace.jsonl" "$@" \
+        > "$OUT/$name.attach.json" 2> "$OUT/$name.attach.log" &
+    ATT_PID=$!
+    while [ $i -lt 150 ]; do
+        if grep -q '"attached"' "$OUT/$name.attach.json" 2>/dev/null; then
+            ATT_SR=$(sed -n 's/.*"sr":"\([^"]*\)".*/\1/p' "$OUT/$name.attach.json")
+            ATT_SG=$(sed -n 's/.*"sg":"\([^"]*\)".*/\1/p' "$OUT/$name.attach.json")
+            echo "$name: $ATT_SR $ATT_SG (pid $ATT_PID)"
+            return 0
+        fi
+        kill -0 "$ATT_PID" 2>/dev/null || break
+        sleep 0.2; i=$((i + 1))
+    done
+    cat "$OUT/$name.attach.log" >&2; return 1
+}
+# discrw_detach NAME: detach and wait for the attach process to end (its exit code).
+discrw_detach() { discrw virtual detach "$1" && wait "$ATT_PID"; }
+discrw_vcreate() { discrw virtual create --media "$1" "$2"; }   # KIND FILE: blank medium file
+# attach_blank LABEL KIND: a blank KIND medium file /mnt/host/LABEL.medium, attached as
+# drive LABEL (steps create-LABEL, attach-LABEL; ATT_SR/ATT_SG set). Fails if attach did.
+attach_blank() {
+    step "create-$1" discrw_vcreate "$2" "/mnt/host/$1.medium"
+    step "attach-$1" discrw_attach "$1" "/mnt/host/$1.medium"
+    [ "$(cat "$OUT/attach-$1.rc")" = 0 ]
+}
+detach_label() { step "detach-$1" discrw_detach "$1"; }   # LABEL
+
 # --- JSON field paths (jq syntax, host) --------------------------------------------------
 # scan --json: one document; J_SCAN_DRIVES yields one object per drive. A drive is matched
 # by any string in it equal to its /dev/srN or /dev/sgN, then vendor/model are read.
@@ -30,6 +63,7 @@ J_INFO_CAPACITY='.media.capacity_blocks'   # readable blocks (null on blank medi
 J_INFO_TRACKS='.media.tracks | length'
 J_INFO_TRACKS_FROM='.media.tracks_from'    # "READ TRACK INFORMATION" | "READ TOC/PMA/ATIP"
 J_INFO_NWA='.media.next_writable_address'
+J_INFO_SESSIONS='.media.sessions'
 
 # --- exit codes (docs/exit-codes.md, src/cli/error.rs) -----------------------------------
 EXIT_DEVICE=3   # device not found, no permission, busy, not MMC

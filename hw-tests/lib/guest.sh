@@ -12,7 +12,7 @@ GUEST_CMDLINE="loglevel=4 quiet cryptomgr.notests mitigations=off ${HW_GUEST_CMD
 # From util-linux: flock holds an advisory lock (discrw-busy); setpriv runs discrw as a
 # user without permission on the drive (discrw-not-mmc; busybox's setpriv cannot: call it as
 # /usr/bin/setpriv, busybox sh prefers its own applets over PATH).
-GUEST_TOOLS="sg_inq sg_dd sg_turs sg_raw sg_readcap sg_start sg_get_config growisofs xorriso cdrskin readom flock setpriv"
+GUEST_TOOLS="sg_inq sg_dd sg_turs sg_raw sg_readcap sg_start sg_get_config sg_prevent growisofs xorriso cdrskin readom wodim cdrdao flock setpriv"
 
 kernel_deb() { # KERNEL_DEB: the kernel .deb linux-image-amd64 points at (downloaded once per work dir)
     local name deb
@@ -98,7 +98,7 @@ guest_build() {
     local deb kv key kd root
     kernel_deb; deb=$KERNEL_DEB
     key=$( { echo "$deb" "$GUEST_MODULES" "$GUEST_TOOLS"; cat "$HW_DIR/guest/init" "$HW_DIR/lib/guest.sh";
-             dpkg-query -W busybox-static sg3-utils growisofs xorriso cdrskin wodim libburn4 2>/dev/null; } \
+             dpkg-query -W busybox-static sg3-utils growisofs xorriso cdrskin wodim cdrdao libburn4 2>/dev/null; } \
            | sha256sum | cut -c1-16)
     GUEST_KERNEL=$WORK/guest/$key/kernel.img
     GUEST_INITRD=$WORK/guest/$key/initrd.cpio

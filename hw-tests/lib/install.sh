@@ -12,6 +12,7 @@ HW_PACKAGES=(
     xorriso:xorriso
     cdrskin:cdrskin
     wodim:readom
+    cdrdao:cdrdao
     sg3-utils:sg_raw
     jq:jq
     python3:/usr/bin/python3

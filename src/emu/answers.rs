@@ -667,7 +667,24 @@ pub fn disc_structure(s: &State, media_type: u8, format: u8) -> Option<Vec<u8>> 
             };
             put32(&mut p, 4, 0x0003_0000);
             put32(&mut p, 8, 0x0003_0000 + size.saturating_sub(1));
-            put32(&mut p, 12, if dl { 0x0003_0000 + size / 2 - 1 } else { 0 });
+            put32(
+                &mut p,
+                12,
+                if dl {
+                    0x0003_0000 + layer0_blocks(s) - 1
+                } else {
+                    0
+                },
+            );
+            p
+        }
+        (0, 0x20, Family::Dvd) if s.kind == MediaKind::DvdPlusRDl => {
+            // Layer boundary information (MMC-6 Table 407): INIT STATUS (bit 7 of byte 4)
+            // says the L0 data zone capacity is fixed (set by the host, or recording began).
+            let mut p = vec![0u8; 8];
+            let fixed = s.l0_capacity.is_some() || layout::recorded_end(s) > 0;
+            p[0] = u8::from(fixed) << 7;
+            put32(&mut p, 4, layer0_blocks(s));
             p
         }
         (0, 0x01, Family::Dvd) => vec![0, 0, 0, 0], // copyright: no CSS, all regions
@@ -726,6 +743,13 @@ pub fn disc_structure(s: &State, media_type: u8, format: u8) -> Option<Vec<u8>> 
         (_, 0xFF, _) => {
             // Disc structure list: one 4-byte entry per format (code, SDS/RDS, length).
             let formats: &[(u8, u16)] = match fam {
+                Family::Dvd if s.kind == MediaKind::DvdPlusRDl => &[
+                    (0x00, 2052),
+                    (0x01, 8),
+                    (0x11, 260),
+                    (0x20, 12),
+                    (0xFF, 0xFFFF),
+                ],
                 Family::Dvd => &[(0x00, 2052), (0x01, 8), (0x11, 260), (0xFF, 0xFFFF)],
                 Family::Bd => &[(0x00, 116), (0xFF, 0xFFFF)],
                 Family::Cd => return None,
@@ -743,6 +767,12 @@ pub fn disc_structure(s: &State, media_type: u8, format: u8) -> Option<Vec<u8>> 
     put16(&mut d, 0, body.len() as u16 + 2);
     d.extend_from_slice(&body);
     Some(d)
+}
+
+/// Blocks in layer 0 of a DVD+R DL: what the host set, else half the disc rounded down to
+/// whole 16-block ECC blocks.
+pub fn layer0_blocks(s: &State) -> u32 {
+    s.l0_capacity.unwrap_or(s.capacity / 2 / 16 * 16)
 }
 
 /// READ FORMAT CAPACITIES (MMC-6 §6.24.3): current/maximum descriptor, then formattable ones.
@@ -770,6 +800,16 @@ pub fn format_capacities(s: Option<&State>) -> Vec<u8> {
                     descs.push(desc(s.capacity, 0x00, 0x3000));
                     descs.push(desc(s.capacity - s.capacity / 16, 0x30 << 2, 0x3000));
                     descs.push(desc(s.capacity, 0x31 << 2, 0));
+                }
+                MediaKind::BdR if s.formatted => {}
+                MediaKind::BdR if layout::recorded_end(s) == 0 => {
+                    // Spare areas (MMC-6 §6.24.3.2.12): full format 00h and SRM+POW 32h with
+                    // the default, a small and a large spare (whole 32-block clusters).
+                    let less = |div: u32| s.capacity - s.capacity / div / 32 * 32;
+                    descs.push(desc(less(32), 0x00, 0x3000));
+                    descs.push(desc(less(32), 0x32 << 2, 0));
+                    descs.push(desc(less(256), 0x32 << 2, 0));
+                    descs.push(desc(less(8), 0x32 << 2, 0));
                 }
                 MediaKind::DvdRw => {
                     descs.push(desc(s.capacity, 0x00, 16));

@@ -130,6 +130,7 @@ pub(super) const COMMANDS: &[Command] = &[
     Command::new(0x51, EmuDrive::read_disc_information).while_busy(),
     Command::new(0x52, EmuDrive::read_track_information).while_busy(),
     Command::new(0x53, EmuDrive::reserve_track),
+    Command::new(0x54, EmuDrive::send_opc_information),
     Command::new(0x55, EmuDrive::mode_select)
         .data_out()
         .without_medium(),
@@ -146,6 +147,7 @@ pub(super) const COMMANDS: &[Command] = &[
         .data_out()
         .always(),
     Command::new(0xBB, EmuDrive::set_cd_speed).always(),
+    Command::new(0xBF, EmuDrive::send_disc_structure).data_out(),
     Command::new(0xBE, EmuDrive::read_cd).sectors(),
 ];
 
@@ -318,17 +320,18 @@ impl EmuDrive {
         if cdb[1] & 0x07 != 0 {
             return sense_of(INVALID_FIELD);
         }
-        let d = answers::disc_information(&self.disc.state);
+        let d = answers::disc_information(&self.reported_state());
         self.data_in(data, u16::from_be_bytes([cdb[7], cdb[8]]) as usize, &d)
     }
 
     /// READ TRACK INFORMATION by LBA, track or session number (an `nwa-lie` fault lies).
     fn read_track_information(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
         let ty = cdb[1] & 0x03;
-        match answers::find_track(&self.disc.state, ty, be32(cdb, 2)) {
+        let s = self.reported_state();
+        match answers::find_track(&s, ty, be32(cdb, 2)) {
             Some(t) => {
-                let lie = faults::value_of(&self.disc.state.faults, FaultKind::NwaLie);
-                let d = answers::track_information(&self.disc.state, &t, lie);
+                let lie = faults::value_of(&s.faults, FaultKind::NwaLie);
+                let d = answers::track_information(&s, &t, lie);
                 self.data_in(data, u16::from_be_bytes([cdb[7], cdb[8]]) as usize, &d)
             }
             None => sense_of(INVALID_FIELD),
@@ -506,7 +509,8 @@ impl EmuDrive {
         self.data_in(data, cdb[4] as usize, &d)
     }
 
-    /// MODE SELECT(10): page 05h is taken if the medium can do it; 01h and 2Ah are ignored.
+    /// MODE SELECT(10): page 05h is taken if the medium can do it, vendor page 30h's BURN-Free
+    /// switch too; 01h and 2Ah are ignored.
     fn mode_select(&mut self, cdb: &[u8], data: &mut DataDirection<'_>) -> Reply {
         let len = u16::from_be_bytes([cdb[7], cdb[8]]) as usize;
         let DataDirection::ToDevice(buf) = data else {
@@ -533,6 +537,7 @@ impl EmuDrive {
             }
             let r = match code {
                 0x05 => self.writer.wp.select(&p[..plen], &self.disc.state),
+                0x30 => self.writer.wp.select_page30(&p[..plen]),
                 0x01 | 0x2A => Ok(()),
                 _ => Err(()),
             };

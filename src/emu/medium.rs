@@ -238,6 +238,10 @@ pub struct State {
     pub faults: Vec<Fault>,
     /// Disc identity (DVD ADIP / BD DI manufacturer and media type).
     pub media_id: String,
+    /// DVD+R DL: layer 0's data zone capacity set by SEND DISC STRUCTURE format 20h
+    /// (MMC-6 §6.47.3.3); `None` is the default, half the disc.
+    #[serde(default)]
+    pub l0_capacity: Option<u32>,
 }
 
 impl State {
@@ -254,6 +258,7 @@ impl State {
             written_extent: 0,
             faults: Vec::new(),
             media_id: default_media_id(kind).to_string(),
+            l0_capacity: None,
         }
     }
 }

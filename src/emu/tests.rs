@@ -394,6 +394,21 @@ fn dvd_plus_r_close_session_leaves_disc_appendable_for_a_second_session() {
 }
 
 #[test]
+fn dvd_plus_r_finalizes_with_close_function_110b_as_growisofs_dvd_compat_sends_it() {
+    for kind in ["dvd+r", "dvd+r-dl"] {
+        let mut r = rig_with(kind, None, Some(100_000), None);
+        r.write10(0, &pattern(16, 1)).unwrap();
+        close(&mut r, 0b001, 1).unwrap();
+        close(&mut r, 0b110, 0).unwrap();
+        assert_eq!(
+            r.disc_info()[2] & 0x0F,
+            0x0E,
+            "{kind}: disc and session complete"
+        );
+    }
+}
+
+#[test]
 fn vendor_page_30h_reports_burn_free_as_ricoh_style_writers_do() {
     let mut r = rig("cd-r");
     // MODE SENSE(10) page 30h: header (8), then 30h, length 0Eh, BUEFS, BUEFE = page 05h's
@@ -416,6 +431,16 @@ fn vendor_page_30h_reports_burn_free_as_ricoh_style_writers_do() {
         .data_in(&[0x5A, 0, 0x30, 0, 0, 0, 0, 0, 24, 0], 24)
         .unwrap();
     assert_eq!(d[11], 0x01);
+    // MODE SELECT of page 30h as wodim sends it back (BUEFE off) switches page 05h's BUFE.
+    let mut sel = vec![0u8; 8];
+    sel.extend_from_slice(&d[8..24]);
+    sel[11] = 0x00;
+    r.data_out(&[0x55, 0x10, 0, 0, 0, 0, 0, 0, 24, 0], &sel)
+        .unwrap();
+    let p5 = r
+        .data_in(&[0x5A, 0, 0x05, 0, 0, 0, 0, 0, 60, 0], 60)
+        .unwrap();
+    assert_eq!(p5[10] & 0x40, 0, "BUFE off");
 }
 
 #[test]
@@ -591,6 +616,12 @@ fn sao_data_then_audio(faults: Option<&str>) -> (Rig, Vec<u8>, Vec<u8>) {
     let n = (sheet.len() as u32).to_be_bytes();
     r.data_out(&[0x5D, 0, 0, 0, 0, 0, n[1], n[2], n[3], 0], &sheet)
         .unwrap();
+    // Until the session is written, the invisible track (FFh) still starts at LBA 0 with its
+    // NWA there (Table 618 bytes 8..=11, 12..=15): wodim -dao writes its pregap at NWA − 150.
+    let t = r
+        .data_in(&[0x52, 0x01, 0, 0, 0, 0xFF, 0, 0, 28, 0], 28)
+        .unwrap();
+    assert_eq!((&t[8..12], &t[12..16]), (&[0u8; 4][..], &[0u8; 4][..]));
     let data = pattern(100, 6);
     let audio: Vec<u8> = (0..50 * 2352).map(|i| (i % 251) as u8).collect();
     // Writing must start at the pre-gap, LBA -150 (FFFFFF6Ah).
@@ -689,10 +720,15 @@ fn dvd_r_dao_reserve_track_then_write_finalizes() {
     let img = pattern(64, 7);
     r.write10(0, &img).unwrap();
     assert_eq!(r.write10(64, &img[..2048]), Err((5, 0x21, 0x02)));
+    assert_eq!(
+        r.disc_info()[2] & 0x03,
+        1,
+        "open until the cache is flushed"
+    );
+    // SYNCHRONIZE CACHE after the last reserved sector closes the disc (§4.10.5): no CLOSE
+    // TRACK/SESSION follows (cdrskin -sao sends none).
     r.none(&[0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap();
-    close(&mut r, 0b001, 1).unwrap();
-    close(&mut r, 0b010, 0).unwrap();
-    assert_eq!(r.disc_info()[2] & 0x03, 2);
+    assert_eq!(r.disc_info()[2] & 0x0F, 0x0E, "disc and session complete");
     assert_eq!(r.read10(0, 64).unwrap(), img);
 }
 
@@ -708,6 +744,94 @@ fn bd_r_finalize_is_close_function_110b() {
     );
     close(&mut r, 0b110, 0).unwrap();
     assert_eq!(r.disc_info()[2] & 0x03, 2);
+}
+
+#[test]
+fn a_blank_bd_r_offers_spare_area_formats_and_stays_sequential_after_formatting() {
+    let mut r = rig_with("bd-r", None, Some(100_000), None);
+    // READ FORMAT CAPACITIES (Table 528): a list of more than one descriptor (growisofs
+    // refuses a BD-R whose list has only the current one), among them type 32h.
+    let fc = r
+        .data_in(&[0x23, 0, 0, 0, 0, 0, 0, 0, 252, 0], 252)
+        .unwrap();
+    assert!(
+        fc[3] >= 16 && fc[3].is_multiple_of(8),
+        "list length {}",
+        fc[3]
+    );
+    let pow = fc[12..4 + fc[3] as usize]
+        .chunks(8)
+        .find(|e| e[4] >> 2 == 0x32)
+        .expect("a 32h descriptor");
+    let blocks = u32::from_be_bytes([pow[0], pow[1], pow[2], pow[3]]);
+    assert!(blocks < 100_000 && blocks > 90_000, "{blocks}");
+    let mut p = vec![0, 0, 0, 8];
+    p.extend_from_slice(&pow[..8]);
+    r.data_out(&[0x04, 0x11, 0, 0, 0, 0], &p).unwrap();
+    r.clock.advance(Duration::from_secs(10));
+    let t = r.track_info(1);
+    assert_eq!(&t[12..16], &0u32.to_be_bytes(), "NWA 0");
+    assert_eq!(
+        &t[16..20],
+        &blocks.to_be_bytes(),
+        "free blocks: the formatted size"
+    );
+    r.write10(0, &pattern(32, 1)).unwrap();
+    assert_eq!(
+        r.write10(100, &pattern(1, 1)),
+        Err((5, 0x21, 0x02)),
+        "still sequential"
+    );
+    // Formatting happens once.
+    assert!(r.data_out(&[0x04, 0x11, 0, 0, 0, 0], &p).is_err());
+}
+
+#[test]
+fn dvd_plus_r_dl_layer_boundary_is_read_and_set_before_recording() {
+    let mut r = rig_with("dvd+r-dl", None, Some(100_000), None);
+    let rd = |r: &mut Rig| {
+        r.data_in(&[0xAD, 0, 0, 0, 0, 0, 0, 0x20, 0, 12, 0, 0], 12)
+            .unwrap()
+    };
+    // Table 407: length 10, INIT STATUS clear, L0 data zone capacity = half the disc.
+    let b = rd(&mut r);
+    assert_eq!(&b[0..2], &[0, 10]);
+    assert_eq!(b[4] & 0x80, 0);
+    assert_eq!(
+        u32::from_be_bytes([b[8], b[9], b[10], b[11]]),
+        50_000 / 16 * 16
+    );
+    let send = |r: &mut Rig, l0: u32| {
+        let mut p = vec![0, 10, 0, 0, 0, 0, 0, 0];
+        p.extend_from_slice(&l0.to_be_bytes());
+        r.data_out(&[0xBF, 0, 0, 0, 0, 0, 0, 0x20, 0, 12, 0, 0], &p)
+    };
+    assert_eq!(
+        send(&mut r, 1001),
+        Err((5, 0x26, 0)),
+        "not whole ECC blocks"
+    );
+    assert_eq!(
+        send(&mut r, 60_000),
+        Err((5, 0x26, 0)),
+        "more than layer 0 holds"
+    );
+    send(&mut r, 1520).unwrap();
+    let b = rd(&mut r);
+    assert_eq!(b[4] & 0x80, 0x80, "set");
+    assert_eq!(u32::from_be_bytes([b[8], b[9], b[10], b[11]]), 1520);
+    let t = r.track_info(1);
+    assert_eq!(
+        &t[16..20],
+        &3040u32.to_be_bytes(),
+        "the disc holds both layers' share"
+    );
+    // Physical format information: end sector of layer 0 (Table 555, bytes 12..=15).
+    let pfi = r
+        .data_in(&[0xAD, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x04, 0, 0], 2052)
+        .unwrap();
+    assert_eq!(&pfi[16..20], &(0x0003_0000u32 + 1519).to_be_bytes());
+    assert_eq!(send(&mut r, 1520), Err((5, 0x2C, 0)), "set once");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! SEND CUE SHEET, CLOSE TRACK/SESSION, SYNCHRONIZE CACHE, FORMAT UNIT and BLANK.
 
 use super::Busy;
+use super::answers;
 use super::faults;
 use super::layout;
 use super::medium::{Family, MediaKind, State, Track, WriteMethod};
@@ -51,6 +52,19 @@ impl WriteParams {
     }
     pub fn bufe(&self) -> bool {
         self.page[2] & 0x40 != 0
+    }
+    /// MODE SELECT of vendor page 30h (cdrecord/wodim send it back with BUEFE as they want
+    /// it): byte 3 bit 0 switches BURN-Free, the same switch as page 05h's BUFE.
+    pub fn select_page30(&mut self, p: &[u8]) -> Result<(), ()> {
+        if p.len() < 4 || p[1] < 2 {
+            return Err(());
+        }
+        if p[3] & 0x01 != 0 {
+            self.page[2] |= 0x40;
+        } else {
+            self.page[2] &= !0x40;
+        }
+        Ok(())
     }
     /// MULTI-SESSION field: 11b leaves the disc appendable after the session is closed.
     pub fn multi_session(&self) -> bool {
@@ -225,6 +239,11 @@ pub struct CueSheet {
 }
 
 impl CueSheet {
+    /// Has the host written any sector of the session yet?
+    fn started(&self) -> bool {
+        self.regions.first().is_some_and(|r| self.next > r.0)
+    }
+
     fn region(&self, lba: i64) -> Option<(usize, bool, u8)> {
         self.regions
             .iter()
@@ -710,10 +729,55 @@ impl EmuDrive {
                 self.close_session(!self.writer.wp.multi_session());
             }
         }
+        if !damaged && !self.writer.wp.test_write() {
+            self.close_full_dao_track();
+        }
         if damaged {
             return check(3, 0x0C, 0x09);
         }
         let _ = self.disc.medium.sync();
+        Reply::Good(0)
+    }
+
+    /// DVD-R/-RW disc-at-once: once the reserved track is fully written, SYNCHRONIZE CACHE
+    /// makes the drive write the lead-out and close the disc (MMC-6 §4.10.5); no CLOSE
+    /// TRACK/SESSION is needed (cdrskin sends none).
+    fn close_full_dao_track(&mut self) {
+        let s = &mut self.disc.state;
+        let Some(t) = s.tracks.iter_mut().find(|t| {
+            !t.closed && t.method == WriteMethod::Dao && t.reserved.is_some_and(|r| t.recorded >= r)
+        }) else {
+            return;
+        };
+        t.closed = true;
+        self.close_session(true);
+    }
+
+    /// The disc as READ TRACK/DISC INFORMATION show it: the tracks a cue sheet reserved stay
+    /// invisible until the host starts writing the session, so the invisible track still
+    /// starts where the session will (wodim -dao asks for track FFh after SEND CUE SHEET and
+    /// writes the pregap at its NWA − 150).
+    pub(super) fn reported_state(&self) -> std::borrow::Cow<'_, State> {
+        match &self.writer.cue {
+            Some(cue) if !cue.started() => {
+                let mut s = self.disc.state.clone();
+                s.tracks.truncate(cue.first_track);
+                std::borrow::Cow::Owned(s)
+            }
+            _ => std::borrow::Cow::Borrowed(&self.disc.state),
+        }
+    }
+
+    /// SEND OPC INFORMATION: the drive "calibrates" its laser (nothing to do for a file).
+    pub(super) fn send_opc_information(
+        &mut self,
+        _cdb: &[u8],
+        _data: &mut DataDirection<'_>,
+    ) -> Reply {
+        if !layout::is_sequential(&self.disc.state) && !layout::is_random(&self.disc.state) {
+            return sense_of(INCOMPATIBLE);
+        }
+        self.wait_or_busy(Duration::from_millis(300), false, 0x04, 0x07);
         Reply::Good(0)
     }
 
@@ -801,10 +865,15 @@ impl EmuDrive {
                 close_track(t, kind);
             }
             0b010 | 0b101 | 0b110 => {
+                // MMC-6 §6.3.3: DVD+R and DVD+R DL finalize with 101b (at minimal radius)
+                // or 110b (growisofs -dvd-compat sends 110b); BD-R finalizes with 110b.
                 let allowed = match function {
                     0b010 => true,
                     0b101 => matches!(kind, MediaKind::DvdPlusR | MediaKind::DvdPlusRDl),
-                    _ => matches!(kind, MediaKind::BdR | MediaKind::DvdPlusRDl),
+                    _ => matches!(
+                        kind,
+                        MediaKind::BdR | MediaKind::DvdPlusR | MediaKind::DvdPlusRDl
+                    ),
                 };
                 if !allowed {
                     return sense_of(INVALID_FIELD);
@@ -841,6 +910,37 @@ impl EmuDrive {
         let t = flush + Duration::from_millis(if function == 1 { 200 } else { 2000 });
         self.wait_or_busy(t, immed, 0x04, 0x07);
         Reply::Good(0)
+    }
+
+    /// SEND DISC STRUCTURE format 20h (MMC-6 §6.47.3.3): the host sets layer 0's data zone
+    /// capacity of a blank DVD+R DL (growisofs splits a recording between the layers); the
+    /// disc then holds twice that. Other formats are not offered.
+    pub(super) fn send_disc_structure(
+        &mut self,
+        cdb: &[u8],
+        data: &mut DataDirection<'_>,
+    ) -> Reply {
+        if cdb[7] != 0x20 || self.disc.state.kind != MediaKind::DvdPlusRDl {
+            return sense_of(INVALID_FIELD);
+        }
+        let len = u16::from_be_bytes([cdb[8], cdb[9]]) as usize;
+        let DataDirection::ToDevice(buf) = data else {
+            return sense_of(INVALID_FIELD);
+        };
+        if len < 12 || buf.len() < 12 {
+            return check(5, 0x1A, 0x00);
+        }
+        if layout::recorded_end(&self.disc.state) > 0 || self.disc.state.l0_capacity.is_some() {
+            return sense_of(SEQUENCE_ERROR);
+        }
+        let l0 = u32::from_be_bytes([buf[8], buf[9], buf[10], buf[11]]);
+        if l0 == 0 || !l0.is_multiple_of(16) || l0 > answers::layer0_blocks(&self.disc.state) {
+            return sense_of(INVALID_PARAMETER);
+        }
+        self.disc.state.l0_capacity = Some(l0);
+        self.disc.state.capacity = l0 * 2;
+        self.disc.dirty = true;
+        Reply::Good(12)
     }
 
     /// SEND CUE SHEET: the tracks of a session-at-once are reserved before writing starts
@@ -922,12 +1022,19 @@ impl EmuDrive {
             MediaKind::DvdPlusRw => ty == 0x26,
             MediaKind::BdRe => matches!(ty, 0x00 | 0x30 | 0x31),
             MediaKind::DvdRw => matches!(ty, 0x00 | 0x15),
+            // A blank BD-R takes spare areas once (types 00h / 32h: SRM+POW, MMC-6
+            // §6.5.4.2.15); recording stays sequential.
+            MediaKind::BdR
+                if !self.disc.state.formatted && layout::recorded_end(&self.disc.state) == 0 =>
+            {
+                matches!(ty, 0x00 | 0x32)
+            }
             _ => return sense_of(CANNOT_FORMAT),
         };
         if !ok {
             return sense_of(INVALID_PARAMETER);
         }
-        if kind == MediaKind::BdRe
+        if matches!(kind, MediaKind::BdRe | MediaKind::BdR)
             && blocks > 0
             && blocks <= kind.default_capacity().max(self.disc.state.capacity)
         {
