@@ -17,9 +17,11 @@ discrw_load()    { discrw eject --load -d "$1"; }          # DEV
 # in $OUT/NAME.attach.json, stderr in $OUT/NAME.attach.log, every CDB in
 # $OUT/NAME.trace.jsonl); waits up to 30 s for its "attached" line, then sets ATT_SR and
 # ATT_SG (/dev/srN, /dev/sgN) and ATT_PID. Returns 1, with the log on stderr, if it never comes.
+# ATT_TRACE=0: no trace (benchmarks).
 discrw_attach() {
     local name=$1 src=$2 i=0; shift 2
-    discrw virtual attach "$src" --name "$name" --json --trace "$OUT/$name.trace.jsonl" "$@" \
+    if [ "${ATT_TRACE:-1}" = 1 ]; then set -- --trace "$OUT/$name.trace.jsonl" "$@"; fi
+    discrw virtual attach "$src" --name "$name" --json "$@" \
         > "$OUT/$name.attach.json" 2> "$OUT/$name.attach.log" &
     ATT_PID=$!
     while [ $i -lt 150 ]; do

@@ -148,6 +148,25 @@ impl Shared {
         Ok(())
     }
 
+    /// Run `f` on `len` bytes of the area as a byte slice of its own: a command's data-in
+    /// buffer the drive writes in place (one copy fewer per command than `write`).
+    pub fn with_slice_mut<R>(
+        &self,
+        what: &'static str,
+        off: u64,
+        len: u64,
+        f: impl FnOnce(&mut [u8]) -> R,
+    ) -> Result<R, OutOfMap> {
+        let at = self.check(what, off, len)?;
+        // SAFETY: the range is inside the area (checked). The only ranges handed out are the
+        // data-in buffers of the command being served, which the kernel leaves alone until
+        // that command is completed (TCMU design: the data area of an entry belongs to user
+        // space until its response is posted), and `f` cannot reach `self` through the
+        // slice, so nothing else reads or writes these bytes while it lives (it ends with `f`).
+        let slice = unsafe { std::slice::from_raw_parts_mut(self.ptr.add(at), len as usize) };
+        Ok(f(slice))
+    }
+
     /// Zero `len` bytes of the area.
     pub fn zero(&self, what: &'static str, off: u64, len: u64) -> Result<(), OutOfMap> {
         let at = self.check(what, off, len)?;

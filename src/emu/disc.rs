@@ -65,6 +65,9 @@ impl Disc {
         if stride == 2048 {
             return self.medium.read_data(lba as u64 * 2048, out);
         }
+        if let Some(r) = self.medium.read_plain_user(lba as u64, out) {
+            return r;
+        }
         let blocks = out.len() / 2048;
         let user = self.medium.cd_user_offset();
         self.scratch.resize(blocks * stride as usize, 0);

@@ -435,13 +435,25 @@ impl MediumFile {
                 "image read not on a sector slot boundary",
             ));
         }
-        let first = offset / im.slot;
-        for (i, slot) in buf.chunks_exact_mut(im.slot as usize).enumerate() {
-            let (user, rest) = slot.split_at_mut(im.stride as usize);
-            self.read_at_zero_filled((first + i as u64) * im.stride, user)?;
-            rest.fill(0);
+        // One pread of the run's user data into the front of `buf`, then each sector moved
+        // to its slot, last first (a slot never starts before its sector's bytes do).
+        let (stride, slot) = (im.stride as usize, im.slot as usize);
+        let n = buf.len() / slot;
+        self.read_at_zero_filled(offset / im.slot * im.stride, &mut buf[..n * stride])?;
+        for i in (0..n).rev() {
+            buf.copy_within(i * stride..(i + 1) * stride, i * slot);
+            buf[i * slot + stride..(i + 1) * slot].fill(0);
         }
         Ok(())
+    }
+
+    /// A plain image of 2048-byte sectors holds a run of sectors' user data contiguously:
+    /// `out.len()` bytes of it from sector `lba` in one read, or `None` for other files.
+    pub fn read_plain_user(&self, lba: u64, out: &mut [u8]) -> Option<io::Result<()>> {
+        match self.image {
+            Some(im) if im.stride == 2048 => Some(self.read_at_zero_filled(lba * 2048, out)),
+            _ => None,
+        }
     }
 
     fn read_at_zero_filled(&self, at: u64, buf: &mut [u8]) -> io::Result<()> {

@@ -317,6 +317,25 @@ impl Ring {
         Ok(())
     }
 
+    /// A command with one data-in buffer: `f` fills it in place and says how many bytes it
+    /// produced; the rest of the buffer is zeroed (as `scatter` does). `None`: the command's
+    /// buffer is in several pieces (use `scatter`).
+    pub fn fill_in_place(
+        &self,
+        c: &Command,
+        f: impl FnOnce(&mut [u8]) -> usize,
+    ) -> Result<Option<usize>, RingError> {
+        let [v] = c.iovs.as_slice() else {
+            return Ok(None);
+        };
+        let n = self.shm.with_slice_mut("data-in", v.base, v.len, |b| {
+            let n = f(b).min(b.len());
+            b[n..].fill(0);
+            n
+        })?;
+        Ok(Some(n))
+    }
+
     /// Copy `data` into a command's data-in buffers and zero the rest of them: bytes the
     /// drive did not produce never reach the initiator as stale memory.
     pub fn scatter(&self, c: &Command, data: &[u8]) -> Result<(), RingError> {

@@ -196,6 +196,23 @@ impl<T: Transport> Server<T> {
                 Duration::from_secs(120),
             );
             ("out", response(o, false))
+        } else if let Some(rsp) = {
+            let drive = &mut self.drive;
+            let mut rsp = None;
+            self.ring.fill_in_place(c, |b| {
+                let o = drive.execute(
+                    &c.cdb,
+                    DataDirection::FromDevice(b),
+                    Duration::from_secs(120),
+                );
+                let r = response(o, true);
+                let n = r.read_len.unwrap_or(0) as usize;
+                rsp = Some(r);
+                n
+            })?;
+            rsp
+        } {
+            ("in", rsp)
         } else {
             // Not cleared: only the `read_len` bytes the drive produced leave this buffer.
             self.buf.resize(len as usize, 0);
