@@ -158,11 +158,11 @@ impl Shared {
         f: impl FnOnce(&mut [u8]) -> R,
     ) -> Result<R, OutOfMap> {
         let at = self.check(what, off, len)?;
-        // SAFETY: the range is inside the area (checked). The only ranges handed out are the
-        // data-in buffers of the command being served, which the kernel leaves alone until
-        // that command is completed (TCMU design: the data area of an entry belongs to user
-        // space until its response is posted), and `f` cannot reach `self` through the
-        // slice, so nothing else reads or writes these bytes while it lives (it ends with `f`).
+        // The only ranges handed out are the data-in buffers of the command being served,
+        // which the kernel leaves alone until that command is completed (TCMU design: an
+        // entry's data area belongs to user space until its response is posted).
+        // SAFETY: the range is inside the area (checked); nothing else touches these bytes
+        // while `f` runs (see above), and the slice does not outlive `f`.
         let slice = unsafe { std::slice::from_raw_parts_mut(self.ptr.add(at), len as usize) };
         Ok(f(slice))
     }

@@ -678,15 +678,7 @@ pub fn disc_structure(s: &State, media_type: u8, format: u8) -> Option<Vec<u8>> 
             );
             p
         }
-        (0, 0x20, Family::Dvd) if s.kind == MediaKind::DvdPlusRDl => {
-            // Layer boundary information (MMC-6 Table 407): INIT STATUS (bit 7 of byte 4)
-            // says the L0 data zone capacity is fixed (set by the host, or recording began).
-            let mut p = vec![0u8; 8];
-            let fixed = s.l0_capacity.is_some() || layout::recorded_end(s) > 0;
-            p[0] = u8::from(fixed) << 7;
-            put32(&mut p, 4, layer0_blocks(s));
-            p
-        }
+        (0, 0x20, Family::Dvd) if s.kind == MediaKind::DvdPlusRDl => layer_boundary(s),
         (0, 0x01, Family::Dvd) => vec![0, 0, 0, 0], // copyright: no CSS, all regions
         (0, 0x0E, Family::Dvd) if s.kind == MediaKind::DvdR || s.kind == MediaKind::DvdRw => {
             // Pre-recorded information: field 3 and 4 carry the manufacturer ID.
@@ -767,6 +759,16 @@ pub fn disc_structure(s: &State, media_type: u8, format: u8) -> Option<Vec<u8>> 
     put16(&mut d, 0, body.len() as u16 + 2);
     d.extend_from_slice(&body);
     Some(d)
+}
+
+/// Layer boundary information (MMC-6 Table 407): INIT STATUS (bit 7 of byte 4) says the L0
+/// data zone capacity is fixed (set by the host, or recording began).
+fn layer_boundary(s: &State) -> Vec<u8> {
+    let mut p = vec![0u8; 8];
+    let fixed = s.l0_capacity.is_some() || layout::recorded_end(s) > 0;
+    p[0] = u8::from(fixed) << 7;
+    put32(&mut p, 4, layer0_blocks(s));
+    p
 }
 
 /// Blocks in layer 0 of a DVD+R DL: what the host set, else half the disc rounded down to
