@@ -4,33 +4,5 @@ SC_NEEDS="virtual"
 SC_TIMEOUT=400
 # LABEL:KIND:cdrskin write mode
 ATT_CDRSKIN="cdrtao:cd-r:-tao cdrsao:cd-r:-sao cdrw:cd-rw:-tao dvdr:dvd-r:-sao bdr:bd-r:-tao"
-sc_setup() {
-    guest_script <<G
-CASES="$ATT_CDRSKIN"
-N=$(iso_blocks memtest86)
-G
-    cat >> "$RUN/guest.sh" <<'G'
-for c in $CASES; do
-    l=${c%%:*}; k=${c#*:}; mode=${k#*:}; k=${k%%:*}
-    attach_blank "$l" "$k" || continue
-    if [ "$k" = cd-rw ]; then
-        # A written CD-RW, blanked, written again (what "CD-RW after blanking" means).
-        step first-$l cdrskin -v dev="$ATT_SG" -tao /mnt/media/ipxe.iso
-        step blank-$l cdrskin -v dev="$ATT_SG" blank=fast
-    fi
-    step burn-$l cdrskin -v dev="$ATT_SG" $mode padsize=0 /mnt/media/memtest86.iso
-    step sgdd-$l sg_dd if="$ATT_SG" of="$OUT/$l.sgdd.iso" bs=2048 bpt=32 count=$N
-    detach_label "$l"
-done
-G
-}
-sc_check() {
-    local c l k mode
-    for c in $ATT_CDRSKIN; do
-        IFS=: read -r l k mode <<< "$c"
-        attach_expect_steps "$l" create attach burn sgdd detach
-        [ "$k" = cd-rw ] && attach_expect_steps "$l" first blank
-        expect_image "$OUT/$l.sgdd.iso" memtest86 exact
-        attach_check_medium "$l" "$RUN/$l.medium" "$WORK/media/memtest86.iso" complete
-    done
-}
+sc_setup() { attach_cdrecord_setup cdrskin padsize=0 "$ATT_CDRSKIN"; }
+sc_check() { attach_cdrecord_check "$ATT_CDRSKIN"; }

@@ -412,15 +412,12 @@ impl EmuDrive {
         if cdb[8] != 0 {
             return sense_of(INVALID_FIELD);
         }
-        let len = u16::from_be_bytes([cdb[9], cdb[10]]) as usize;
-        let DataDirection::ToDevice(buf) = data else {
-            return sense_of(INVALID_FIELD);
+        let len = u16::from_be_bytes([cdb[9], cdb[10]]);
+        let buf = match parameter_list(data, len, 28) {
+            Ok(b) => b,
+            Err(r) => return r,
         };
-        if len < 28 || buf.len() < 28 {
-            return check(5, 0x1A, 0x00);
-        }
-        let be = |i: usize| u32::from_be_bytes([buf[i], buf[i + 1], buf[i + 2], buf[i + 3]]);
-        let (rs, rt, ws, wt) = (be(12), be(16), be(20), be(24));
+        let (rs, rt, ws, wt) = (be32(buf, 12), be32(buf, 16), be32(buf, 20), be32(buf, 24));
         if rt > 0 {
             self.scsi.read_kbps = (rs as u64 * 1000 / rt as u64) as u32;
         }
@@ -430,7 +427,7 @@ impl EmuDrive {
                 (ws as u64 * 1000 / wt as u64).min(u32::MAX as u64) as u32,
             );
         }
-        Reply::Good(len)
+        Reply::Good(len as usize)
     }
 
     /// READ BUFFER CAPACITY: buffer size and free bytes, or free blocks (BLOCK bit).
@@ -923,17 +920,14 @@ impl EmuDrive {
         if cdb[7] != 0x20 || self.disc.state.kind != MediaKind::DvdPlusRDl {
             return sense_of(INVALID_FIELD);
         }
-        let len = u16::from_be_bytes([cdb[8], cdb[9]]) as usize;
-        let DataDirection::ToDevice(buf) = data else {
-            return sense_of(INVALID_FIELD);
+        let buf = match parameter_list(data, u16::from_be_bytes([cdb[8], cdb[9]]), 12) {
+            Ok(b) => b,
+            Err(r) => return r,
         };
-        if len < 12 || buf.len() < 12 {
-            return check(5, 0x1A, 0x00);
-        }
         if layout::recorded_end(&self.disc.state) > 0 || self.disc.state.l0_capacity.is_some() {
             return sense_of(SEQUENCE_ERROR);
         }
-        let l0 = u32::from_be_bytes([buf[8], buf[9], buf[10], buf[11]]);
+        let l0 = be32(buf, 8);
         if l0 == 0 || !l0.is_multiple_of(16) || l0 > answers::layer0_blocks(&self.disc.state) {
             return sense_of(INVALID_PARAMETER);
         }
@@ -1073,6 +1067,22 @@ impl EmuDrive {
         self.wait_or_busy(Duration::from_secs(secs), immed, 0x04, 0x07);
         Reply::Good(0)
     }
+}
+
+/// The parameter list of a data-out command whose CDB says `len` bytes follow: at least
+/// `min` of them, else PARAMETER LIST LENGTH ERROR (no data phase at all: INVALID FIELD).
+fn parameter_list<'a>(
+    data: &'a DataDirection<'_>,
+    len: u16,
+    min: usize,
+) -> Result<&'a [u8], Reply> {
+    let DataDirection::ToDevice(buf) = data else {
+        return Err(sense_of(INVALID_FIELD));
+    };
+    if (len as usize) < min || buf.len() < min {
+        return Err(check(5, 0x1A, 0x00));
+    }
+    Ok(buf)
 }
 
 fn close_track(t: &mut Track, kind: MediaKind) {

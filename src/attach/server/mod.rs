@@ -177,6 +177,25 @@ impl<T: Transport> Server<T> {
         Ok(n)
     }
 
+    /// A data-in command whose buffer is one piece: the drive writes into the ring itself.
+    /// `None` when the buffer is in pieces.
+    fn execute_in_place(&mut self, c: &Command) -> Result<Option<Response>, RingError> {
+        let drive = &mut self.drive;
+        let mut rsp = None;
+        self.ring.fill_in_place(c, |b| {
+            let o = drive.execute(
+                &c.cdb,
+                DataDirection::FromDevice(b),
+                Duration::from_secs(120),
+            );
+            let r = response(o, true);
+            let n = r.read_len.unwrap_or(0) as usize;
+            rsp = Some(r);
+            n
+        })?;
+        Ok(rsp)
+    }
+
     fn execute(&mut self, c: &Command) -> Result<Response, RingError> {
         let t0 = Instant::now();
         let len = c.data_len();
@@ -196,22 +215,7 @@ impl<T: Transport> Server<T> {
                 Duration::from_secs(120),
             );
             ("out", response(o, false))
-        } else if let Some(rsp) = {
-            let drive = &mut self.drive;
-            let mut rsp = None;
-            self.ring.fill_in_place(c, |b| {
-                let o = drive.execute(
-                    &c.cdb,
-                    DataDirection::FromDevice(b),
-                    Duration::from_secs(120),
-                );
-                let r = response(o, true);
-                let n = r.read_len.unwrap_or(0) as usize;
-                rsp = Some(r);
-                n
-            })?;
-            rsp
-        } {
+        } else if let Some(rsp) = self.execute_in_place(c)? {
             ("in", rsp)
         } else {
             // Not cleared: only the `read_len` bytes the drive produced leave this buffer.
